@@ -1,0 +1,22 @@
+import { resolve } from 'node:path';
+
+/** Where optflow's database lives: a server (DATABASE_URL) or the embedded TimescaleDB under OPTFLOW_HOME. */
+export type DatabaseConfig =
+  | { kind: 'server'; url: string }
+  | { kind: 'embedded'; dataDir: string; socket: { host: string; port: number } };
+
+export const DEFAULT_SOCKET_PORT = 5433;
+
+export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  if (env.DATABASE_URL) return { kind: 'server', url: env.DATABASE_URL };
+  const home = resolve(env.OPTFLOW_HOME ?? '.optflow');
+  const port = env.OPTFLOW_PG_PORT === undefined ? DEFAULT_SOCKET_PORT : Number(env.OPTFLOW_PG_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`OPTFLOW_PG_PORT must be a port number (0-65535), got "${env.OPTFLOW_PG_PORT}"`);
+  }
+  return {
+    kind: 'embedded',
+    dataDir: resolve(home, 'pgdata'),
+    socket: { host: env.OPTFLOW_PG_HOST ?? '127.0.0.1', port },
+  };
+}

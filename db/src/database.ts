@@ -1,0 +1,63 @@
+import type { CopyColumn } from './copy-writer.ts';
+import { quoteIdent, quoteQualified } from './identifiers.ts';
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+/** One connection's worth of work: queries and binary COPY, in order, on one PostgreSQL session. */
+export interface Session {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Bulk-loads a finished binary COPY payload (see BinaryCopyWriter); returns the rows copied. */
+  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number>;
+}
+
+export type Backend = 'embedded' | 'server';
+
+export interface DatabaseInfo {
+  backend: Backend;
+  serverVersion: string;
+  /** Installed TimescaleDB extension version, or null on plain PostgreSQL. */
+  timescaledb: string | null;
+}
+
+/**
+ * The one database interface of optflow. Values come back the same on both backends:
+ * int8 as number, numeric as string, date as 'YYYY-MM-DD', timestamptz as Date.
+ */
+export interface Database extends Session {
+  readonly backend: Backend;
+  /** Runs `fn` on one session, with no other work of ours interleaved. */
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows if it throws. */
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  info(): Promise<DatabaseInfo>;
+  close(): Promise<void>;
+}
+
+/** Shared by both backends: BEGIN/COMMIT around `fn`, ROLLBACK on error. */
+export async function inTransaction<T>(session: Session, fn: (session: Session) => Promise<T>): Promise<T> {
+  await session.query('BEGIN');
+  try {
+    const result = await fn(session);
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function describeDatabase(session: Session, backend: Backend): Promise<DatabaseInfo> {
+  const { rows } = await session.query<{ server_version: string; timescaledb: string | null }>(
+    `SELECT current_setting('server_version') AS server_version,
+            (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb`,
+  );
+  const row = rows[0]!;
+  return { backend, serverVersion: row.server_version, timescaledb: row.timescaledb };
+}
+
+export function copyStatement(table: string, columns: readonly CopyColumn[], source: 'STDIN' | "'/dev/blob'"): string {
+  return `COPY ${quoteQualified(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) FROM ${source} WITH (FORMAT binary)`;
+}

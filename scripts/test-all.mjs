@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm test` at the root: every workspace's tests, then one line `N passed, N failed` summed over all suites.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = JSON.parse(readFileSync('package.json', 'utf8'));
+const only = process.argv.slice(2);
+const tmp = mkdtempSync(join(tmpdir(), 'optflow-tests-'));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const suites = [];
+
+for (const workspace of root.workspaces) {
+  if (only.length > 0 && !only.includes(workspace)) continue;
+  const pkg = JSON.parse(readFileSync(join(workspace, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.test) continue;
+  const summary = join(tmp, `${workspace.replace(/\W/g, '_')}.json`);
+  console.log(`\n=== ${workspace} ===`);
+  const run = spawnSync('npm', ['test', '--silent', '-w', workspace], {
+    stdio: 'inherit',
+    env: { ...process.env, OPTFLOW_TEST_SUMMARY: summary },
+  });
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  if (existsSync(summary)) counts = JSON.parse(readFileSync(summary, 'utf8'));
+  // A suite that crashed before reporting, or exited non-zero with no failure counted, is one failure.
+  if (run.status !== 0 && counts.failed === 0) counts.failed = 1;
+  suites.push(`${workspace}: ${counts.passed} passed, ${counts.failed} failed`);
+  for (const key of Object.keys(totals)) totals[key] += counts[key] ?? 0;
+}
+rmSync(tmp, { recursive: true, force: true });
+
+console.log(`\n${suites.join('\n')}`);
+const skipped = totals.skipped > 0 ? `, ${totals.skipped} skipped` : '';
+console.log(`${totals.passed} passed, ${totals.failed} failed${skipped}`);
+process.exit(totals.failed > 0 ? 1 : 0);
