@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import type { ClientBase } from 'pg';
+import type { Database, Session } from '@optflow/db';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+export const MIGRATIONS_TABLE = 'optflow_migrations';
+
+export interface MigrateOptions {
+  direction: 'up' | 'down';
+  /** How many migrations to run; all pending (up) or all applied (down) when omitted. */
+  count?: number;
+  log?: (message: string) => void;
+}
+
+/** node-pg-migrate takes any object with pg's `query`; this one runs on one of our sessions. */
+function asMigratorClient(session: Session): ClientBase {
+  const client = {
+    query: async (textOrConfig: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+      const text = typeof textOrConfig === 'string' ? textOrConfig : textOrConfig.text;
+      const params = values ?? (typeof textOrConfig === 'string' ? [] : (textOrConfig.values ?? []));
+      return session.query(text, params);
+    },
+  };
+  return client as unknown as ClientBase;
+}
+
+/** Applies (or reverts) migrations on one session; returns the names of the migrations it ran. */
+export async function migrate(db: Database, options: MigrateOptions): Promise<string[]> {
+  const log = options.log ?? (() => undefined);
+  const ran = await db.withSession((session) =>
+    runner({
+      dbClient: asMigratorClient(session),
+      dir: MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: options.direction,
+      count: options.count ?? Infinity,
+      singleTransaction: true,
+      logger: { debug: () => undefined, info: log, warn: log, error: log },
+    }),
+  );
+  return ran.map((m) => m.name);
+}

@@ -1,0 +1,14 @@
+/**
+ * Refresh windows per aggregate level. Each window ends one bucket before now, so only complete
+ * buckets are materialized and the real-time tail stays visible; the start reaches back far enough
+ * to pick up late snapshots without making every refresh expensive.
+ */
+export const FLOW_POLICIES = [
+  { view: 'optflow.flow_1m', startOffset: '3 hours', endOffset: '1 minute', schedule: '1 minute' },
+  { view: 'optflow.flow_5m', startOffset: '6 hours', endOffset: '5 minutes', schedule: '5 minutes' },
+  { view: 'optflow.flow_1h', startOffset: '3 days', endOffset: '1 hour', schedule: '30 minutes' },
+  { view: 'optflow.flow_1d', startOffset: '10 days', endOffset: '1 day', schedule: '1 hour' },
+] as const;
+
+/** Chunks are a day; by two days later no collector writes into them. */
+export const COMPRESS_AFTER = '2 days';

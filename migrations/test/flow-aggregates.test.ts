@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { FLOW_COLUMNS, FLOW_LEVELS, flowSelectSql, refreshWindows } from '../src/index.ts';
+
+describe('flow aggregate SQL', () => {
+  for (const dialect of ['timescaledb', 'postgres'] as const) {
+    for (const level of FLOW_LEVELS) {
+      test(`${level.view} (${dialect}) selects exactly the public columns`, () => {
+        const sql = flowSelectSql(level, dialect);
+        const aliases = [...sql.matchAll(/ AS (\w+)/g)].map((m) => m[1]);
+        // bucket, then the measures, quotes and underlying_price aliased; underlying, expiration plain.
+        assert.deepEqual(['bucket', 'underlying', 'expiration', ...aliases.slice(1)], FLOW_COLUMNS);
+        assert.match(sql, new RegExp(`FROM ${level.source.replace('.', '\\.')}\\n`));
+        assert.equal(sql.includes('time_bucket'), dialect === 'timescaledb');
+        assert.equal(sql.includes('date_bin'), dialect === 'postgres');
+      });
+    }
+  }
+});
+
+describe('refreshWindows', () => {
+  const t = (iso: string) => new Date(`2023-05-19T${iso}Z`);
+  const cases: Array<[string, Date, Date, Array<[string, string, string]>]> = [
+    ['one minute of data refreshes that minute only', t('13:30:00'), t('13:31:00'), [['optflow.flow_1m', '13:30:00', '13:31:00']]],
+    ['a bucket still filling is left to the real-time tail', t('13:30:00'), t('13:30:59'), []],
+    ['the start rounds down to recompute a touched bucket whole', t('13:31:30'), t('13:36:10'), [
+      ['optflow.flow_1m', '13:31:00', '13:36:00'],
+      ['optflow.flow_5m', '13:30:00', '13:35:00'],
+    ]],
+    ['a whole hour reaches flow_1h', t('13:00:00'), t('14:00:00'), [
+      ['optflow.flow_1m', '13:00:00', '14:00:00'],
+      ['optflow.flow_5m', '13:00:00', '14:00:00'],
+      ['optflow.flow_1h', '13:00:00', '14:00:00'],
+    ]],
+  ];
+  for (const [name, from, to, expected] of cases) {
+    test(name, () => {
+      assert.deepEqual(
+        refreshWindows(from, to).map((w) => [w.view, w.start.toISOString().slice(11, 19), w.end.toISOString().slice(11, 19)]),
+        expected,
+      );
+    });
+  }
+  test('a whole day reaches flow_1d', () => {
+    const windows = refreshWindows(new Date('2023-05-19T00:00:00Z'), new Date('2023-05-20T00:00:00Z'));
+    assert.deepEqual(windows.map((w) => w.view), FLOW_LEVELS.map((l) => l.view));
+  });
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Database } from '@optflow/db';
+import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import { FLOW_COLUMNS, FLOW_LEVELS, migrate, refreshFlowAggregates } from '../src/index.ts';
+
+const backend = testServerUrl() ? 'server' : 'embedded';
+
+/** Three contracts over seven minutes with known interval volumes, marks and spot. */
+function fixtureRows() {
+  const rows: Array<{ time: Date; contract: string; putCall: 'C' | 'P'; expiration: string; volume: number; mark: number; signed: number; spot: number }> = [];
+  const contracts = [
+    { contract: 'SPXW  230519C04200000', putCall: 'C' as const, expiration: '2023-05-19' },
+    { contract: 'SPXW  230519P04100000', putCall: 'P' as const, expiration: '2023-05-19' },
+    { contract: 'SPX   230616C04300000', putCall: 'C' as const, expiration: '2023-06-16' },
+  ];
+  for (let minute = 0; minute < 7; minute++) {
+    contracts.forEach((c, i) => {
+      const volume = (minute + 1) * (i + 2);
+      rows.push({
+        time: new Date(Date.UTC(2023, 4, 19, 13, 30 + minute, 0)),
+        ...c,
+        volume,
+        mark: 1.5 + i + minute / 10,
+        signed: minute % 2 === 0 ? volume : -volume,
+        spot: 4200 + minute,
+      });
+    });
+  }
+  return rows;
+}
+
+type Row = ReturnType<typeof fixtureRows>[number];
+
+function expectedFlow(rows: Row[], widthMinutes: number) {
+  const out = new Map<string, { call: number; put: number; callPremium: number; putPremium: number; signed: number; quotes: number; spot: number }>();
+  for (const r of rows) {
+    const bucket = new Date(Math.floor(r.time.getTime() / (widthMinutes * 60_000)) * widthMinutes * 60_000);
+    const key = `${bucket.toISOString()}|${r.expiration}`;
+    const e = out.get(key) ?? { call: 0, put: 0, callPremium: 0, putPremium: 0, signed: 0, quotes: 0, spot: 0 };
+    const premium = r.volume * r.mark * 100;
+    if (r.putCall === 'C') { e.call += r.volume; e.callPremium += premium; e.signed += r.signed; }
+    else { e.put += r.volume; e.putPremium += premium; e.signed -= r.signed; }
+    e.quotes++;
+    e.spot = r.spot; // rows are in time order: the last one wins
+    out.set(key, e);
+  }
+  return [...out.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, e]) => {
+    const [bucket, expiration] = key.split('|');
+    return {
+      bucket: new Date(bucket!), underlying: 'SPX', expiration,
+      call_volume: e.call, put_volume: e.put, net_volume: e.call - e.put,
+      call_premium: e.callPremium, put_premium: e.putPremium, net_premium: e.callPremium - e.putPremium,
+      net_signed_volume: e.signed, quotes: e.quotes, underlying_price: e.spot,
+    };
+  });
+}
+
+async function readFlow(db: Database, view: string): Promise<Array<Record<string, unknown>>> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT bucket, underlying, expiration, call_volume, put_volume, net_volume, call_premium, put_premium,
+            net_premium, net_signed_volume, quotes, underlying_price FROM ${view} ORDER BY bucket, expiration`,
+  );
+  // Premiums are sums of doubles: compare them rounded to the cent.
+  return rows.map((r) => ({ ...r, call_premium: round(r.call_premium), put_premium: round(r.put_premium), net_premium: round(r.net_premium) }));
+}
+const round = (v: unknown) => Math.round(Number(v) * 100) / 100;
+const roundExpected = (rows: ReturnType<typeof expectedFlow>) =>
+  rows.map((r) => ({ ...r, call_premium: round(r.call_premium), put_premium: round(r.put_premium), net_premium: round(r.net_premium) }));
+
+describe(`migrations (${backend})`, () => {
+  let t: TestDatabase;
+  let db: Database;
+  before(async () => {
+    t = await openTestDatabase();
+    db = t.db;
+  });
+  after(() => t.dispose());
+
+  test('up creates the schema, and on TimescaleDB a hypertable and four real-time continuous aggregates', async () => {
+    const ran = await migrate(db, { direction: 'up' });
+    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies']);
+    const info = await db.info();
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'optflow' ORDER BY 1`,
+    );
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'quotes', 'rejected_rows', 'snapshots']);
+    for (const level of FLOW_LEVELS) {
+      const cols = await db.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'optflow' AND table_name = $1 ORDER BY ordinal_position`,
+        [level.view.split('.')[1]],
+      );
+      assert.deepEqual(cols.rows.map((r) => r.column_name), FLOW_COLUMNS, level.view);
+    }
+    if (backend === 'embedded') {
+      assert.ok(info.timescaledb, 'the embedded database has TimescaleDB');
+      const hyper = await db.query(`SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = 'optflow' AND hypertable_name = 'quotes'`);
+      assert.equal(hyper.rows.length, 1);
+      const caggs = await db.query<{ view_name: string; materialized_only: boolean }>(
+        `SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'optflow' ORDER BY view_name`,
+      );
+      assert.deepEqual(caggs.rows, ['flow_1d', 'flow_1h', 'flow_1m', 'flow_5m'].map((view_name) => ({ view_name, materialized_only: false })));
+      const jobs = await db.query(`SELECT 1 FROM timescaledb_information.jobs WHERE hypertable_schema = 'optflow'`);
+      assert.equal(jobs.rows.length, 0, 'no policies in the embedded build (no background workers)');
+    } else if (!info.timescaledb) {
+      const views = await db.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.views WHERE table_schema = 'optflow' ORDER BY 1`,
+      );
+      assert.deepEqual(views.rows.map((r) => r.table_name), ['flow_1d', 'flow_1h', 'flow_1m', 'flow_5m']);
+    }
+  });
+
+  test('rows in optflow.quotes show in flow_1m and flow_5m without a refresh, and the same after one', async () => {
+    const rows = fixtureRows();
+    await db.transaction(async (s) => {
+      for (const r of rows) {
+        await s.query(
+          `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call,
+             strike, mark, volume, signed_volume, premium, underlying_price)
+           VALUES ($1, $2, $2, 'SPX', 'SPXW', $3, $4, 4200, $5::float8, $6::bigint, $7, $6::bigint * $5::float8 * 100, $8)`,
+          [r.time, r.contract, r.expiration, r.putCall, r.mark, r.volume, r.signed, r.spot],
+        );
+      }
+    });
+    assert.deepEqual(await readFlow(db, 'optflow.flow_1m'), roundExpected(expectedFlow(rows, 1)));
+    assert.deepEqual(await readFlow(db, 'optflow.flow_5m'), roundExpected(expectedFlow(rows, 5)));
+
+    const windows = await refreshFlowAggregates(db, new Date(Date.UTC(2023, 4, 19, 13, 30)), new Date(Date.UTC(2023, 4, 19, 13, 40)));
+    if ((await db.info()).timescaledb) {
+      assert.deepEqual(windows.map((w) => w.view), ['optflow.flow_1m', 'optflow.flow_5m']);
+      const materialized = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM optflow.flow_1m WHERE bucket < (SELECT _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id)) FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'flow_1m')`,
+      );
+      assert.ok((materialized.rows[0]?.n ?? 0) > 0, 'the refresh materialized buckets');
+    }
+    assert.deepEqual(await readFlow(db, 'optflow.flow_1m'), roundExpected(expectedFlow(rows, 1)));
+    assert.deepEqual(await readFlow(db, 'optflow.flow_5m'), roundExpected(expectedFlow(rows, 5)));
+
+    // A late row below the watermark shows once its range is refreshed again.
+    const late = { ...rows[0]!, contract: 'SPXW  230519C04250000', volume: 11, signed: 11 };
+    await db.query(
+      `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike, mark, volume, signed_volume, premium, underlying_price)
+       VALUES ($1, $2, $2, 'SPX', 'SPXW', $3, 'C', 4250, $4::float8, $5::bigint, $6, $5::bigint * $4::float8 * 100, $7)`,
+      [late.time, late.contract, late.expiration, late.mark, late.volume, late.signed, late.spot],
+    );
+    await refreshFlowAggregates(db, late.time, new Date(late.time.getTime() + 60_000));
+    const all = [...rows, late].sort((a, b) => a.time.getTime() - b.time.getTime() || (a === late ? -1 : 0));
+    const minute = (await readFlow(db, 'optflow.flow_1m'))[0];
+    assert.equal(minute?.call_volume, expectedFlow(all, 1)[0]?.call_volume);
+  });
+
+  test('optflow_reader can read and cannot write; optflow_writer can write', async () => {
+    await db.withSession(async (s) => {
+      await s.query('SET ROLE optflow_reader');
+      try {
+        const { rows } = await s.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.flow_1m');
+        assert.ok((rows[0]?.n ?? 0) > 0);
+        await s.query('SELECT count(*) FROM optflow.quotes');
+        await assert.rejects(s.query(`DELETE FROM optflow.quotes`), /permission denied/);
+        await assert.rejects(s.query(`INSERT INTO optflow.files (path, size, mtime, status) VALUES ('x', 1, now(), 'loaded')`), /permission denied/);
+        await assert.rejects(s.query(`CREATE TABLE optflow.sneaky (x int)`), /permission denied/);
+      } finally {
+        await s.query('RESET ROLE');
+      }
+      await s.query('SET ROLE optflow_writer');
+      try {
+        await s.query(`INSERT INTO optflow.files (path, size, mtime, status) VALUES ('w.parquet', 1, now(), 'loaded')`);
+        await s.query(`DELETE FROM optflow.files WHERE path = 'w.parquet'`);
+      } finally {
+        await s.query('RESET ROLE');
+      }
+    });
+  });
+
+  test('down removes everything, and up again works', async () => {
+    const down = await migrate(db, { direction: 'down' });
+    assert.deepEqual(down, ['3_policies', '2_flow-aggregates', '1_schema']);
+    const schema = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`);
+    assert.equal(schema.rows.length, 0);
+    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies']);
+    assert.deepEqual(await migrate(db, { direction: 'up' }), [], 'nothing pending');
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.flow_1m');
+    assert.equal(rows[0]?.n, 0);
+  });
+});
