@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs a workspace's tests (test/**/*.test.ts) with node:test + tsx, one file at a time:
+// Runs a workspace's tests (every *.test.ts below it) with node:test + tsx, one file at a time:
 // embedded databases are heavy and the machines have two cores.
 // With OPTFLOW_TEST_SUMMARY set, also writes {passed, failed, skipped} there for scripts/test-all.mjs.
 import { spawnSync } from 'node:child_process';
@@ -16,12 +16,12 @@ function findTests(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = findTests(join(process.cwd(), 'test'))
+const files = findTests(process.cwd())
   .map((f) => relative(process.cwd(), f))
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 if (files.length === 0) {
-  console.error(`no test files under ${join(process.cwd(), 'test')}`);
+  console.error(`no test files under ${process.cwd()}`);
   process.exit(1);
 }
 const reporter = fileURLToPath(new URL('./test-summary-reporter.mjs', import.meta.url));

@@ -9,3 +9,4 @@ export { openDatabase } from './open.ts';
 export { ServerDatabase } from './server.ts';
 export { serveSocket } from './socket.ts';
 export type { SocketHandle } from './socket.ts';
+export { onShutdownSignal } from './shutdown.ts';

@@ -31,7 +31,11 @@ export async function serveSocket(
     if (typeof detail.port === 'number') bound = detail.port;
   });
   try {
-    await server.start();
+    // start() reports a listen failure (port in use) only as an 'error' event, never as a rejection.
+    await new Promise<void>((resolve, reject) => {
+      server.addEventListener('error', (event) => reject((event as CustomEvent<Error>).detail), { once: true });
+      server.start().then(resolve, reject);
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot serve the embedded database on ${options.host}:${options.port}: ${reason}`);
@@ -39,7 +43,8 @@ export async function serveSocket(
   return {
     host: options.host,
     port: bound,
-    url: `postgres://postgres@${options.host}:${bound}/postgres?sslmode=disable`,
+    // The embedded server wants a password but accepts any, and every client is the superuser.
+    url: `postgres://postgres:postgres@${options.host}:${bound}/postgres?sslmode=disable`,
     stop: () => server.stop(),
   };
 }

@@ -1,0 +1,14 @@
+import { readdirSync } from 'node:fs';
+import { EmbeddedDatabase } from './src/index.ts';
+const dir = '/tmp/wal2';
+const files = () => readdirSync(`${dir}/pg_wal`).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
+const db = await EmbeddedDatabase.open(dir);
+const show = async (label: string) => console.log(label, files().length, files()[0], JSON.stringify((await db.query("select checkpoint_lsn, redo_lsn, redo_wal_file, pg_current_wal_lsn() cur from pg_control_checkpoint()")).rows[0]));
+await show('open');
+console.log((await db.query("select * from pg_replication_slots")).rows, (await db.query("select name, setting from pg_settings where name in ('summarize_wal','wal_level','wal_recycle','full_page_writes','fsync')")).rows);
+await db.query('CHECKPOINT');
+await show('after CHECKPOINT');
+await db.query("select pg_switch_wal()");
+await db.query('CHECKPOINT');
+await show('after switch+CHECKPOINT');
+await db.close();

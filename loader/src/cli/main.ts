@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerSample } from './commands/sample.ts';
+import { registerStart } from './commands/start.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('optflow')
+    .description('Intraday options-flow analytics: option-chain Parquet snapshots into TimescaleDB.')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Database: DATABASE_URL selects a PostgreSQL/TimescaleDB server; without it optflow runs TimescaleDB
+embedded, stored under OPTFLOW_HOME (default ./.optflow) and served on OPTFLOW_PG_HOST:OPTFLOW_PG_PORT
+(default 127.0.0.1:5433).
+
+Exit codes: 0 success; 1 some input failed or had rejected rows; 2 usage or configuration error;
+3 database unavailable.`,
+    );
+  registerStart(program);
+  registerMigrate(program);
+  registerSample(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed the message (or the help/version text).
+    return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`optflow: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`optflow: ${message}\n`);
+  if (process.env.OPTFLOW_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return EXIT.PARTIAL;
+}
