@@ -11,6 +11,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'optflow-tests-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const suites = [];
 
+// Static checks count as tests: a type error or lint error fails `npm test` like a failing assertion.
+if (only.length === 0 || only.includes('static')) {
+  console.log('\n=== static (tsc, eslint) ===');
+  const checks = [['typecheck', ['tsc', '-p', '.']], ['lint', ['eslint', '.']]];
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const [name, command] of checks) {
+    const run = spawnSync('npx', ['--no-install', ...command], { stdio: 'inherit' });
+    console.log(`${run.status === 0 ? '✔' : '✖'} ${name}`);
+    counts[run.status === 0 ? 'passed' : 'failed']++;
+  }
+  suites.push(`static: ${counts.passed} passed, ${counts.failed} failed`);
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+}
+
 for (const workspace of root.workspaces) {
   if (only.length > 0 && !only.includes(workspace)) continue;
   const pkg = JSON.parse(readFileSync(join(workspace, 'package.json'), 'utf8'));

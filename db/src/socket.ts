@@ -38,7 +38,7 @@ export async function serveSocket(
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot serve the embedded database on ${options.host}:${options.port}: ${reason}`);
+    throw new Error(`cannot serve the embedded database on ${options.host}:${options.port}: ${reason}`, { cause: error });
   }
   return {
     host: options.host,

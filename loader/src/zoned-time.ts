@@ -2,6 +2,7 @@
  * Wall-clock time in a named zone ↔ UTC, with the platform's tz database (Intl): collectors write
  * naive New York timestamps, and the volume rules work per New York trading date.
  */
+const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -43,14 +44,12 @@ export function utcToWallTime(utcMs: number, timeZone: string): number {
  * In a spring-forward gap the result is an hour later; in a fall-back overlap, the first instant.
  */
 export function wallTimeToUtc(wallMs: number, timeZone: string): number {
-  const offsetAt = (utc: number) => utcToWallTime(utc, timeZone) - utc;
-  let utc = wallMs - offsetAt(wallMs);
-  const offset = offsetAt(utc);
-  if (wallMs - offset !== utc) utc = wallMs - offset;
-  // Overlap: an earlier instant with the same wall reading (the first occurrence) wins.
-  const earlier = utc - 3_600_000;
-  if (utcToWallTime(earlier, timeZone) === wallMs) return earlier;
-  return utc;
+  // Offsets (wall − UTC) a day either side cover any transition near this reading.
+  const before = utcToWallTime(wallMs - DAY_MS, timeZone) - (wallMs - DAY_MS);
+  const after = utcToWallTime(wallMs + DAY_MS, timeZone) - (wallMs + DAY_MS);
+  const matches = [wallMs - before, wallMs - after].filter((utc) => utcToWallTime(utc, timeZone) === wallMs);
+  if (matches.length > 0) return Math.min(...matches);
+  return wallMs - before; // in a gap: the offset from before the jump reads an hour later
 }
 
 /** `YYYY-MM-DD` of the instant in `timeZone` (the trading date of a quote, in New York). */

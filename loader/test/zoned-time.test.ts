@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { assertTimeZone, utcToWallTime, wallDate, wallTimeToUtc } from '../src/zoned-time.ts';
+
+const NY = 'America/New_York';
+const wall = (iso: string) => Date.parse(`${iso}Z`);
+
+describe('wallTimeToUtc (America/New_York)', () => {
+  const cases: Array<[string, string, string]> = [
+    ['summer (EDT, UTC-4)', '2023-05-19T09:30:00', '2023-05-19T13:30:00.000Z'],
+    ['winter (EST, UTC-5)', '2023-01-19T16:00:00', '2023-01-19T21:00:00.000Z'],
+    ['milliseconds are kept', '2023-05-19T09:30:00.250', '2023-05-19T13:30:00.250Z'],
+    ['spring-forward gap: 02:30 does not exist, an hour later', '2023-03-12T02:30:00', '2023-03-12T07:30:00.000Z'],
+    ['fall-back overlap: 01:30 happens twice, the first wins', '2023-11-05T01:30:00', '2023-11-05T05:30:00.000Z'],
+  ];
+  for (const [name, input, expected] of cases) {
+    test(name, () => assert.equal(new Date(wallTimeToUtc(wall(input), NY)).toISOString(), expected));
+  }
+  test('round-trips every quarter hour of a DST-change day', () => {
+    for (let t = Date.parse('2023-11-05T00:00:00Z'); t < Date.parse('2023-11-06T12:00:00Z'); t += 900_000) {
+      assert.equal(utcToWallTime(wallTimeToUtc(utcToWallTime(t, NY), NY), NY), utcToWallTime(t, NY));
+    }
+  });
+});
+
+describe('wallDate', () => {
+  test('the New York trading date, not the UTC date', () => {
+    assert.equal(wallDate(Date.parse('2023-05-20T01:00:00Z'), NY), '2023-05-19');
+    assert.equal(wallDate(Date.parse('2023-05-19T13:30:00Z'), NY), '2023-05-19');
+  });
+  test('unknown zones are named in the error', () => {
+    assert.throws(() => assertTimeZone('America/Nowhere'), /unknown time zone "America\/Nowhere"/);
+    assert.doesNotThrow(() => assertTimeZone('Europe/London'));
+  });
+});
