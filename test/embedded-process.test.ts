@@ -4,21 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { withClient } from '@optflow/db/testing';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'optflow-embedded-'));
 after(() => rmSync(home, { recursive: true, force: true }));
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('optflow start (embedded)', () => {
   const env = { OPTFLOW_HOME: join(home, 'start'), OPTFLOW_PG_PORT: '0', DATABASE_URL: '' };

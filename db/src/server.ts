@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CopyColumn } from './copy-writer.ts';
-import { copyStatement, describeDatabase, inTransaction } from './database.ts';
-import type { Database, DatabaseInfo, QueryResult, Session } from './database.ts';
+import { copyStatement, SessionDatabase } from './database.ts';
+import type { QueryResult, Session } from './database.ts';
 
 const PG_INT8 = 20;
 const PG_DATE = 1082;
@@ -40,11 +40,12 @@ class ClientSession implements Session {
 }
 
 /** A PostgreSQL (optionally TimescaleDB) server reached through a `pg` pool. */
-export class ServerDatabase implements Database {
+export class ServerDatabase extends SessionDatabase {
   readonly backend = 'server' as const;
   readonly #pool: pg.Pool;
 
   constructor(url: string, options: { max?: number; applicationName?: string } = {}) {
+    super();
     this.#pool = new pg.Pool({
       connectionString: url,
       types,
@@ -57,32 +58,17 @@ export class ServerDatabase implements Database {
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
-    let broken: Error | undefined;
+    let healthy = true;
     try {
       return await fn(new ClientSession(client));
     } catch (error) {
-      broken = error instanceof Error && !('code' in error) ? error : undefined;
+      // An error the server reported leaves the connection usable; any other (a reset, a COPY stream
+      // failing half-way) may not, so that client is destroyed instead of returned to the pool.
+      healthy = error instanceof pg.DatabaseError;
       throw error;
     } finally {
-      // Release a client whose connection failed as broken so the pool drops it.
-      client.release(broken);
+      client.release(!healthy);
     }
-  }
-
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.withSession((s) => s.query<Row>(sql, params));
-  }
-
-  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
-    return this.withSession((s) => s.copyBinary(table, columns, payload));
-  }
-
-  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    return this.withSession((s) => inTransaction(s, fn));
-  }
-
-  info(): Promise<DatabaseInfo> {
-    return this.withSession((s) => describeDatabase(s, this.backend));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { MigrationBuilder } from 'node-pg-migrate';
 import { detectCapabilities } from '../src/capabilities.ts';
-import { FLOW_POLICIES, COMPRESS_AFTER } from '../src/policies.ts';
+import { addPoliciesSql, removePoliciesSql } from '../src/policies.ts';
 
 /**
  * Refresh and compression policies, on TimescaleDB servers only: the embedded build runs no
@@ -8,18 +8,10 @@ import { FLOW_POLICIES, COMPRESS_AFTER } from '../src/policies.ts';
  */
 export async function up(pgm: MigrationBuilder): Promise<void> {
   const { timescaledb, embedded } = await detectCapabilities(pgm.db);
-  if (!timescaledb || embedded) return;
-  for (const p of FLOW_POLICIES) {
-    pgm.sql(`SELECT add_continuous_aggregate_policy('${p.view}',
-      start_offset => INTERVAL '${p.startOffset}', end_offset => INTERVAL '${p.endOffset}',
-      schedule_interval => INTERVAL '${p.schedule}', if_not_exists => true)`);
-  }
-  pgm.sql(`SELECT add_compression_policy('optflow.quotes', INTERVAL '${COMPRESS_AFTER}', if_not_exists => true)`);
+  if (timescaledb && !embedded) for (const sql of addPoliciesSql()) pgm.sql(sql);
 }
 
 export async function down(pgm: MigrationBuilder): Promise<void> {
   const { timescaledb, embedded } = await detectCapabilities(pgm.db);
-  if (!timescaledb || embedded) return;
-  pgm.sql(`SELECT remove_compression_policy('optflow.quotes', if_exists => true)`);
-  for (const p of FLOW_POLICIES) pgm.sql(`SELECT remove_continuous_aggregate_policy('${p.view}', if_exists => true)`);
+  if (timescaledb && !embedded) for (const sql of removePoliciesSql()) pgm.sql(sql);
 }

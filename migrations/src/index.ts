@@ -6,3 +6,4 @@ export { migrate, MIGRATIONS_DIR, MIGRATIONS_TABLE } from './migrate.ts';
 export type { MigrateOptions } from './migrate.ts';
 export { refreshFlowAggregates, refreshWindows } from './refresh.ts';
 export type { RefreshWindow } from './refresh.ts';
+export { addPoliciesSql, removePoliciesSql, FLOW_POLICIES } from './policies.ts';

@@ -12,3 +12,20 @@ export const FLOW_POLICIES = [
 
 /** Chunks are a day; by two days later no collector writes into them. */
 export const COMPRESS_AFTER = '2 days';
+
+export function addPoliciesSql(): string[] {
+  return [
+    ...FLOW_POLICIES.map(
+      (p) => `SELECT add_continuous_aggregate_policy('${p.view}', start_offset => INTERVAL '${p.startOffset}', ` +
+        `end_offset => INTERVAL '${p.endOffset}', schedule_interval => INTERVAL '${p.schedule}', if_not_exists => true)`,
+    ),
+    `SELECT add_compression_policy('optflow.quotes', INTERVAL '${COMPRESS_AFTER}', if_not_exists => true)`,
+  ];
+}
+
+export function removePoliciesSql(): string[] {
+  return [
+    `SELECT remove_compression_policy('optflow.quotes', if_exists => true)`,
+    ...FLOW_POLICIES.map((p) => `SELECT remove_continuous_aggregate_policy('${p.view}', if_exists => true)`),
+  ];
+}

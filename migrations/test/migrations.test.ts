@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Database } from '@optflow/db';
 import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
-import { FLOW_COLUMNS, FLOW_LEVELS, migrate, refreshFlowAggregates } from '../src/index.ts';
+import { addPoliciesSql, FLOW_COLUMNS, FLOW_LEVELS, FLOW_POLICIES, migrate, refreshFlowAggregates, removePoliciesSql } from '../src/index.ts';
 
 const backend = testServerUrl() ? 'server' : 'embedded';
 
@@ -171,6 +171,20 @@ describe(`migrations (${backend})`, () => {
         await s.query('RESET ROLE');
       }
     });
+  });
+
+  test('the policy SQL a TimescaleDB server gets registers its jobs (run here on TimescaleDB, which has no server)', async (t) => {
+    if (!(await db.info()).timescaledb) return t.skip('no TimescaleDB on this backend: policies do not apply');
+    for (const sql of addPoliciesSql()) await db.query(sql);
+    const jobs = await db.query<{ proc_name: string; schedule_interval: string }>(
+      `SELECT proc_name, schedule_interval::text FROM timescaledb_information.jobs WHERE proc_name IN ('policy_refresh_continuous_aggregate', 'policy_compression') ORDER BY proc_name, schedule_interval`,
+    );
+    assert.equal(jobs.rows.filter((j) => j.proc_name === 'policy_refresh_continuous_aggregate').length, FLOW_POLICIES.length);
+    assert.equal(jobs.rows.filter((j) => j.proc_name === 'policy_compression').length, 1);
+    for (const sql of addPoliciesSql()) await db.query(sql); // if_not_exists: re-running is harmless
+    for (const sql of removePoliciesSql()) await db.query(sql);
+    const left = await db.query(`SELECT 1 FROM timescaledb_information.jobs WHERE proc_name IN ('policy_refresh_continuous_aggregate', 'policy_compression')`);
+    assert.equal(left.rows.length, 0);
   });
 
   test('down removes everything, and up again works', async () => {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { migrate } from '@optflow/migrations';
 import { connect } from '../database.ts';
@@ -16,7 +17,7 @@ export function registerMigrate(program: Command): void {
     .command('migrate')
     .description('apply (up) or revert (down) the optflow schema migrations')
     .argument('[direction]', 'up or down', (value: string) => {
-      if (value !== 'up' && value !== 'down') throw new Error(`direction must be "up" or "down", got "${value}"`);
+      if (value !== 'up' && value !== 'down') throw new InvalidArgumentError(`direction must be "up" or "down", got "${value}"`);
       return value;
     }, 'up')
     .option('--count <n>', 'how many migrations to run (default: all pending for up, 1 for down)', integerIn(1, 10_000))
