@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { nextInterval } from '../src/contracts/interval-volume.ts';
+import type { Anomaly, ContractState, Observation } from '../src/contracts/interval-volume.ts';
+
+type Step = [total: number | null, mark: number | null, volume: number, signed: number, anomaly: Anomaly | null];
+
+/** Runs one contract's observations through the rules; session changes where a step says so. */
+function run(steps: Array<Step & { session?: string }>, sessions?: string[]) {
+  let state: ContractState | undefined;
+  return steps.map(([total, mark], i) => {
+    const obs: Observation = { session: sessions?.[i] ?? '2023-05-19', totalVolume: total, mark, multiplier: 100 };
+    const r = nextInterval(state, obs);
+    state = r.state;
+    return [total, mark, r.volume, r.signedVolume, r.anomaly] as Step;
+  });
+}
+
+describe('interval volume rules', () => {
+  const tables: Record<string, Step[]> = {
+    'first observation: volume 0, baseline = total (stale opening volume is not counted)': [
+      [500, 1.0, 0, 0, null],
+      [520, 1.0, 20, 0, null],
+    ],
+    'increases become interval volume': [
+      [0, 2.0, 0, 0, null],
+      [10, 2.0, 10, 0, null],
+      [10, 2.0, 0, 0, null],
+      [35, 2.0, 25, 0, null],
+    ],
+    'total 0 under a positive baseline is a glitch: volume 0, baseline kept': [
+      [100, 1.0, 0, 0, null],
+      [0, 1.0, 0, 0, 'zero-total'],
+      [130, 1.0, 30, 0, null],
+    ],
+    '0 < total < baseline: volume 0, baseline follows down (corrected data)': [
+      [100, 1.0, 0, 0, null],
+      [80, 1.0, 0, 0, 'total-decreased'],
+      [95, 1.0, 15, 0, null],
+    ],
+    'total null: volume 0, baseline kept': [
+      [100, 1.0, 0, 0, null],
+      [null, 1.0, 0, 0, 'missing-total'],
+      [140, 1.0, 40, 0, null],
+    ],
+    'a session that starts with a null total takes the first total as baseline': [
+      [null, 1.0, 0, 0, 'missing-total'],
+      [50, 1.0, 0, 0, null],
+      [60, 1.0, 10, 0, null],
+    ],
+    'tick rule: sign of the last non-zero mark change, 0 before any': [
+      [0, 1.0, 0, 0, null],
+      [10, 1.0, 10, 0, null],
+      [15, 1.2, 5, 5, null],
+      [20, 1.2, 5, 5, null],
+      [27, 1.1, 7, -7, null],
+      [30, null, 3, -3, null],
+      [34, 1.3, 4, 4, null],
+    ],
+  };
+  for (const [name, steps] of Object.entries(tables)) {
+    test(name, () => assert.deepEqual(run(steps), steps));
+  }
+
+  test('a new session resets baseline and tick sign', () => {
+    const steps: Step[] = [
+      [100, 1.0, 0, 0, null],
+      [150, 1.5, 50, 50, null],
+      [3, 1.4, 0, 0, null], // next day: first observation, no anomaly despite the lower total
+      [9, 1.6, 6, 6, null],
+    ];
+    assert.deepEqual(run(steps, ['2023-05-18', '2023-05-18', '2023-05-19', '2023-05-19']), steps);
+  });
+
+  test('premium = volume × mark × multiplier', () => {
+    const first = nextInterval(undefined, { session: 'd', totalVolume: 10, mark: 2.5, multiplier: 100 });
+    const second = nextInterval(first.state, { session: 'd', totalVolume: 14, mark: 2.5, multiplier: 10 });
+    assert.equal(first.premium, 0);
+    assert.equal(second.premium, 4 * 2.5 * 10);
+    assert.equal(nextInterval(second.state, { session: 'd', totalVolume: 20, mark: null, multiplier: 100 }).premium, 0);
+  });
+});
