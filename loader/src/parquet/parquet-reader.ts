@@ -1,0 +1,91 @@
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+
+/**
+ * Reads collector Parquet files one row group at a time with column projection, so memory stays
+ * bounded by a row group. Values come back as plain JS: timestamps as epoch milliseconds (fractions
+ * keep µs/ns), DATE as 'YYYY-MM-DD', int64 as numbers, DECIMAL as numbers, strings as strings.
+ */
+export interface RowGroupInfo {
+  index: number;
+  rowStart: number;
+  rowEnd: number;
+}
+
+export interface ParquetSource {
+  path: string;
+  columns: string[];
+  numRows: number;
+  rowGroups: RowGroupInfo[];
+  /** Timestamp columns written without a time zone (isAdjustedToUTC = false): wall-clock time. */
+  naiveTimestampColumns: Set<string>;
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+}
+
+/** A file that cannot be read as Parquet; the message names the path. */
+export class ParquetFileError extends Error {
+  readonly path: string;
+
+  constructor(path: string, reason: string, cause?: unknown) {
+    super(`${path}: ${reason}`, { cause });
+    this.path = path;
+  }
+}
+
+const MS_PER_DAY = 86_400_000;
+
+const parsers: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (ms) => Number(ms),
+  timestampFromMicroseconds: (us) => Number(us) / 1000,
+  timestampFromNanoseconds: (ns) => Number(ns) / 1e6,
+  dateFromDays: (days) => new Date(days * MS_PER_DAY).toISOString().slice(0, 10),
+};
+
+export async function openParquet(path: string): Promise<ParquetSource> {
+  let file: AsyncBuffer;
+  let metadata: FileMetaData;
+  try {
+    file = await asyncBufferFromFile(path);
+    if (file.byteLength === 0) throw new Error('empty file');
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ParquetFileError(path, `not a readable Parquet file (${reason})`, error);
+  }
+  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
+  const naiveTimestampColumns = new Set(
+    parquetSchema(metadata)
+      .children.filter((c) => c.element.logical_type?.type === 'TIMESTAMP' && c.element.logical_type.isAdjustedToUTC === false)
+      .map((c) => c.element.name),
+  );
+  let rowStart = 0;
+  const rowGroups = metadata.row_groups.map((group, index) => {
+    const info = { index, rowStart, rowEnd: rowStart + Number(group.num_rows) };
+    rowStart = info.rowEnd;
+    return info;
+  });
+  return { path, columns, numRows: Number(metadata.num_rows), rowGroups, naiveTimestampColumns, file, metadata };
+}
+
+export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, columns: readonly string[]): Promise<Array<Record<string, unknown>>> {
+  try {
+    const rows = await parquetReadObjects({
+      file: source.file,
+      metadata: source.metadata,
+      columns: [...columns],
+      rowStart: group.rowStart,
+      rowEnd: group.rowEnd,
+      compressors,
+      parsers,
+    });
+    for (const row of rows) {
+      for (const key in row) if (typeof row[key] === 'bigint') row[key] = Number(row[key]);
+    }
+    return rows;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ParquetFileError(source.path, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`, error);
+  }
+}
