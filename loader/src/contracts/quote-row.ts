@@ -1,0 +1,175 @@
+import { wallDate, wallTimeToUtc } from '../zoned-time.ts';
+import type { ColumnMap, Field } from './column-map.ts';
+import { decimalToThousandths, parseSymbol, underlyingForRoot } from './symbol.ts';
+
+/**
+ * One input row → one quote ready for the volume rules, or the reason it must be rejected.
+ * Pure: the reader supplies plain values (see parquet-reader.ts), the caller the file context.
+ */
+export interface QuoteInput {
+  /** Snapshot time, epoch ms UTC. */
+  quoteTime: number;
+  contract: string;
+  sourceSymbol: string;
+  underlying: string;
+  root: string;
+  expiration: string;
+  putCall: 'C' | 'P';
+  strike: string;
+  bid: number | null;
+  ask: number | null;
+  last: number | null;
+  mark: number | null;
+  bidSize: number | null;
+  askSize: number | null;
+  totalVolume: number | null;
+  multiplier: number;
+  openInterest: number | null;
+  iv: number | null;
+  delta: number | null;
+  gamma: number | null;
+  theta: number | null;
+  vega: number | null;
+  rho: number | null;
+  underlyingPrice: number | null;
+}
+
+export interface RowContext {
+  map: ColumnMap;
+  /** Zone of naive timestamps (--timezone). */
+  timeZone: string;
+  /** The time column holds wall-clock time (a naive Parquet timestamp). */
+  naiveTime: boolean;
+  /** --underlying: wins over everything. */
+  underlyingOverride?: string | undefined;
+  /** From the file name (SPX.X.2023-05-19.parquet → SPX), used when the row has no underlying. */
+  underlyingFromFile: string | null;
+}
+
+export type RowResult = { ok: true; quote: QuoteInput } | { ok: false; reason: string };
+
+const NEW_YORK = 'America/New_York';
+/** TD Ameritrade / Schwab send -999 (or "NaN") when a greek is unavailable. */
+const SENTINEL = -999;
+const GREEKS: ReadonlyArray<'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'rho'> = ['iv', 'delta', 'gamma', 'theta', 'vega', 'rho'];
+
+class Reject extends Error {}
+
+export function normalizeRow(raw: Record<string, unknown>, ctx: RowContext): RowResult {
+  try {
+    return { ok: true, quote: toQuote(raw, ctx) };
+  } catch (error) {
+    if (error instanceof Reject) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function toQuote(raw: Record<string, unknown>, ctx: RowContext): QuoteInput {
+  const value = (field: Field): unknown => {
+    const column = ctx.map[field];
+    return column === undefined ? null : raw[column];
+  };
+  const number = (field: Field): number | null => toNumber(field, ctx.map[field], value(field));
+
+  const quoteTime = toTime(ctx.map.time!, value('time'), ctx);
+  const sourceSymbol = value('symbol');
+  if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${ctx.map.symbol}: missing option symbol`);
+  const parsed = parseSymbol(sourceSymbol);
+  if (!parsed.ok) throw new Reject(parsed.reason);
+  const symbol = parsed.symbol;
+
+  // Columns that restate the symbol must agree with it.
+  const strike = value('strike');
+  if (strike !== null && strike !== undefined) {
+    const thousandths = decimalToThousandths(String(strike));
+    if (thousandths !== symbol.strikeThousandths) throw new Reject(`${ctx.map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`);
+  }
+  const expiration = toExpirationDate(value('expiration'));
+  if (expiration !== null && expiration !== symbol.expiration) throw new Reject(`${ctx.map.expiration} ${expiration} disagrees with symbol ${sourceSymbol} (expiration ${symbol.expiration})`);
+  const putCall = value('putCall');
+  if (putCall !== null && putCall !== undefined) {
+    const side = String(putCall).trim().toUpperCase();
+    const pc = side === 'CALL' || side === 'C' ? 'C' : side === 'PUT' || side === 'P' ? 'P' : null;
+    if (pc === null) throw new Reject(`${ctx.map.putCall}: "${String(putCall)}" is not CALL, PUT, C or P`);
+    if (pc !== symbol.putCall) throw new Reject(`${ctx.map.putCall} ${String(putCall)} disagrees with symbol ${sourceSymbol} (${symbol.putCall})`);
+  }
+
+  const bid = number('bid');
+  const ask = number('ask');
+  const totalVolume = number('totalVolume');
+  if (totalVolume !== null && (totalVolume < 0 || !Number.isInteger(totalVolume))) throw new Reject(`${ctx.map.totalVolume}: ${totalVolume} is not a whole number of contracts`);
+  const greeks = Object.fromEntries(GREEKS.map((g) => {
+    const v = number(g);
+    return [g, v === SENTINEL ? null : v];
+  })) as Record<(typeof GREEKS)[number], number | null>;
+  const underlyingColumn = value('underlying');
+  const underlying = ctx.underlyingOverride
+    ?? (typeof underlyingColumn === 'string' && underlyingColumn.trim() !== '' ? underlyingColumn.trim().replace(/^\$/, '').replace(/\.X$/, '') : null)
+    ?? ctx.underlyingFromFile
+    ?? underlyingForRoot(symbol.root);
+
+  return {
+    quoteTime,
+    contract: symbol.contract,
+    sourceSymbol,
+    underlying,
+    root: symbol.root,
+    expiration: symbol.expiration,
+    putCall: symbol.putCall,
+    strike: symbol.strike,
+    bid,
+    ask,
+    last: number('last'),
+    mark: number('mark') ?? (bid !== null && ask !== null ? (bid + ask) / 2 : null),
+    bidSize: integerOrNull('bidSize', number('bidSize')),
+    askSize: integerOrNull('askSize', number('askSize')),
+    totalVolume,
+    multiplier: number('multiplier') ?? 100,
+    openInterest: integerOrNull('openInterest', number('openInterest')),
+    ...greeks,
+    underlyingPrice: number('underlyingPrice'),
+  };
+}
+
+function toNumber(field: Field, column: string | undefined, v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+  if (typeof v === 'string') {
+    if (/^\s*nan\s*$/i.test(v)) return null;
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+  }
+  throw new Reject(`${column ?? field}: ${JSON.stringify(v)} is not a number`);
+}
+
+function integerOrNull(field: Field, v: number | null): number | null {
+  if (v === null) return null;
+  if (!Number.isInteger(v)) throw new Reject(`${field}: ${v} is not a whole number`);
+  return v;
+}
+
+function toTime(column: string, v: unknown, ctx: RowContext): number {
+  let ms: number | null = null;
+  let naive = ctx.naiveTime;
+  if (typeof v === 'number' && Number.isFinite(v)) ms = v;
+  else if (v instanceof Date) ms = v.getTime();
+  else if (typeof v === 'string') {
+    const text = v.trim();
+    const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text);
+    const parsed = Date.parse(zoned ? text : `${text.replace(' ', 'T')}Z`);
+    if (!Number.isNaN(parsed)) {
+      ms = parsed;
+      naive = !zoned;
+    }
+  }
+  if (ms === null) throw new Reject(`${column}: missing or unparseable snapshot time ${JSON.stringify(v)}`);
+  return naive ? wallTimeToUtc(ms, ctx.timeZone) : ms;
+}
+
+/** Expiration as TDA epoch ms (close on expiry), Schwab ISO string, or a DATE ('YYYY-MM-DD'). */
+function toExpirationDate(v: unknown): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'number') return wallDate(v, NEW_YORK);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return v.slice(0, 10);
+  throw new Reject(`expiration ${JSON.stringify(v)} is neither a date nor epoch milliseconds`);
+}
