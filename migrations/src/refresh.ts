@@ -8,24 +8,37 @@ const WIDTH_MS: Record<string, number> = {
   '1 day': 86_400_000,
 };
 
+/** Watermarks below this are the empty-aggregate sentinel, not a real time. */
+const NOTHING_MATERIALIZED = Date.UTC(1900, 0, 1);
+
 export interface RefreshWindow {
   view: string;
-  start: Date;
+  /** null: from the beginning of the data. */
+  start: Date | null;
   end: Date;
 }
 
 /**
- * The complete buckets of each level inside [from, to): the start rounds down (a bucket touched by
- * new rows is recomputed whole) and the end rounds down (a bucket still filling is left to the
- * real-time tail, which keeps the watermark from running ahead of the data).
+ * The complete buckets of each level to materialize after new data in [from, to): from the earlier
+ * of `from` and the level's watermark (the bucket that was still filling at the last refresh lies
+ * there, and would otherwise fall below the new watermark unmaterialized) up to the last complete
+ * bucket before `to` (a bucket still filling is left to the real-time tail, which keeps the
+ * watermark from running ahead of the data), or through the bucket holding `to` when that bucket
+ * is under the watermark already (a backfill). Watermarks are epoch ms; an empty aggregate reports
+ * the minimum timestamp (4713 BC), i.e. nothing materialized yet: refresh from the beginning (start null).
  */
-export function refreshWindows(from: Date, to: Date): RefreshWindow[] {
+export function refreshWindows(from: Date, to: Date, watermarks: ReadonlyMap<string, number> = new Map()): RefreshWindow[] {
   return FLOW_LEVELS.flatMap((level) => {
     const width = WIDTH_MS[level.width];
     if (width === undefined) throw new Error(`no bucket width for ${level.view}`);
-    const start = Math.floor(from.getTime() / width) * width;
-    const end = Math.floor(to.getTime() / width) * width;
-    return end > start ? [{ view: level.view, start: new Date(start), end: new Date(end) }] : [];
+    const watermark = watermarks.get(level.view);
+    const fromStart = Math.floor(from.getTime() / width) * width;
+    const start = watermark === undefined ? fromStart : Math.min(fromStart, watermark);
+    // The bucket holding `to` is still filling, unless it lies under the watermark already (backfill).
+    const floorEnd = Math.floor(to.getTime() / width) * width;
+    const end = watermark !== undefined && watermark >= floorEnd + width ? floorEnd + width : floorEnd;
+    if (end <= start) return [];
+    return [{ view: level.view, start: start > NOTHING_MATERIALIZED ? new Date(start) : null, end: new Date(end) }];
   });
 }
 
@@ -37,15 +50,20 @@ export function refreshWindows(from: Date, to: Date): RefreshWindow[] {
 export async function refreshFlowAggregates(db: Database, from: Date, to: Date): Promise<RefreshWindow[]> {
   const { timescaledb } = await db.info();
   if (!timescaledb) return [];
-  const windows = refreshWindows(from, to);
-  await db.withSession(async (session) => {
+  return db.withSession(async (session) => {
+    const { rows } = await session.query<{ view: string; watermark: number }>(
+      `SELECT 'optflow.' || user_view_name AS view,
+              extract(epoch FROM _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id))) * 1000 AS watermark
+       FROM _timescaledb_catalog.continuous_agg WHERE user_view_schema = 'optflow'`,
+    );
+    const windows = refreshWindows(from, to, new Map(rows.map((r) => [r.view, Number(r.watermark)])));
     for (const w of windows) {
       // Simple protocol (no bind parameters): CALL of this procedure must be a top-level statement.
       // The values are ISO strings of Dates and a view name from FLOW_LEVELS, not user input.
       await session.query(
-        `CALL refresh_continuous_aggregate('${w.view}', '${w.start.toISOString()}'::timestamptz, '${w.end.toISOString()}'::timestamptz)`,
+        `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`,
       );
     }
+    return windows;
   });
-  return windows;
 }

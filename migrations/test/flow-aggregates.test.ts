@@ -36,11 +36,34 @@ describe('refreshWindows', () => {
   for (const [name, from, to, expected] of cases) {
     test(name, () => {
       assert.deepEqual(
-        refreshWindows(from, to).map((w) => [w.view, w.start.toISOString().slice(11, 19), w.end.toISOString().slice(11, 19)]),
+        refreshWindows(from, to).map((w) => [w.view, w.start!.toISOString().slice(11, 19), w.end.toISOString().slice(11, 19)]),
         expected,
       );
     });
   }
+  test('a refresh starts at the watermark when the last refresh left a filling bucket behind it', () => {
+    const watermarks = new Map([['optflow.flow_1m', t('13:59:00').getTime()], ['optflow.flow_5m', t('13:55:00').getTime()]]);
+    assert.deepEqual(
+      refreshWindows(t('14:00:00'), t('14:29:00'), watermarks).map((w) => [w.view, w.start?.toISOString().slice(11, 19), w.end.toISOString().slice(11, 19)]),
+      [['optflow.flow_1m', '13:59:00', '14:29:00'], ['optflow.flow_5m', '13:55:00', '14:25:00']],
+    );
+  });
+
+  test('a backfill under the watermark refreshes through the bucket holding its last row', () => {
+    const watermarks = new Map([['optflow.flow_1m', t('15:00:00').getTime()], ['optflow.flow_5m', t('15:00:00').getTime()]]);
+    assert.deepEqual(
+      refreshWindows(t('13:31:00'), t('13:38:00'), watermarks).map((w) => [w.view, w.start?.toISOString().slice(11, 19), w.end.toISOString().slice(11, 19)]),
+      [['optflow.flow_1m', '13:31:00', '13:39:00'], ['optflow.flow_5m', '13:30:00', '13:40:00']],
+    );
+  });
+
+  test('nothing materialized yet (the empty-aggregate watermark, 4713 BC): from the beginning', () => {
+    for (const empty of [Date.parse('-004713-11-24T00:00:00Z'), -Infinity]) {
+      const [w] = refreshWindows(t('13:30:00'), t('13:31:00'), new Map([['optflow.flow_1m', empty]]));
+      assert.deepEqual([w?.view, w?.start], ['optflow.flow_1m', null]);
+    }
+  });
+
   test('a whole day reaches flow_1d', () => {
     const windows = refreshWindows(new Date('2023-05-19T00:00:00Z'), new Date('2023-05-20T00:00:00Z'));
     assert.deepEqual(windows.map((w) => w.view), FLOW_LEVELS.map((l) => l.view));

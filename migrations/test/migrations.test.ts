@@ -80,12 +80,12 @@ describe(`migrations (${backend})`, () => {
 
   test('up creates the schema, and on TimescaleDB a hypertable and four real-time continuous aggregates', async () => {
     const ran = await migrate(db, { direction: 'up' });
-    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies']);
+    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions']);
     const info = await db.info();
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'optflow' ORDER BY 1`,
     );
-    assert.deepEqual(tables.rows.map((r) => r.table_name), ['files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'quotes', 'rejected_rows', 'snapshots']);
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['contract_sessions', 'files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'quotes', 'rejected_rows', 'snapshots']);
     for (const level of FLOW_LEVELS) {
       const cols = await db.query<{ column_name: string }>(
         `SELECT column_name FROM information_schema.columns WHERE table_schema = 'optflow' AND table_name = $1 ORDER BY ordinal_position`,
@@ -128,7 +128,7 @@ describe(`migrations (${backend})`, () => {
 
     const windows = await refreshFlowAggregates(db, new Date(Date.UTC(2023, 4, 19, 13, 30)), new Date(Date.UTC(2023, 4, 19, 13, 40)));
     if ((await db.info()).timescaledb) {
-      assert.deepEqual(windows.map((w) => w.view), ['optflow.flow_1m', 'optflow.flow_5m']);
+      assert.deepEqual(windows.map((w) => [w.view, w.start]), FLOW_LEVELS.map((l) => [l.view, null]), 'nothing materialized yet: every level from the beginning');
       const materialized = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM optflow.flow_1m WHERE bucket < (SELECT _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id)) FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'flow_1m')`,
       );
@@ -189,10 +189,10 @@ describe(`migrations (${backend})`, () => {
 
   test('down removes everything, and up again works', async () => {
     const down = await migrate(db, { direction: 'down' });
-    assert.deepEqual(down, ['3_policies', '2_flow-aggregates', '1_schema']);
+    assert.deepEqual(down, ['4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
     const schema = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`);
     assert.equal(schema.rows.length, 0);
-    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies']);
+    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions']);
     assert.deepEqual(await migrate(db, { direction: 'up' }), [], 'nothing pending');
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.flow_1m');
     assert.equal(rows[0]?.n, 0);

@@ -1,0 +1,131 @@
+import { stat } from 'node:fs/promises';
+import type { Database } from '@optflow/db';
+import { refreshFlowAggregates } from '@optflow/migrations';
+import { mapColumns } from '../contracts/column-map.ts';
+import type { ColumnMap } from '../contracts/column-map.ts';
+import { normalizeRow } from '../contracts/quote-row.ts';
+import type { QuoteInput } from '../contracts/quote-row.ts';
+import { underlyingFromFileName } from '../contracts/symbol.ts';
+import { openParquet, readRowGroup } from '../parquet/parquet-reader.ts';
+import type { ParquetSource } from '../parquet/parquet-reader.ts';
+import { writeBatch } from './quote-writer.ts';
+import type { Batch } from './quote-writer.ts';
+
+export interface LoadOptions {
+  timeZone: string;
+  underlying?: string | undefined;
+  overrides: ColumnMap;
+  /** Validate only: read and check every row, write nothing. */
+  dryRun: boolean;
+}
+
+export type FileStatus = 'loaded' | 'partial' | 'failed' | 'unchanged';
+
+export interface FileSummary {
+  path: string;
+  status: FileStatus;
+  rowsRead: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+  anomalies: number;
+  seconds: number;
+  error: string | null;
+}
+
+/** Loads one file exactly once: each row group commits in one transaction with its bookkeeping. */
+export async function loadFile(db: Database, path: string, options: LoadOptions, onRows: (rows: number) => void = () => undefined): Promise<FileSummary> {
+  const started = performance.now();
+  const summary: FileSummary = { path, status: 'loaded', rowsRead: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0, seconds: 0, error: null };
+  const done = (status: FileStatus, error: string | null = null) => ({ ...summary, status, error, seconds: (performance.now() - started) / 1000 });
+
+  let size = 0;
+  let mtime = new Date(0);
+  try {
+    const info = await stat(path);
+    size = info.size;
+    mtime = info.mtime;
+  } catch (error) {
+    return recordFailure(db, options, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
+  }
+  if (!options.dryRun) {
+    const { rows } = await db.query<{ size: number; mtime: Date; status: string }>(`SELECT size, mtime, status FROM optflow.files WHERE path = $1`, [path]);
+    const known = rows[0];
+    if (known && known.size === size && known.mtime.getTime() === mtime.getTime() && (known.status === 'loaded' || known.status === 'partial')) {
+      return done('unchanged');
+    }
+  }
+
+  let source: ParquetSource;
+  try {
+    source = await openParquet(path);
+  } catch (error) {
+    return recordFailure(db, options, done('failed', error instanceof Error ? error.message : String(error)), size, mtime);
+  }
+  const mapped = mapColumns(source.columns, options.overrides);
+  if (!mapped.ok) return recordFailure(db, options, done('failed', `${path}: ${mapped.reason}`), size, mtime);
+  const ctx = {
+    map: mapped.map,
+    timeZone: options.timeZone,
+    naiveTime: source.naiveTimestampColumns.has(mapped.map.time!),
+    underlyingOverride: options.underlying,
+    underlyingFromFile: underlyingFromFileName(path),
+  };
+  const columns = [...new Set(Object.values(mapped.map))];
+  const fileId = options.dryRun ? 0 : await startFile(db, path, size, mtime);
+
+  for (const group of source.rowGroups) {
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await readRowGroup(source, group, columns);
+    } catch (error) {
+      return finishFile(db, options, fileId, done('failed', error instanceof Error ? error.message : String(error)));
+    }
+    const batch: Batch = { fileId, quotes: [] as QuoteInput[], rejected: [] };
+    rows.forEach((raw, i) => {
+      const result = normalizeRow(raw, ctx);
+      if (result.ok) batch.quotes.push(result.quote);
+      else batch.rejected.push({ rowNumber: group.rowStart + i + 1, reason: result.reason, raw });
+    });
+    summary.rowsRead += rows.length;
+    summary.rejected += batch.rejected.length;
+    if (!options.dryRun) {
+      const outcome = await db.transaction((s) => writeBatch(s, batch));
+      summary.inserted += outcome.inserted;
+      summary.duplicates += outcome.duplicates;
+      summary.anomalies += outcome.anomalies;
+      if (outcome.affected) await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
+    }
+    onRows(summary.rowsRead);
+  }
+  return finishFile(db, options, fileId, done(summary.rejected > 0 ? 'partial' : 'loaded'));
+}
+
+async function startFile(db: Database, path: string, size: number, mtime: Date): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO optflow.files (path, size, mtime, status) VALUES ($1, $2, $3, 'loading')
+     ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, status = 'loading', error = NULL,
+       rows_read = 0, rows_inserted = 0, duplicates = 0, rejected = 0, anomalies = 0, updated_at = now()
+     RETURNING id`,
+    [path, size, mtime],
+  );
+  return rows[0]!.id;
+}
+
+async function finishFile(db: Database, options: LoadOptions, fileId: number, summary: FileSummary): Promise<FileSummary> {
+  if (!options.dryRun) {
+    await db.query(`UPDATE optflow.files SET status = $2, error = $3, updated_at = now() WHERE id = $1`, [fileId, summary.status, summary.error]);
+  }
+  return summary;
+}
+
+async function recordFailure(db: Database, options: LoadOptions, summary: FileSummary, size: number, mtime: Date): Promise<FileSummary> {
+  if (!options.dryRun) {
+    await db.query(
+      `INSERT INTO optflow.files (path, size, mtime, status, error) VALUES ($1, $2, $3, 'failed', $4)
+       ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, status = 'failed', error = EXCLUDED.error, updated_at = now()`,
+      [summary.path, size, mtime, summary.error],
+    );
+  }
+  return summary;
+}

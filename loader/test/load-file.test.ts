@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import type { Database } from '@optflow/db';
+import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import { migrate } from '@optflow/migrations';
+import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay, writeSampleDay } from '../src/index.ts';
+import type { SampleBatch, SampleOptions } from '../src/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'optflow-load-'));
+const options = { timeZone: 'America/New_York', overrides: {}, dryRun: false };
+const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 3, expirations: 2, snapshotsPerRowGroup: 30, seed: 11 };
+
+function writeBatches(path: string, batches: SampleBatch[]): string {
+  const writer = new ParquetWriter({ writer: fileWriter(path), schema: SAMPLE_SCHEMA });
+  for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: b[name] })), rowGroupSize: b.symbol.length });
+  writer.finish();
+  return path;
+}
+
+async function snapshot(db: Database) {
+  const quotes = await db.query(`SELECT contract, quote_time, total_volume, volume, signed_volume, round(premium::numeric, 6)::text AS premium, mark FROM optflow.quotes ORDER BY contract, quote_time`);
+  const flow = await db.query(`SELECT bucket, expiration, call_volume, put_volume, net_volume, round(net_premium::numeric, 4)::text AS net_premium, net_signed_volume, quotes FROM optflow.flow_1m ORDER BY bucket, expiration`);
+  return { quotes: quotes.rows, flow: flow.rows };
+}
+
+describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+  const dbs: TestDatabase[] = [];
+  let whole: string;
+  let parts: string[];
+  before(async () => {
+    whole = (await writeSampleDay(join(dir, 'SPX.X.2023-05-19.parquet'), day)).path;
+    // The same day as ten files of ~39 snapshots each (plus the last minute).
+    const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
+    parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
+    for (let i = 0; i < 3; i++) {
+      const t = await openTestDatabase();
+      await migrate(t.db, { direction: 'up' });
+      dbs.push(t);
+    }
+  });
+  after(async () => {
+    for (const t of dbs) await t.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('one file: every row stored once, interval volumes add up to the cumulative totals', async () => {
+    const db = dbs[0]!.db;
+    const summary = await loadFile(db, whole, options);
+    assert.equal(summary.status, 'loaded', summary.error ?? '');
+    assert.deepEqual([summary.rowsRead, summary.inserted, summary.duplicates, summary.rejected], [12 * 391, 12 * 391, 0, 0]);
+    // Independently from the generator: per contract, last total − first total.
+    const totals = new Map<string, number[]>();
+    for (const b of sampleDay(day)) b.symbol.forEach((s, i) => totals.set(s, [...(totals.get(s) ?? []), Number(b.totalVolume[i])]));
+    const { rows } = await db.query<{ source_symbol: string; v: number }>(`SELECT source_symbol, sum(volume)::float8 AS v FROM optflow.quotes GROUP BY 1`);
+    assert.equal(rows.length, 12);
+    for (const r of rows) {
+      const t = totals.get(r.source_symbol)!;
+      assert.equal(r.v, t.at(-1)! - t[0]!, r.source_symbol);
+    }
+    const flow = await db.query<{ v: number }>(`SELECT sum(call_volume + put_volume)::float8 AS v FROM optflow.flow_1m`);
+    assert.equal(flow.rows[0]!.v, rows.reduce((a, r) => a + r.v, 0));
+  });
+
+  test('an unchanged file is skipped after a metadata check', async () => {
+    const again = await loadFile(dbs[0]!.db, whole, options);
+    assert.equal(again.status, 'unchanged');
+    assert.equal(again.rowsRead, 0);
+  });
+
+  test('ten files in order and ten files shuffled store exactly what one file stores', async () => {
+    for (const p of parts) assert.equal((await loadFile(dbs[1]!.db, p, options)).status, 'loaded');
+    const shuffled = [7, 2, 9, 0, 5, 3, 8, 1, 6, 4, 10].map((i) => parts[i]!).filter(Boolean);
+    assert.equal(shuffled.length, parts.length);
+    for (const p of shuffled) assert.equal((await loadFile(dbs[2]!.db, p, options)).status, 'loaded');
+    const expected = await snapshot(dbs[0]!.db);
+    assert.ok(expected.quotes.length > 0 && expected.flow.length > 0);
+    assert.deepEqual(await snapshot(dbs[1]!.db), expected, 'in order');
+    assert.deepEqual(await snapshot(dbs[2]!.db), expected, 'shuffled (backfills replayed)');
+  });
+
+  test('a corrupt file fails with its path; bad rows are stored with reasons while good rows load', async () => {
+    const db = dbs[0]!.db;
+    const corrupt = join(dir, 'QQQ.X.2023-05-19.parquet');
+    writeFileSync(corrupt, readFileSync(whole).subarray(0, 4096));
+    const failed = await loadFile(db, corrupt, options);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error!, /QQQ\.X\.2023-05-19\.parquet: not a readable Parquet file/);
+
+    const [batch] = [...sampleDay({ ...day, date: '2023-05-22', snapshotsPerRowGroup: 2 })];
+    batch!.symbol[0] = 'NOT A SYMBOL';
+    batch!.strikePrice[1] = 1;
+    const bad = writeBatches(join(dir, 'SPX.X.2023-05-22.parquet'), [batch!]);
+    const partial = await loadFile(db, bad, options);
+    assert.equal(partial.status, 'partial');
+    assert.deepEqual([partial.rejected, partial.inserted], [2, batch!.symbol.length - 2]);
+    const { rows } = await db.query<{ row_number: number; reason: string; symbol: string }>(
+      `SELECT row_number, reason, raw->>'symbol' AS symbol FROM optflow.rejected_rows r JOIN optflow.files f ON f.id = r.file_id WHERE f.path = $1 ORDER BY row_number`, [bad],
+    );
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows.map((r) => [r.row_number, r.symbol]), [[1, 'NOT A SYMBOL'], [2, batch!.symbol[1]]]);
+    assert.match(rows[0]!.reason, /unrecognized option symbol "NOT A SYMBOL"/);
+    assert.match(rows[1]!.reason, /strikePrice 1 disagrees with symbol/);
+    const files = await db.query<{ path: string; status: string }>(`SELECT path, status FROM optflow.files ORDER BY path`);
+    assert.deepEqual(files.rows.map((f) => f.status), ['failed', 'loaded', 'partial']);
+  });
+});
