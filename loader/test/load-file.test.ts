@@ -12,7 +12,7 @@ import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay, wri
 import type { SampleBatch, SampleOptions } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-load-'));
-const options = { timeZone: 'America/New_York', overrides: {}, dryRun: false };
+const options = { timeZone: 'America/New_York', overrides: {} };
 const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 3, expirations: 2, snapshotsPerRowGroup: 30, seed: 11 };
 
 function writeBatches(path: string, batches: SampleBatch[]): string {

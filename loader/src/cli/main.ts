@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerLoad } from './commands/load.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStart } from './commands/start.ts';
@@ -24,6 +25,7 @@ Exit codes: 0 success; 1 some input failed or had rejected rows; 2 usage or conf
 3 database unavailable.`,
     );
   registerStart(program);
+  registerLoad(program);
   registerMigrate(program);
   registerSample(program);
   return program;

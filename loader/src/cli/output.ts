@@ -7,7 +7,7 @@ export interface Output {
   quiet: boolean;
   /** A log line for people (stderr; suppressed by --quiet and --json). */
   info(message: string): void;
-  /** The command's result: JSON with --json, else the human text. */
+  /** The command's result: JSON with --json, else the human text (nothing with --quiet). */
   result(value: unknown, human: string): void;
 }
 
@@ -22,7 +22,7 @@ export function createOutput(options: { json?: boolean; quiet?: boolean }): Outp
     },
     result: (value, human) => {
       if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-      else if (human) process.stdout.write(`${human}\n`);
+      else if (human && !quiet) process.stdout.write(`${human}\n`);
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 export class ProgressBar {
   readonly #label: string;
-  readonly #total: number;
+  #total: number;
   readonly #unit: string;
   readonly #started = Date.now();
   readonly #enabled: boolean;
@@ -17,7 +17,9 @@ export class ProgressBar {
     this.#enabled = enabled;
   }
 
-  update(done: number, force = false): void {
+  /** `total` updates the total when it becomes known (e.g. once a file's metadata is read). */
+  update(done: number, total = this.#total, force = false): void {
+    this.#total = total;
     if (!this.#enabled) return;
     const now = Date.now();
     if (!force && now - this.#lastDraw < 100) return;

@@ -15,8 +15,6 @@ export interface LoadOptions {
   timeZone: string;
   underlying?: string | undefined;
   overrides: ColumnMap;
-  /** Validate only: read and check every row, write nothing. */
-  dryRun: boolean;
 }
 
 export type FileStatus = 'loaded' | 'partial' | 'failed' | 'unchanged';
@@ -33,8 +31,16 @@ export interface FileSummary {
   error: string | null;
 }
 
-/** Loads one file exactly once: each row group commits in one transaction with its bookkeeping. */
-export async function loadFile(db: Database, path: string, options: LoadOptions, onRows: (rows: number) => void = () => undefined): Promise<FileSummary> {
+/**
+ * Loads one file exactly once: each row group commits in one transaction with its bookkeeping.
+ * With `db` null (a dry run) every row is read and checked and nothing is written.
+ */
+export async function loadFile(
+  db: Database | null,
+  path: string,
+  options: LoadOptions,
+  onProgress: (rowsRead: number, rowsTotal: number) => void = () => undefined,
+): Promise<FileSummary> {
   const started = performance.now();
   const summary: FileSummary = { path, status: 'loaded', rowsRead: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0, seconds: 0, error: null };
   const done = (status: FileStatus, error: string | null = null) => ({ ...summary, status, error, seconds: (performance.now() - started) / 1000 });
@@ -46,9 +52,9 @@ export async function loadFile(db: Database, path: string, options: LoadOptions,
     size = info.size;
     mtime = info.mtime;
   } catch (error) {
-    return recordFailure(db, options, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
+    return recordFailure(db, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
   }
-  if (!options.dryRun) {
+  if (db) {
     const { rows } = await db.query<{ size: number; mtime: Date; status: string }>(`SELECT size, mtime, status FROM optflow.files WHERE path = $1`, [path]);
     const known = rows[0];
     if (known && known.size === size && known.mtime.getTime() === mtime.getTime() && (known.status === 'loaded' || known.status === 'partial')) {
@@ -60,10 +66,10 @@ export async function loadFile(db: Database, path: string, options: LoadOptions,
   try {
     source = await openParquet(path);
   } catch (error) {
-    return recordFailure(db, options, done('failed', error instanceof Error ? error.message : String(error)), size, mtime);
+    return recordFailure(db, done('failed', error instanceof Error ? error.message : String(error)), size, mtime);
   }
   const mapped = mapColumns(source.columns, options.overrides);
-  if (!mapped.ok) return recordFailure(db, options, done('failed', `${path}: ${mapped.reason}`), size, mtime);
+  if (!mapped.ok) return recordFailure(db, done('failed', `${path}: ${mapped.reason}`), size, mtime);
   const ctx = {
     map: mapped.map,
     timeZone: options.timeZone,
@@ -72,14 +78,14 @@ export async function loadFile(db: Database, path: string, options: LoadOptions,
     underlyingFromFile: underlyingFromFileName(path),
   };
   const columns = [...new Set(Object.values(mapped.map))];
-  const fileId = options.dryRun ? 0 : await startFile(db, path, size, mtime);
+  const fileId = db ? await startFile(db, path, size, mtime) : 0;
 
   for (const group of source.rowGroups) {
     let rows: Array<Record<string, unknown>>;
     try {
       rows = await readRowGroup(source, group, columns);
     } catch (error) {
-      return finishFile(db, options, fileId, done('failed', error instanceof Error ? error.message : String(error)));
+      return finishFile(db, fileId, done('failed', error instanceof Error ? error.message : String(error)));
     }
     const batch: Batch = { fileId, quotes: [] as QuoteInput[], rejected: [] };
     rows.forEach((raw, i) => {
@@ -89,16 +95,16 @@ export async function loadFile(db: Database, path: string, options: LoadOptions,
     });
     summary.rowsRead += rows.length;
     summary.rejected += batch.rejected.length;
-    if (!options.dryRun) {
+    if (db) {
       const outcome = await db.transaction((s) => writeBatch(s, batch));
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.anomalies += outcome.anomalies;
       if (outcome.affected) await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
     }
-    onRows(summary.rowsRead);
+    onProgress(summary.rowsRead, source.numRows);
   }
-  return finishFile(db, options, fileId, done(summary.rejected > 0 ? 'partial' : 'loaded'));
+  return finishFile(db, fileId, done(summary.rejected > 0 ? 'partial' : 'loaded'));
 }
 
 async function startFile(db: Database, path: string, size: number, mtime: Date): Promise<number> {
@@ -112,15 +118,15 @@ async function startFile(db: Database, path: string, size: number, mtime: Date):
   return rows[0]!.id;
 }
 
-async function finishFile(db: Database, options: LoadOptions, fileId: number, summary: FileSummary): Promise<FileSummary> {
-  if (!options.dryRun) {
+async function finishFile(db: Database | null, fileId: number, summary: FileSummary): Promise<FileSummary> {
+  if (db) {
     await db.query(`UPDATE optflow.files SET status = $2, error = $3, updated_at = now() WHERE id = $1`, [fileId, summary.status, summary.error]);
   }
   return summary;
 }
 
-async function recordFailure(db: Database, options: LoadOptions, summary: FileSummary, size: number, mtime: Date): Promise<FileSummary> {
-  if (!options.dryRun) {
+async function recordFailure(db: Database | null, summary: FileSummary, size: number, mtime: Date): Promise<FileSummary> {
+  if (db) {
     await db.query(
       `INSERT INTO optflow.files (path, size, mtime, status, error) VALUES ($1, $2, $3, 'failed', $4)
        ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, status = 'failed', error = EXCLUDED.error, updated_at = now()`,

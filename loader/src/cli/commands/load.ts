@@ -1,0 +1,111 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { glob } from 'glob';
+import { onShutdownSignal } from '@optflow/db';
+import type { Database } from '@optflow/db';
+import { migrate } from '@optflow/migrations';
+import { parseMapOverrides } from '../../contracts/column-map.ts';
+import { loadFile } from '../../load/load-file.ts';
+import type { FileSummary } from '../../load/load-file.ts';
+import { assertTimeZone } from '../../zoned-time.ts';
+import { connect } from '../database.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { symbolName } from '../options.ts';
+import { createOutput } from '../output.ts';
+import { ProgressBar } from '../progress.ts';
+
+interface LoadFlags {
+  timezone: string;
+  underlying?: string;
+  map: string[];
+  json?: boolean;
+  quiet?: boolean;
+  dryRun?: boolean;
+  migrate: boolean;
+}
+
+export function registerLoad(program: Command): void {
+  program
+    .command('load')
+    .description('load option-chain Parquet files into the database, exactly once (re-running is safe)')
+    .argument('<inputs...>', 'Parquet files, directories (their *.parquet files) or glob patterns')
+    .option('--timezone <zone>', 'time zone of naive timestamps (IANA name)', 'America/New_York')
+    .option('--underlying <symbol>', 'underlying for every row (else: the row, the file name, the option root)', symbolName)
+    .addOption(new Option('--map <field=column>', 'read a field from a named column (repeatable), e.g. --map time=snapshot_ts').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
+    .option('--json', 'print a JSON summary (per file and totals)')
+    .option('--quiet', 'print nothing but errors')
+    .option('--dry-run', 'read and check every row, write nothing')
+    .option('--no-migrate', 'do not apply pending migrations first')
+    .addHelpText('after', '\nExit codes: 0 all inputs loaded; 1 some input failed or had rejected rows; 2 usage error; 3 database unavailable.')
+    .action(async (inputs: string[], flags: LoadFlags) => {
+      const out = createOutput(flags);
+      let overrides;
+      try {
+        assertTimeZone(flags.timezone);
+        overrides = parseMapOverrides(flags.map);
+      } catch (error) {
+        throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
+      }
+      const { files, missing } = await expandInputs(inputs);
+      for (const m of missing) process.stderr.write(`optflow: ${m}: no such file, directory or matching file\n`);
+
+      const db: Database | null = flags.dryRun ? null : await connect();
+      // Stop between commits: the transaction in progress completes, nothing is half-written.
+      if (db) onShutdownSignal(() => db.close(), EXIT.PARTIAL);
+      try {
+        if (db && flags.migrate) await migrate(db, { direction: 'up' });
+        const summaries: FileSummary[] = [];
+        for (const [i, path] of files.entries()) {
+          const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
+          const summary = await loadFile(db, path, { timeZone: flags.timezone, underlying: flags.underlying, overrides }, (read, total) => bar.update(read, total));
+          bar.finish();
+          summaries.push(summary);
+          if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
+          else out.info(describe(summary));
+        }
+        const totals = total(summaries);
+        out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
+        if (missing.length > 0 || totals.failed > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
+      } finally {
+        await db?.close();
+      }
+    });
+}
+
+function describe(s: FileSummary): string {
+  if (s.status === 'unchanged') return `unchanged ${s.path}`;
+  const rate = s.seconds > 0 ? ` (${Math.round(s.rowsRead / s.seconds).toLocaleString('en-US')} rows/s)` : '';
+  return `${s.status} ${s.path}: ${s.rowsRead.toLocaleString('en-US')} rows, ${s.inserted.toLocaleString('en-US')} inserted, ${s.duplicates} duplicates, ${s.rejected} rejected, ${s.anomalies} anomalies in ${s.seconds.toFixed(1)} s${rate}`;
+}
+
+function total(summaries: FileSummary[]) {
+  const sum = (key: 'rowsRead' | 'inserted' | 'duplicates' | 'rejected' | 'anomalies') => summaries.reduce((a, s) => a + s[key], 0);
+  return {
+    files: summaries.length,
+    failed: summaries.filter((s) => s.status === 'failed').length,
+    rowsRead: sum('rowsRead'),
+    inserted: sum('inserted'),
+    duplicates: sum('duplicates'),
+    rejected: sum('rejected'),
+    anomalies: sum('anomalies'),
+    seconds: summaries.reduce((a, s) => a + s.seconds, 0),
+  };
+}
+
+/** Files named, *.parquet in named directories, and glob matches; sorted, each once. */
+async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files = new Set<string>();
+  const missing: string[] = [];
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => null);
+    let found: string[];
+    if (info?.isDirectory()) found = (await readdir(input)).filter((f) => f.endsWith('.parquet')).sort().map((f) => join(input, f));
+    else if (info) found = [input];
+    else found = (await glob(input, { nodir: true })).sort();
+    if (found.length === 0) missing.push(input);
+    for (const f of found) files.add(resolve(f));
+  }
+  return { files: [...files], missing };
+}

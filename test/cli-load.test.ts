@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { EmbeddedDatabase } from '@optflow/db';
+import type { Database } from '@optflow/db';
+import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import { OPTFLOW_BIN } from './src/processes.ts';
+
+describe(`optflow load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+  const home = mkdtempSync(join(tmpdir(), 'optflow-cli-load-'));
+  const data = join(home, 'data');
+  let env: NodeJS.ProcessEnv;
+  let server: TestDatabase | undefined;
+  before(async () => {
+    mkdirSync(data);
+    if (testServerUrl()) {
+      server = await openTestDatabase();
+      env = { ...process.env, DATABASE_URL: server.url };
+    } else {
+      env = { ...process.env, DATABASE_URL: '', OPTFLOW_HOME: home };
+    }
+    const sample = spawnSync(process.execPath, [OPTFLOW_BIN, 'sample', '--strikes', '4', '--expirations', '1', '--interval', '300', '--out', data, '--quiet'], { encoding: 'utf8' });
+    assert.equal(sample.status, 0, sample.stderr);
+    writeFileSync(join(data, 'broken.parquet'), 'not parquet at all');
+  });
+  after(async () => {
+    await server?.dispose();
+    rmSync(home, { recursive: true, force: true });
+  });
+  const optflow = (...args: string[]) => spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env, encoding: 'utf8' });
+  /** Reads the database the child wrote to (the embedded one only once no child holds it). */
+  async function query<T>(sql: string): Promise<T[]> {
+    const db: Database = server ? server.db : await EmbeddedDatabase.open(join(home, 'pgdata'));
+    try {
+      return (await db.query<T>(sql)).rows;
+    } finally {
+      if (!server) await db.close();
+    }
+  }
+
+  test('--dry-run checks every row and writes nothing', async () => {
+    const run = optflow('load', join(data, 'SPX.X.2023-05-19.parquet'), '--dry-run', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.totals.rowsRead, 8 * 79);
+    assert.equal(summary.totals.inserted, 0);
+    if (server) assert.deepEqual(await query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`), [], 'not even migrated');
+  });
+
+  test('a directory with a good and a corrupt file: the good one loads, exit 1, the bad one named', async () => {
+    const run = optflow('load', data, '--json');
+    assert.equal(run.status, 1);
+    const summary = JSON.parse(run.stdout);
+    assert.deepEqual(summary.files.map((f: { status: string }) => f.status), ['loaded', 'failed'], 'files in name order');
+    assert.equal(summary.totals.inserted, 8 * 79);
+    assert.match(run.stderr, /optflow: failed: .*broken\.parquet: not a readable Parquet file/);
+    const counts = await query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.quotes`);
+    assert.equal(counts[0]!.n, 8 * 79);
+  });
+
+  test('running again does nothing for the unchanged file', () => {
+    const run = optflow('load', join(data, 'SPX.X.2023-05-19.parquet'), '--json');
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).files[0].status, 'unchanged');
+  });
+
+  test('a file without a required column fails listing its columns; --map names the column', async () => {
+    const path = join(data, 'SPY.2023-05-19.parquet');
+    writeFileSync(path, new Uint8Array(parquetWriteBuffer({ columnData: [
+      { name: 'sym', data: ['SPY_051923C410', 'SPY_051923C410'], type: 'STRING' },
+      { name: 'totalVolume', data: [5n, 9n], type: 'INT64' },
+      { name: 'quote_time', data: ['2023-05-19T13:30:00Z', '2023-05-19T13:31:00Z'], type: 'STRING' },
+    ] })));
+    const failed = optflow('load', path);
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /SPY\.2023-05-19\.parquet: no column for symbol \(tried symbol, .*\); the file has columns: sym, totalVolume, quote_time; name one with --map symbol=<column>/);
+    const mapped = optflow('load', path, '--map', 'symbol=sym', '--json');
+    assert.equal(mapped.status, 0, mapped.stderr);
+    assert.equal(JSON.parse(mapped.stdout).totals.inserted, 2);
+    const rows = await query<{ volume: number; underlying: string }>(`SELECT volume, underlying FROM optflow.quotes WHERE root = 'SPY' ORDER BY quote_time`);
+    assert.deepEqual(rows, [{ volume: 0, underlying: 'SPY' }, { volume: 4, underlying: 'SPY' }]);
+  });
+
+  test('usage errors exit 2 before touching the database', () => {
+    const zone = optflow('load', data, '--timezone', 'Mars/Olympus');
+    assert.equal(zone.status, 2);
+    assert.match(zone.stderr, /unknown time zone "Mars\/Olympus"/);
+    const map = optflow('load', data, '--map', 'nonsense');
+    assert.equal(map.status, 2);
+    assert.match(map.stderr, /--map expects field=column, got "nonsense"/);
+    assert.equal(optflow('load').status, 2);
+  });
+});
