@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import { EmbeddedDatabase } from '@optflow/db';
+import type { Database } from '@optflow/db';
+import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import { migrate } from '@optflow/migrations';
+import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { OPTFLOW_BIN, startChild } from './src/processes.ts';
+
+/** What must be identical between a clean load and one killed and re-run. */
+async function contents(db: Database) {
+  const quotes = await db.query(`SELECT contract, quote_time, total_volume, volume, signed_volume, premium FROM optflow.quotes ORDER BY contract, quote_time`);
+  const flow = await db.query(`SELECT bucket, expiration, call_volume, put_volume, net_signed_volume, quotes FROM optflow.flow_1m ORDER BY bucket, expiration`);
+  const snapshots = await db.query(`SELECT f.path, s.underlying, s.quote_time, s.rows FROM optflow.snapshots s JOIN optflow.files f ON f.id = s.file_id ORDER BY 1, 2, 3`);
+  return { quotes: quotes.rows, flow: flow.rows, snapshots: snapshots.rows };
+}
+
+describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+  const home = mkdtempSync(join(tmpdir(), 'optflow-kill-'));
+  const data = join(home, 'data');
+  const dbs: TestDatabase[] = [];
+  before(() => {
+    mkdirSync(data);
+    // A day as ten files of three row groups each: kills land between and inside files.
+    const day = { ...DEFAULT_SAMPLE, strikes: 6, expirations: 2, snapshotsPerRowGroup: 13, seed: 5 };
+    const groups = [...sampleDay(day)];
+    for (let f = 0; f * 3 < groups.length; f++) {
+      const writer = new ParquetWriter({ writer: fileWriter(join(data, `SPX.X.2023-05-19.${String(f).padStart(2, '0')}.parquet`)), schema: SAMPLE_SCHEMA });
+      for (const g of groups.slice(f * 3, f * 3 + 3)) writer.write({ columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: g[name] })), rowGroupSize: g.symbol.length });
+      writer.finish();
+    }
+  });
+  after(async () => {
+    for (const t of dbs) await t.dispose();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('killed after the 1st, 4th and 7th file (mid-way into the next), then re-run: identical to a clean run', async () => {
+    const clean = await openTestDatabase();
+    dbs.push(clean);
+    await migrate(clean.db, { direction: 'up' });
+    const files = spawnSync('ls', [data], { encoding: 'utf8' }).stdout.trim().split('\n').map((f) => join(data, f));
+    for (const f of files) assert.equal((await loadFile(clean.db, f, { timeZone: 'America/New_York', overrides: {} })).status, 'loaded');
+
+    let env: NodeJS.ProcessEnv;
+    if (testServerUrl()) {
+      const target = await openTestDatabase();
+      dbs.push(target);
+      env = { DATABASE_URL: target.url };
+    } else {
+      env = { DATABASE_URL: '', OPTFLOW_HOME: join(home, 'killed') };
+    }
+    const killedAfter: number[] = [];
+    for (const [k, offsetMs] of [[1, 40], [4, 150], [7, 10]] as const) {
+      const child = startChild([OPTFLOW_BIN, 'load', data], env);
+      // Each run starts over; files loaded before are 'unchanged' and print nothing new.
+      const loadedBefore = killedAfter.length === 0 ? 0 : killedAfter.at(-1)!;
+      await child.waitFor(new RegExp(`(?:loaded [^\\n]*\\n[\\s\\S]*){${k - loadedBefore}}`), 120_000).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, offsetMs));
+      child.process.kill('SIGKILL');
+      assert.equal(await child.exited, null, 'killed, not finished');
+      killedAfter.push(k);
+    }
+    const finish = startChild([OPTFLOW_BIN, 'load', data, '--json'], env);
+    assert.equal(await finish.exited, 0, finish.output());
+
+    const target = testServerUrl() ? dbs.at(-1)!.db : await EmbeddedDatabase.open(join(home, 'killed', 'pgdata'));
+    try {
+      const expected = await contents(clean.db);
+      assert.equal(expected.quotes.length, 24 * 391);
+      assert.deepEqual(await contents(target), expected);
+      const statuses = await target.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM optflow.files GROUP BY 1`);
+      assert.deepEqual(statuses.rows, [{ status: 'loaded', n: files.length }]);
+    } finally {
+      if (!testServerUrl()) await target.close();
+    }
+  });
+});
