@@ -4,6 +4,7 @@ import { registerLoad } from './commands/load.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSample } from './commands/sample.ts';
 import { registerStart } from './commands/start.ts';
+import { registerWatch } from './commands/watch.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +27,7 @@ Exit codes: 0 success; 1 some input failed or had rejected rows; 2 usage or conf
     );
   registerStart(program);
   registerLoad(program);
+  registerWatch(program);
   registerMigrate(program);
   registerSample(program);
   return program;

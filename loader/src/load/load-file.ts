@@ -6,7 +6,8 @@ import type { ColumnMap } from '../contracts/column-map.ts';
 import { normalizeRow } from '../contracts/quote-row.ts';
 import type { QuoteInput } from '../contracts/quote-row.ts';
 import { underlyingFromFileName } from '../contracts/symbol.ts';
-import { openParquet, readRowGroup } from '../parquet/parquet-reader.ts';
+import { columnRange, openParquet, readRowGroup } from '../parquet/parquet-reader.ts';
+import { wallTimeToUtc } from '../zoned-time.ts';
 import type { ParquetSource } from '../parquet/parquet-reader.ts';
 import { writeBatch } from './quote-writer.ts';
 import type { Batch } from './quote-writer.ts';
@@ -15,14 +16,19 @@ export interface LoadOptions {
   timeZone: string;
   underlying?: string | undefined;
   overrides: ColumnMap;
+  /** Stop between commits when aborted (SIGTERM in watch). */
+  signal?: AbortSignal | undefined;
 }
 
-export type FileStatus = 'loaded' | 'partial' | 'failed' | 'unchanged';
+/** 'interrupted': stopped between commits by a signal; the next run continues where it stopped. */
+export type FileStatus = 'loaded' | 'partial' | 'failed' | 'unchanged' | 'interrupted';
 
 export interface FileSummary {
   path: string;
   status: FileStatus;
   rowsRead: number;
+  /** Row groups not read: their statistics show nothing newer than this file's stored snapshots. */
+  rowGroupsSkipped: number;
   inserted: number;
   duplicates: number;
   rejected: number;
@@ -42,7 +48,7 @@ export async function loadFile(
   onProgress: (rowsRead: number, rowsTotal: number) => void = () => undefined,
 ): Promise<FileSummary> {
   const started = performance.now();
-  const summary: FileSummary = { path, status: 'loaded', rowsRead: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0, seconds: 0, error: null };
+  const summary: FileSummary = { path, status: 'loaded', rowsRead: 0, rowGroupsSkipped: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0, seconds: 0, error: null };
   const done = (status: FileStatus, error: string | null = null) => ({ ...summary, status, error, seconds: (performance.now() - started) / 1000 });
 
   let size = 0;
@@ -79,8 +85,14 @@ export async function loadFile(
   };
   const columns = [...new Set(Object.values(mapped.map))];
   const fileId = db ? await startFile(db, path, size, mtime) : 0;
+  const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, ctx) : new Set<number>();
 
   for (const group of source.rowGroups) {
+    if (options.signal?.aborted) return done('interrupted');
+    if (skippable.has(group.index)) {
+      summary.rowGroupsSkipped++;
+      continue;
+    }
     let rows: Array<Record<string, unknown>>;
     try {
       rows = await readRowGroup(source, group, columns);
@@ -105,6 +117,24 @@ export async function loadFile(
     onProgress(summary.rowsRead, source.numRows);
   }
   return finishFile(db, fileId, done(summary.rejected > 0 ? 'partial' : 'loaded'));
+}
+
+/**
+ * Row groups a rewritten file brings nothing new in: their time statistics end at or before the
+ * newest snapshot stored from this file. Only when the groups are in time order: groups commit in
+ * file order, so then the stored ones are a prefix and nothing unstored can be skipped.
+ */
+async function rowGroupsWithNothingNew(db: Database, fileId: number, source: ParquetSource, ctx: { map: ColumnMap; naiveTime: boolean; timeZone: string }): Promise<Set<number>> {
+  const { rows } = await db.query<{ latest: number | null }>(
+    `SELECT (extract(epoch FROM max(quote_time)) * 1000)::float8 AS latest FROM optflow.snapshots WHERE file_id = $1`, [fileId],
+  );
+  const latest = rows[0]?.latest ?? null;
+  if (latest === null) return new Set();
+  const ranges = source.rowGroups.map((g) => columnRange(source, g, ctx.map.time!));
+  const ordered = ranges.every((r, i) => r !== null && (i === 0 || r.min >= ranges[i - 1]!.max));
+  if (!ordered) return new Set();
+  const toUtc = (ms: number) => (ctx.naiveTime ? wallTimeToUtc(ms, ctx.timeZone) : ms);
+  return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));
 }
 
 async function startFile(db: Database, path: string, size: number, mtime: Date): Promise<number> {

@@ -89,3 +89,21 @@ export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, c
     throw new ParquetFileError(source.path, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`, error);
   }
 }
+
+/**
+ * Min and max of a column in a row group from the file's statistics, as numbers (timestamps as
+ * epoch ms, as written: naive ones are wall time); null when the writer kept no usable statistics.
+ */
+export function columnRange(source: ParquetSource, group: RowGroupInfo, column: string): { min: number; max: number } | null {
+  const chunk = source.metadata.row_groups[group.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column);
+  const stats = chunk?.meta_data?.statistics;
+  const min = toMs(stats?.min_value ?? stats?.min);
+  const max = toMs(stats?.max_value ?? stats?.max);
+  return min === null || max === null ? null : { min, max };
+}
+
+function toMs(v: unknown): number | null {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'bigint' || typeof v === 'number') return Number(v);
+  return null;
+}

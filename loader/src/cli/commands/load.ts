@@ -63,7 +63,7 @@ export function registerLoad(program: Command): void {
           bar.finish();
           summaries.push(summary);
           if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
-          else out.info(describe(summary));
+          else out.info(describeFile(summary));
         }
         const totals = total(summaries);
         out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
@@ -74,10 +74,11 @@ export function registerLoad(program: Command): void {
     });
 }
 
-function describe(s: FileSummary): string {
+export function describeFile(s: FileSummary): string {
   if (s.status === 'unchanged') return `unchanged ${s.path}`;
+  const skipped = s.rowGroupsSkipped > 0 ? `, ${s.rowGroupsSkipped} row groups with nothing new skipped` : '';
   const rate = s.seconds > 0 ? ` (${Math.round(s.rowsRead / s.seconds).toLocaleString('en-US')} rows/s)` : '';
-  return `${s.status} ${s.path}: ${s.rowsRead.toLocaleString('en-US')} rows, ${s.inserted.toLocaleString('en-US')} inserted, ${s.duplicates} duplicates, ${s.rejected} rejected, ${s.anomalies} anomalies in ${s.seconds.toFixed(1)} s${rate}`;
+  return `${s.status} ${s.path}: ${s.rowsRead.toLocaleString('en-US')} rows, ${s.inserted.toLocaleString('en-US')} inserted, ${s.duplicates} duplicates, ${s.rejected} rejected, ${s.anomalies} anomalies${skipped} in ${s.seconds.toFixed(1)} s${rate}`;
 }
 
 function total(summaries: FileSummary[]) {

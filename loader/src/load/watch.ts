@@ -1,0 +1,69 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Database } from '@optflow/db';
+import { loadFile } from './load-file.ts';
+import type { FileSummary, LoadOptions } from './load-file.ts';
+
+/**
+ * Loads the *.parquet files of a directory as collectors write and rewrite them. A file is taken
+ * once its size and mtime have held still for one poll (the writer has finished); a rewritten file
+ * loads only its new snapshots (see loadFile). Database errors are retried with backoff, losing
+ * nothing: a file counts as loaded only after loadFile returns.
+ */
+export interface WatchOptions extends LoadOptions {
+  pollMs: number;
+  signal: AbortSignal;
+  onLoad(summary: FileSummary): void;
+  onError(message: string): void;
+}
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+export async function watchDirectory(db: Database, directory: string, options: WatchOptions): Promise<void> {
+  const previous = new Map<string, Seen>(); // last poll
+  const loaded = new Map<string, Seen>(); // what was loaded
+  let backoffMs = 0;
+  while (!options.signal.aborted) {
+    const current = await listParquet(directory);
+    for (const [path, now] of current) {
+      if (options.signal.aborted) break;
+      const before = previous.get(path);
+      const stable = before !== undefined && before.size === now.size && before.mtimeMs === now.mtimeMs;
+      const done = loaded.get(path);
+      if (!stable || (done && done.size === now.size && done.mtimeMs === now.mtimeMs)) continue;
+      try {
+        const summary = await loadFile(db, path, options);
+        backoffMs = 0;
+        if (summary.status !== 'interrupted') loaded.set(path, now);
+        options.onLoad(summary);
+      } catch (error) {
+        // Most likely the database went away: wait and try the same file again.
+        backoffMs = Math.min(Math.max(backoffMs * 2, 500), 10_000);
+        options.onError(`${path}: ${error instanceof Error ? error.message : String(error)}; retrying in ${backoffMs / 1000} s`);
+        await sleep(backoffMs, options.signal);
+        break;
+      }
+    }
+    for (const [path, seen] of current) previous.set(path, seen);
+    await sleep(options.pollMs, options.signal);
+  }
+}
+
+async function listParquet(directory: string): Promise<Map<string, Seen>> {
+  const files = new Map<string, Seen>();
+  for (const name of (await readdir(directory)).filter((n) => n.endsWith('.parquet')).sort()) {
+    const path = resolve(join(directory, name));
+    const info = await stat(path).catch(() => null); // removed between readdir and stat
+    if (info?.isFile()) files.set(path, { size: info.size, mtimeMs: info.mtimeMs });
+  }
+  return files;
+}

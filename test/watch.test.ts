@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import { EmbeddedDatabase } from '@optflow/db';
+import type { Database } from '@optflow/db';
+import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import { migrate } from '@optflow/migrations';
+import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import type { SampleBatch } from '@optflow/loader';
+import { OPTFLOW_BIN, startChild } from './src/processes.ts';
+
+const contracts = 2 * 3 * 2;
+const groups = [...sampleDay({ ...DEFAULT_SAMPLE, strikes: 3, expirations: 2, snapshotsPerRowGroup: 20, seed: 3 })];
+
+/** Writes like a collector that rewrites its file: to a temporary name, then renamed into place. */
+function collectorWrite(path: string, batches: SampleBatch[]): void {
+  const writer = new ParquetWriter({ writer: fileWriter(`${path}.tmp`), schema: SAMPLE_SCHEMA });
+  for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: b[name] })), rowGroupSize: b.symbol.length });
+  writer.finish();
+  renameSync(`${path}.tmp`, path);
+}
+
+const loadLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+describe(`optflow watch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+  const home = mkdtempSync(join(tmpdir(), 'optflow-watch-'));
+  const dbs: TestDatabase[] = [];
+  after(async () => {
+    for (const t of dbs) await t.dispose();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('picks up a file rewritten with new snapshots and loads only those; SIGTERM exits 0', async () => {
+    const data = join(home, 'data');
+    mkdirSync(data);
+    let env: NodeJS.ProcessEnv;
+    if (testServerUrl()) {
+      const target = await openTestDatabase();
+      dbs.push(target);
+      env = { DATABASE_URL: target.url };
+    } else {
+      env = { DATABASE_URL: '', OPTFLOW_HOME: join(home, 'home') };
+    }
+    const file = join(data, 'SPX.X.2023-05-19.parquet');
+    const child = startChild([OPTFLOW_BIN, 'watch', data, '--json', '--poll', '100'], env);
+
+    collectorWrite(file, groups.slice(0, 5)); // 100 snapshots
+    await child.waitFor(/^\{.*"status":"loaded"/m);
+    collectorWrite(file, groups.slice(0, 10)); // the same 100, then 100 more
+    await child.waitFor(/^\{.*"status":"loaded"[^\n]*\n\{.*"status":"loaded"/m);
+    assert.equal(await child.stop('SIGTERM'), 0, child.output());
+
+    const [first, second] = loadLines(child.output());
+    assert.deepEqual([first.inserted, first.rowGroupsSkipped, first.duplicates], [100 * contracts, 0, 0]);
+    assert.deepEqual(
+      [second.inserted, second.rowsRead, second.rowGroupsSkipped, second.duplicates],
+      [100 * contracts, 100 * contracts, 5, 0],
+      'the rewrite: only the new row groups were read',
+    );
+
+    // The result equals one clean load of the final file.
+    const clean = await openTestDatabase();
+    dbs.push(clean);
+    await migrate(clean.db, { direction: 'up' });
+    await loadFile(clean.db, file, { timeZone: 'America/New_York', overrides: {} });
+    const target: Database = testServerUrl() ? dbs[0]!.db : await EmbeddedDatabase.open(join(home, 'home', 'pgdata'));
+    try {
+      const sql = `SELECT contract, quote_time, volume, signed_volume, premium FROM optflow.quotes ORDER BY 1, 2`;
+      const expected = (await clean.db.query(sql)).rows;
+      assert.equal(expected.length, 200 * contracts);
+      assert.deepEqual((await target.query(sql)).rows, expected);
+    } finally {
+      if (!testServerUrl()) await target.close();
+    }
+  });
+});
