@@ -32,8 +32,29 @@ export function assertTimeZone(timeZone: string): void {
   }
 }
 
+/**
+ * Intl is slow (microseconds a call) and a trading day has only a few hundred distinct snapshot
+ * times among a million rows: conversions are memoized per zone and instant, in bounded maps.
+ */
+function memoized(fn: (ms: number, timeZone: string) => number): (ms: number, timeZone: string) => number {
+  const caches = new Map<string, Map<number, number>>();
+  return (ms, timeZone) => {
+    let cache = caches.get(timeZone);
+    if (!cache) caches.set(timeZone, (cache = new Map()));
+    let result = cache.get(ms);
+    if (result === undefined) {
+      if (cache.size >= 100_000) cache.clear();
+      result = fn(ms, timeZone);
+      cache.set(ms, result);
+    }
+    return result;
+  };
+}
+
 /** The wall-clock reading in `timeZone` at instant `utcMs`, expressed as if it were UTC milliseconds. */
-export function utcToWallTime(utcMs: number, timeZone: string): number {
+export const utcToWallTime = memoized(computeUtcToWallTime);
+
+function computeUtcToWallTime(utcMs: number, timeZone: string): number {
   const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
   const wall = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
   return wall + (utcMs - Math.floor(utcMs / 1000) * 1000);
@@ -43,7 +64,9 @@ export function utcToWallTime(utcMs: number, timeZone: string): number {
  * The instant at which clocks in `timeZone` read `wallMs` (a naive timestamp as UTC milliseconds).
  * In a spring-forward gap the result is an hour later; in a fall-back overlap, the first instant.
  */
-export function wallTimeToUtc(wallMs: number, timeZone: string): number {
+export const wallTimeToUtc = memoized(computeWallTimeToUtc);
+
+function computeWallTimeToUtc(wallMs: number, timeZone: string): number {
   // Offsets (wall − UTC) a day either side cover any transition near this reading.
   const before = utcToWallTime(wallMs - DAY_MS, timeZone) - (wallMs - DAY_MS);
   const after = utcToWallTime(wallMs + DAY_MS, timeZone) - (wallMs + DAY_MS);
@@ -54,5 +77,14 @@ export function wallTimeToUtc(wallMs: number, timeZone: string): number {
 
 /** `YYYY-MM-DD` of the instant in `timeZone` (the trading date of a quote, in New York). */
 export function wallDate(utcMs: number, timeZone: string): string {
-  return new Date(utcToWallTime(utcMs, timeZone)).toISOString().slice(0, 10);
+  // Memoized through utcToWallTime; whole days in UTC-ms terms give the date without toISOString.
+  const days = Math.floor(utcToWallTime(utcMs, timeZone) / DAY_MS);
+  let date = dateStrings.get(days);
+  if (date === undefined) {
+    date = new Date(days * DAY_MS).toISOString().slice(0, 10);
+    dateStrings.set(days, date);
+  }
+  return date;
 }
+
+const dateStrings = new Map<number, string>();

@@ -55,6 +55,18 @@ const GREEKS: ReadonlyArray<'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'rho'>
 
 class Reject extends Error {}
 
+/** A chain repeats the same few thousand symbols every snapshot: parse each once (bounded). */
+const symbolCache = new Map<string, ReturnType<typeof parseSymbol>>();
+function parseSymbolCached(raw: string): ReturnType<typeof parseSymbol> {
+  let result = symbolCache.get(raw);
+  if (!result) {
+    if (symbolCache.size >= 200_000) symbolCache.clear();
+    result = parseSymbol(raw);
+    symbolCache.set(raw, result);
+  }
+  return result;
+}
+
 export function normalizeRow(raw: Record<string, unknown>, ctx: RowContext): RowResult {
   try {
     return { ok: true, quote: toQuote(raw, ctx) };
@@ -74,7 +86,7 @@ function toQuote(raw: Record<string, unknown>, ctx: RowContext): QuoteInput {
   const quoteTime = toTime(ctx.map.time!, value('time'), ctx);
   const sourceSymbol = value('symbol');
   if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${ctx.map.symbol}: missing option symbol`);
-  const parsed = parseSymbol(sourceSymbol);
+  const parsed = parseSymbolCached(sourceSymbol);
   if (!parsed.ok) throw new Reject(parsed.reason);
   const symbol = parsed.symbol;
 
