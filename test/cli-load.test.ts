@@ -5,43 +5,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { EmbeddedDatabase } from '@optflow/db';
-import type { Database } from '@optflow/db';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
-import type { TestDatabase } from '@optflow/db/testing';
+import { testServerUrl } from '@optflow/db/testing';
+import { childDatabase } from './src/child-database.ts';
+import type { ChildDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN } from './src/processes.ts';
 
 describe(`optflow load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-cli-load-'));
   const data = join(home, 'data');
   let env: NodeJS.ProcessEnv;
-  let server: TestDatabase | undefined;
+  let target: ChildDatabase;
   before(async () => {
     mkdirSync(data);
-    if (testServerUrl()) {
-      server = await openTestDatabase();
-      env = { ...process.env, DATABASE_URL: server.url };
-    } else {
-      env = { ...process.env, DATABASE_URL: '', OPTFLOW_HOME: home };
-    }
+    target = await childDatabase(home);
+    env = { ...process.env, ...target.env };
     const sample = spawnSync(process.execPath, [OPTFLOW_BIN, 'sample', '--strikes', '4', '--expirations', '1', '--interval', '300', '--out', data, '--quiet'], { encoding: 'utf8' });
     assert.equal(sample.status, 0, sample.stderr);
     writeFileSync(join(data, 'broken.parquet'), 'not parquet at all');
   });
   after(async () => {
-    await server?.dispose();
+    await target.dispose();
     rmSync(home, { recursive: true, force: true });
   });
   const optflow = (...args: string[]) => spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env, encoding: 'utf8' });
-  /** Reads the database the child wrote to (the embedded one only once no child holds it). */
-  async function query<T>(sql: string): Promise<T[]> {
-    const db: Database = server ? server.db : await EmbeddedDatabase.open(join(home, 'pgdata'));
-    try {
-      return (await db.query<T>(sql)).rows;
-    } finally {
-      if (!server) await db.close();
-    }
-  }
+  const query = <T>(sql: string): Promise<T[]> => target.read(async (db) => (await db.query<T>(sql)).rows);
 
   test('--dry-run checks every row and writes nothing', async () => {
     const run = optflow('load', join(data, 'SPX.X.2023-05-19.parquet'), '--dry-run', '--json');
@@ -49,7 +36,7 @@ describe(`optflow load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.totals.rowsRead, 8 * 79);
     assert.equal(summary.totals.inserted, 0);
-    if (server) assert.deepEqual(await query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`), [], 'not even migrated');
+    if (testServerUrl()) assert.deepEqual(await query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`), [], 'not even migrated');
   });
 
   test('a directory with a good and a corrupt file: the good one loads, exit 1, the bad one named', async () => {

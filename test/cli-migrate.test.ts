@@ -4,24 +4,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
-import type { TestDatabase } from '@optflow/db/testing';
+import { testServerUrl } from '@optflow/db/testing';
+import { childDatabase } from './src/child-database.ts';
+import type { ChildDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN } from './src/processes.ts';
 
 describe(`optflow migrate (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   let env: NodeJS.ProcessEnv;
-  let server: TestDatabase | undefined;
+  let target: ChildDatabase;
   const home = mkdtempSync(join(tmpdir(), 'optflow-migrate-'));
   before(async () => {
-    if (testServerUrl()) {
-      server = await openTestDatabase();
-      env = { ...process.env, DATABASE_URL: server.url };
-    } else {
-      env = { ...process.env, DATABASE_URL: '', OPTFLOW_HOME: home };
-    }
+    target = await childDatabase(home);
+    env = { ...process.env, ...target.env };
   });
   after(async () => {
-    await server?.dispose();
+    await target.dispose();
     rmSync(home, { recursive: true, force: true });
   });
   const optflow = (...args: string[]) => spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env, encoding: 'utf8' });

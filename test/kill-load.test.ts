@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
-import { EmbeddedDatabase } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
-import type { TestDatabase } from '@optflow/db/testing';
 import { migrate } from '@optflow/migrations';
 import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { childDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
 /** What must be identical between a clean load and one killed and re-run. */
@@ -24,7 +23,7 @@ async function contents(db: Database) {
 describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-kill-'));
   const data = join(home, 'data');
-  const dbs: TestDatabase[] = [];
+  const disposers: Array<() => Promise<void>> = [];
   before(() => {
     mkdirSync(data);
     // A day as ten files of three row groups each: kills land between and inside files.
@@ -37,25 +36,20 @@ describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embe
     }
   });
   after(async () => {
-    for (const t of dbs) await t.dispose();
+    for (const dispose of disposers) await dispose();
     rmSync(home, { recursive: true, force: true });
   });
 
   test('killed after the 1st, 4th and 7th file (mid-way into the next), then re-run: identical to a clean run', async () => {
     const clean = await openTestDatabase();
-    dbs.push(clean);
+    disposers.push(() => clean.dispose());
     await migrate(clean.db, { direction: 'up' });
     const files = spawnSync('ls', [data], { encoding: 'utf8' }).stdout.trim().split('\n').map((f) => join(data, f));
     for (const f of files) assert.equal((await loadFile(clean.db, f, { timeZone: 'America/New_York', overrides: {} })).status, 'loaded');
 
-    let env: NodeJS.ProcessEnv;
-    if (testServerUrl()) {
-      const target = await openTestDatabase();
-      dbs.push(target);
-      env = { DATABASE_URL: target.url };
-    } else {
-      env = { DATABASE_URL: '', OPTFLOW_HOME: join(home, 'killed') };
-    }
+    const target = await childDatabase(join(home, 'killed'));
+    disposers.push(() => target.dispose());
+    const env = target.env;
     const killedAfter: number[] = [];
     for (const [k, offsetMs] of [[1, 40], [4, 150], [7, 10]] as const) {
       const child = startChild([OPTFLOW_BIN, 'load', data], env);
@@ -70,15 +64,12 @@ describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embe
     const finish = startChild([OPTFLOW_BIN, 'load', data, '--json'], env);
     assert.equal(await finish.exited, 0, finish.output());
 
-    const target = testServerUrl() ? dbs.at(-1)!.db : await EmbeddedDatabase.open(join(home, 'killed', 'pgdata'));
-    try {
-      const expected = await contents(clean.db);
-      assert.equal(expected.quotes.length, 24 * 391);
-      assert.deepEqual(await contents(target), expected);
-      const statuses = await target.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM optflow.files GROUP BY 1`);
+    const expected = await contents(clean.db);
+    assert.equal(expected.quotes.length, 24 * 391);
+    await target.read(async (db) => {
+      assert.deepEqual(await contents(db), expected);
+      const statuses = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM optflow.files GROUP BY 1`);
       assert.deepEqual(statuses.rows, [{ status: 'loaded', n: files.length }]);
-    } finally {
-      if (!testServerUrl()) await target.close();
-    }
+    });
   });
 });

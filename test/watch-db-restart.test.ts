@@ -37,14 +37,18 @@ class Outage {
 
   async down(): Promise<void> {
     for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((r) => this.#server!.close(() => r()));
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 }
 
 describe('optflow watch across a database restart', () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-restart-'));
   let db: TestDatabase | undefined;
+  let outage: Outage | undefined;
   after(async () => {
+    await outage?.down(); // a listening proxy would keep the test process alive
     await db?.dispose();
     rmSync(home, { recursive: true, force: true });
   });
@@ -53,7 +57,7 @@ describe('optflow watch across a database restart', () => {
     if (!testServerUrl()) return t.skip('the embedded database runs in-process: it cannot restart under the watcher');
     db = await openTestDatabase();
     const url = new URL(db.url!);
-    const outage = new Outage({ host: url.hostname, port: Number(url.port || 5432) });
+    outage = new Outage({ host: url.hostname, port: Number(url.port || 5432) });
     await outage.up();
     url.hostname = '127.0.0.1';
     url.port = String(outage.port);

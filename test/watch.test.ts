@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
-import { EmbeddedDatabase } from '@optflow/db';
-import type { Database } from '@optflow/db';
 import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
-import type { TestDatabase } from '@optflow/db/testing';
 import { migrate } from '@optflow/migrations';
 import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
 import type { SampleBatch } from '@optflow/loader';
+import { childDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
 const contracts = 2 * 3 * 2;
@@ -28,23 +26,18 @@ const loadLines = (output: string) => output.split('\n').filter((l) => l.startsW
 
 describe(`optflow watch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-watch-'));
-  const dbs: TestDatabase[] = [];
+  const disposers: Array<() => Promise<void>> = [];
   after(async () => {
-    for (const t of dbs) await t.dispose();
+    for (const dispose of disposers) await dispose();
     rmSync(home, { recursive: true, force: true });
   });
 
   test('picks up a file rewritten with new snapshots and loads only those; SIGTERM exits 0', async () => {
     const data = join(home, 'data');
     mkdirSync(data);
-    let env: NodeJS.ProcessEnv;
-    if (testServerUrl()) {
-      const target = await openTestDatabase();
-      dbs.push(target);
-      env = { DATABASE_URL: target.url };
-    } else {
-      env = { DATABASE_URL: '', OPTFLOW_HOME: join(home, 'home') };
-    }
+    const target = await childDatabase(join(home, 'home'));
+    disposers.push(() => target.dispose());
+    const env = target.env;
     const file = join(data, 'SPX.X.2023-05-19.parquet');
     const child = startChild([OPTFLOW_BIN, 'watch', data, '--json', '--poll', '100'], env);
 
@@ -64,17 +57,12 @@ describe(`optflow watch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
 
     // The result equals one clean load of the final file.
     const clean = await openTestDatabase();
-    dbs.push(clean);
+    disposers.push(() => clean.dispose());
     await migrate(clean.db, { direction: 'up' });
     await loadFile(clean.db, file, { timeZone: 'America/New_York', overrides: {} });
-    const target: Database = testServerUrl() ? dbs[0]!.db : await EmbeddedDatabase.open(join(home, 'home', 'pgdata'));
-    try {
-      const sql = `SELECT contract, quote_time, volume, signed_volume, premium FROM optflow.quotes ORDER BY 1, 2`;
-      const expected = (await clean.db.query(sql)).rows;
-      assert.equal(expected.length, 200 * contracts);
-      assert.deepEqual((await target.query(sql)).rows, expected);
-    } finally {
-      if (!testServerUrl()) await target.close();
-    }
+    const sql = `SELECT contract, quote_time, volume, signed_volume, premium FROM optflow.quotes ORDER BY 1, 2`;
+    const expected = (await clean.db.query(sql)).rows;
+    assert.equal(expected.length, 200 * contracts);
+    await target.read(async (db) => assert.deepEqual((await db.query(sql)).rows, expected));
   });
 });

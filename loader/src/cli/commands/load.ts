@@ -1,25 +1,20 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { Option } from 'commander';
 import type { Command } from 'commander';
 import { glob } from 'glob';
 import { onShutdownSignal } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
-import { parseMapOverrides } from '../../contracts/column-map.ts';
 import { loadFile } from '../../load/load-file.ts';
 import type { FileSummary } from '../../load/load-file.ts';
-import { assertTimeZone } from '../../zoned-time.ts';
 import { connect } from '../database.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
-import { symbolName } from '../options.ts';
+import { EXIT } from '../exit-codes.ts';
+import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
+import type { ReadFlags } from '../load-options.ts';
 import { createOutput } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 
-interface LoadFlags {
-  timezone: string;
-  underlying?: string;
-  map: string[];
+interface LoadFlags extends ReadFlags {
   json?: boolean;
   quiet?: boolean;
   dryRun?: boolean;
@@ -27,13 +22,12 @@ interface LoadFlags {
 }
 
 export function registerLoad(program: Command): void {
-  program
-    .command('load')
-    .description('load option-chain Parquet files into the database, exactly once (re-running is safe)')
-    .argument('<inputs...>', 'Parquet files, directories (their *.parquet files) or glob patterns')
-    .option('--timezone <zone>', 'time zone of naive timestamps (IANA name)', 'America/New_York')
-    .option('--underlying <symbol>', 'underlying for every row (else: the row, the file name, the option root)', symbolName)
-    .addOption(new Option('--map <field=column>', 'read a field from a named column (repeatable), e.g. --map time=snapshot_ts').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
+  addReadOptions(
+    program
+      .command('load')
+      .description('load option-chain Parquet files into the database, exactly once (re-running is safe)')
+      .argument('<inputs...>', 'Parquet files, directories (their *.parquet files) or glob patterns')
+  )
     .option('--json', 'print a JSON summary (per file and totals)')
     .option('--quiet', 'print nothing but errors')
     .option('--dry-run', 'read and check every row, write nothing')
@@ -41,13 +35,7 @@ export function registerLoad(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 all inputs loaded; 1 some input failed or had rejected rows; 2 usage error; 3 database unavailable.')
     .action(async (inputs: string[], flags: LoadFlags) => {
       const out = createOutput(flags);
-      let overrides;
-      try {
-        assertTimeZone(flags.timezone);
-        overrides = parseMapOverrides(flags.map);
-      } catch (error) {
-        throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
-      }
+      const read = loadOptionsFrom(flags);
       const { files, missing } = await expandInputs(inputs);
       for (const m of missing) process.stderr.write(`optflow: ${m}: no such file, directory or matching file\n`);
 
@@ -59,7 +47,7 @@ export function registerLoad(program: Command): void {
         const summaries: FileSummary[] = [];
         for (const [i, path] of files.entries()) {
           const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
-          const summary = await loadFile(db, path, { timeZone: flags.timezone, underlying: flags.underlying, overrides }, (read, total) => bar.update(read, total));
+          const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total));
           bar.finish();
           summaries.push(summary);
           if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
