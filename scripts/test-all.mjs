@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = JSON.parse(readFileSync('package.json', 'utf8'));
+const WORKSPACE_TIMEOUT_MS = 25 * 60_000;
 const only = process.argv.slice(2);
 const tmp = mkdtempSync(join(tmpdir(), 'optflow-tests-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -32,12 +33,20 @@ for (const workspace of root.workspaces) {
   if (!pkg.scripts?.test) continue;
   const summary = join(tmp, `${workspace.replace(/\W/g, '_')}.json`);
   console.log(`\n=== ${workspace} ===`);
+  // A test file that never exits (a handle left open) must fail the run, not hang CI until its limit.
   const run = spawnSync('npm', ['test', '--silent', '-w', workspace], {
     stdio: 'inherit',
     env: { ...process.env, OPTFLOW_TEST_SUMMARY: summary },
+    timeout: WORKSPACE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
+  if (run.error) console.log(`✖ ${workspace}: ${run.error.message}`);
   let counts = { passed: 0, failed: 0, skipped: 0 };
-  if (existsSync(summary)) counts = JSON.parse(readFileSync(summary, 'utf8'));
+  try {
+    if (existsSync(summary)) counts = JSON.parse(readFileSync(summary, 'utf8'));
+  } catch {
+    // no counts written: judged by the exit status below
+  }
   // A suite that crashed before reporting, or exited non-zero with no failure counted, is one failure.
   if (run.status !== 0 && counts.failed === 0) counts.failed = 1;
   suites.push(`${workspace}: ${counts.passed} passed, ${counts.failed} failed`);
