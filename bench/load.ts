@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { EmbeddedDatabase } from '@optflow/db';
+import { BinaryCopyWriter, EmbeddedDatabase } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
 import { DEFAULT_SAMPLE, writeSampleDay } from '@optflow/loader';
 
@@ -87,7 +87,6 @@ const embedded = await runOptflow(['load', sample.path, '--json', '--no-migrate'
   await migrate(db, { direction: 'up' });
   const { rows: stored } = await source.query<Record<string, unknown>>(`SELECT * FROM optflow.quotes`);
   await source.close();
-  const { BinaryCopyWriter } = await import('@optflow/db');
   const { rows: columns } = await db.query<{ name: string; type: string }>(
     `SELECT column_name AS name, CASE data_type WHEN 'timestamp with time zone' THEN 'timestamptz' WHEN 'double precision' THEN 'float8'
        WHEN 'bigint' THEN 'int8' WHEN 'integer' THEN 'int4' WHEN 'numeric' THEN 'numeric' WHEN 'date' THEN 'date' ELSE 'text' END AS type

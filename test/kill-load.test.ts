@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
-import { migrate } from '@optflow/migrations';
+import { testServerUrl } from '@optflow/db/testing';
+import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
 import { childDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
@@ -41,9 +41,8 @@ describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embe
   });
 
   test('killed after the 1st, 4th and 7th file (mid-way into the next), then re-run: identical to a clean run', async () => {
-    const clean = await openTestDatabase();
+    const clean = await openMigratedTestDatabase();
     disposers.push(() => clean.dispose());
-    await migrate(clean.db, { direction: 'up' });
     const files = spawnSync('ls', [data], { encoding: 'utf8' }).stdout.trim().split('\n').map((f) => join(data, f));
     for (const f of files) assert.equal((await loadFile(clean.db, f, { timeZone: 'America/New_York', overrides: {} })).status, 'loaded');
 

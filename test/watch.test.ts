@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
-import { migrate } from '@optflow/migrations';
+import { testServerUrl } from '@optflow/db/testing';
+import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
 import type { SampleBatch } from '@optflow/loader';
 import { childDatabase } from './src/child-database.ts';
@@ -56,9 +56,8 @@ describe(`optflow watch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     );
 
     // The result equals one clean load of the final file.
-    const clean = await openTestDatabase();
+    const clean = await openMigratedTestDatabase();
     disposers.push(() => clean.dispose());
-    await migrate(clean.db, { direction: 'up' });
     await loadFile(clean.db, file, { timeZone: 'America/New_York', overrides: {} });
     const sql = `SELECT contract, quote_time, volume, signed_volume, premium FROM optflow.quotes ORDER BY 1, 2`;
     const expected = (await clean.db.query(sql)).rows;

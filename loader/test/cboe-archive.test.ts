@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
-import { migrate } from '@optflow/migrations';
+import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { loadFile, wallTimeToUtc } from '../src/index.ts';
 
 const ARCHIVE = fileURLToPath(new URL('../../../shared/data/real/cboe-0dte-archive/profile', import.meta.url));
@@ -67,9 +67,8 @@ describe(`CBOE 0DTE archive (${testServerUrl() ? 'server' : 'embedded'})`, () =>
   let db: Database;
   const snapshots = readArchive();
   before(async () => {
-    t = await openTestDatabase();
+    t = await openMigratedTestDatabase();
     db = t.db;
-    await migrate(db, { direction: 'up' });
   });
   after(async () => {
     await t.dispose();

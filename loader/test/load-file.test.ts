@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
-import { migrate } from '@optflow/migrations';
+import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay, writeSampleDay } from '../src/index.ts';
 import type { SampleBatch, SampleOptions } from '../src/index.ts';
 
@@ -38,9 +38,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
     parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
     for (let i = 0; i < 3; i++) {
-      const t = await openTestDatabase();
-      await migrate(t.db, { direction: 'up' });
-      dbs.push(t);
+      dbs.push(await openMigratedTestDatabase());
     }
   });
   after(async () => {

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
-import { migrate } from '@optflow/migrations';
+import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { loadFile } from '../src/index.ts';
 import { parseSymbol } from '../src/contracts/symbol.ts';
 
@@ -50,9 +50,8 @@ describe(`real chains load (${testServerUrl() ? 'server' : 'embedded'})`, () => 
   let t: TestDatabase;
   let db: Database;
   before(async () => {
-    t = await openTestDatabase();
+    t = await openMigratedTestDatabase();
     db = t.db;
-    await migrate(db, { direction: 'up' });
   });
   after(async () => {
     await t.dispose();

@@ -89,12 +89,12 @@ export async function writeBatch(s: Session, batch: Batch): Promise<BatchOutcome
         [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium)],
       );
     }
-    const states2 = [...result.states.entries()].map(([key, st]) => ({ ...st, session: key.split('|')[1]! }));
+    const storedStates = [...result.states.entries()].map(([key, st]) => ({ ...st, session: key.split('|')[1]! }));
     await s.query(
       `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
        SELECT * FROM unnest($1::text[], $2::date[], $3::timestamptz[], $4::bigint[], $5::float8[], $6::smallint[])
        ON CONFLICT (contract, session) DO UPDATE SET last_time = EXCLUDED.last_time, baseline = EXCLUDED.baseline, mark = EXCLUDED.mark, sign = EXCLUDED.sign`,
-      [states2.map((x) => x.contract), states2.map((x) => x.session), states2.map((x) => iso(x.lastTime)), states2.map((x) => x.baseline), states2.map((x) => x.mark), states2.map((x) => x.sign)],
+      [storedStates.map((x) => x.contract), storedStates.map((x) => x.session), storedStates.map((x) => iso(x.lastTime)), storedStates.map((x) => x.baseline), storedStates.map((x) => x.mark), storedStates.map((x) => x.sign)],
     );
     const snapshots = new Map<string, { underlying: string; time: number; rows: number }>();
     for (const q of result.inserts) {
