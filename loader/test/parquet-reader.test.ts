@@ -5,12 +5,20 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { openParquet, ParquetFileError, readRowGroup } from '../src/parquet/parquet-reader.ts';
+import { openParquet, ParquetFileError, readRowGroup, rowAt } from '../src/parquet/parquet-reader.ts';
+import type { ParquetSource, RowGroupInfo } from '../src/parquet/parquet-reader.ts';
 import { DEFAULT_SAMPLE, writeSampleDay } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-reader-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const REAL = fileURLToPath(new URL('../../../shared/data/real/tastytrade-chain', import.meta.url));
+
+async function readRows(source: ParquetSource, group: RowGroupInfo, columns: readonly string[]): Promise<Array<Record<string, unknown>>> {
+  const data = await readRowGroup(source, group, columns);
+  assert.deepEqual([...data.columns.keys()].sort(), [...columns].sort(), 'only the projected columns');
+  for (const values of data.columns.values()) assert.equal(values.length, data.length);
+  return Array.from({ length: data.length }, (_, i) => rowAt(data, i));
+}
 
 describe('parquet reader', () => {
   test('sample day: row groups, projection, naive collector time, int64 as numbers', async () => {
@@ -19,7 +27,7 @@ describe('parquet reader', () => {
     assert.equal(source.numRows, rows);
     assert.deepEqual(source.rowGroups.map((g) => g.rowEnd - g.rowStart), [800, 800, 800, 728]);
     assert.deepEqual([...source.naiveTimestampColumns], ['processDateTime']);
-    const group = await readRowGroup(source, source.rowGroups[1]!, ['symbol', 'totalVolume', 'processDateTime', 'quoteTimeInLong']);
+    const group = await readRows(source, source.rowGroups[1]!, ['symbol', 'totalVolume', 'processDateTime', 'quoteTimeInLong']);
     assert.equal(group.length, 800);
     assert.deepEqual(Object.keys(group[0]!).sort(), ['processDateTime', 'quoteTimeInLong', 'symbol', 'totalVolume'], 'only the projected columns');
     assert.equal(group[0]!.processDateTime, Date.parse('2023-05-19T11:10:00Z'), 'wall clock 11:10, not yet zoned');
@@ -31,7 +39,7 @@ describe('parquet reader', () => {
     test(`real tastytrade ${file}: TIMESTAMPTZ, DECIMAL, DATE, nullable volume`, async () => {
       const source = await openParquet(join(REAL, file));
       assert.equal(source.naiveTimestampColumns.has('created_at'), false, 'created_at is UTC-adjusted');
-      const rows = (await Promise.all(source.rowGroups.map((g) => readRowGroup(source, g, ['created_at', 'strike', 'expiration_date', 'day_volume'])))).flat();
+      const rows = (await Promise.all(source.rowGroups.map((g) => readRows(source, g, ['created_at', 'strike', 'expiration_date', 'day_volume'])))).flat();
       assert.equal(rows.length, source.numRows);
       for (const r of rows) {
         assert.equal(typeof r.created_at, 'number');
@@ -62,7 +70,7 @@ describe('parquet reader', () => {
     writeFileSync(path, new Uint8Array(buffer));
     const source = await openParquet(path);
     assert.deepEqual([...source.naiveTimestampColumns].sort(), ['MICROS_naive', 'MILLIS_naive', 'NANOS_naive']);
-    const [row] = await readRowGroup(source, source.rowGroups[0]!, source.columns);
+    const [row] = await readRows(source, source.rowGroups[0]!, source.columns);
     for (const c of columnData) assert.equal(row![c.name], instant, c.name);
   });
 

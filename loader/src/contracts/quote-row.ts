@@ -51,7 +51,6 @@ export type RowResult = { ok: true; quote: QuoteInput } | { ok: false; reason: s
 const NEW_YORK = 'America/New_York';
 /** TD Ameritrade / Schwab send -999 (or "NaN") when a greek is unavailable. */
 const SENTINEL = -999;
-const GREEKS: ReadonlyArray<'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'rho'> = ['iv', 'delta', 'gamma', 'theta', 'vega', 'rho'];
 
 class Reject extends Error {}
 
@@ -67,81 +66,105 @@ function parseSymbolCached(raw: string): ReturnType<typeof parseSymbol> {
   return result;
 }
 
+/** Normalizes one row given as a record (column name → value). */
 export function normalizeRow(raw: Record<string, unknown>, ctx: RowContext): RowResult {
-  try {
-    return { ok: true, quote: toQuote(raw, ctx) };
-  } catch (error) {
-    if (error instanceof Reject) return { ok: false, reason: error.message };
-    throw error;
-  }
+  return rowNormalizer(new Map(Object.entries(raw).map(([name, v]) => [name, [v]])), ctx)(0);
 }
 
-function toQuote(raw: Record<string, unknown>, ctx: RowContext): QuoteInput {
-  const value = (field: Field): unknown => {
-    const column = ctx.map[field];
-    return column === undefined ? null : raw[column];
+/**
+ * A normalizer over a batch of columns (a Parquet row group): row index → quote or reason. Reads
+ * values straight from the columns, so a million rows cost a million quotes and no other objects.
+ */
+export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, ctx: RowContext): (i: number) => RowResult {
+  const { map } = ctx;
+  const NONE: ArrayLike<unknown> = { length: 0 };
+  const col = (field: Field): ArrayLike<unknown> => {
+    const name = map[field];
+    return (name === undefined ? undefined : columns.get(name)) ?? NONE;
   };
-  const number = (field: Field): number | null => toNumber(field, ctx.map[field], value(field));
+  const time = col('time'), symbolColumn = col('symbol'), strikeColumn = col('strike'), expirationColumn = col('expiration');
+  const putCallColumn = col('putCall'), underlyingColumn = col('underlying');
+  const bid = col('bid'), ask = col('ask'), last = col('last'), mark = col('mark'), bidSize = col('bidSize'), askSize = col('askSize');
+  const totalVolumeColumn = col('totalVolume'), multiplier = col('multiplier'), openInterest = col('openInterest'), underlyingPrice = col('underlyingPrice');
+  const iv = col('iv'), delta = col('delta'), gamma = col('gamma'), theta = col('theta'), vega = col('vega'), rho = col('rho');
+  const number = (field: Field, values: ArrayLike<unknown>, i: number): number | null => toNumber(field, map[field], values[i]);
+  const greek = (field: Field, values: ArrayLike<unknown>, i: number): number | null => {
+    const v = number(field, values, i);
+    return v === SENTINEL ? null : v;
+  };
 
-  const quoteTime = toTime(ctx.map.time!, value('time'), ctx);
-  const sourceSymbol = value('symbol');
-  if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${ctx.map.symbol}: missing option symbol`);
-  const parsed = parseSymbolCached(sourceSymbol);
-  if (!parsed.ok) throw new Reject(parsed.reason);
-  const symbol = parsed.symbol;
+  const toQuote = (i: number): QuoteInput => {
+    const quoteTime = toTime(map.time!, time[i], ctx);
+    const sourceSymbol = symbolColumn[i];
+    if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${map.symbol}: missing option symbol`);
+    const parsed = parseSymbolCached(sourceSymbol);
+    if (!parsed.ok) throw new Reject(parsed.reason);
+    const symbol = parsed.symbol;
 
-  // Columns that restate the symbol must agree with it.
-  const strike = value('strike');
-  if (strike !== null && strike !== undefined) {
-    const thousandths = decimalToThousandths(String(strike));
-    if (thousandths !== symbol.strikeThousandths) throw new Reject(`${ctx.map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`);
-  }
-  const expiration = toExpirationDate(value('expiration'));
-  if (expiration !== null && expiration !== symbol.expiration) throw new Reject(`${ctx.map.expiration} ${expiration} disagrees with symbol ${sourceSymbol} (expiration ${symbol.expiration})`);
-  const putCall = value('putCall');
-  if (putCall !== null && putCall !== undefined) {
-    const side = String(putCall).trim().toUpperCase();
-    const pc = side === 'CALL' || side === 'C' ? 'C' : side === 'PUT' || side === 'P' ? 'P' : null;
-    if (pc === null) throw new Reject(`${ctx.map.putCall}: "${String(putCall)}" is not CALL, PUT, C or P`);
-    if (pc !== symbol.putCall) throw new Reject(`${ctx.map.putCall} ${String(putCall)} disagrees with symbol ${sourceSymbol} (${symbol.putCall})`);
-  }
+    // Columns that restate the symbol must agree with it.
+    const strike = strikeColumn[i];
+    if (strike !== null && strike !== undefined) {
+      const thousandths = decimalToThousandths(String(strike));
+      if (thousandths !== symbol.strikeThousandths) throw new Reject(`${map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`);
+    }
+    const expiration = toExpirationDate(expirationColumn[i]);
+    if (expiration !== null && expiration !== symbol.expiration) throw new Reject(`${map.expiration} ${expiration} disagrees with symbol ${sourceSymbol} (expiration ${symbol.expiration})`);
+    const putCall = putCallColumn[i];
+    if (putCall !== null && putCall !== undefined) {
+      const pc = PUT_CALL.get(String(putCall).trim().toUpperCase());
+      if (pc === undefined) throw new Reject(`${map.putCall}: "${String(putCall)}" is not CALL, PUT, C or P`);
+      if (pc !== symbol.putCall) throw new Reject(`${map.putCall} ${String(putCall)} disagrees with symbol ${sourceSymbol} (${symbol.putCall})`);
+    }
 
-  const bid = number('bid');
-  const ask = number('ask');
-  const totalVolume = number('totalVolume');
-  if (totalVolume !== null && (totalVolume < 0 || !Number.isInteger(totalVolume))) throw new Reject(`${ctx.map.totalVolume}: ${totalVolume} is not a whole number of contracts`);
-  const greeks = Object.fromEntries(GREEKS.map((g) => {
-    const v = number(g);
-    return [g, v === SENTINEL ? null : v];
-  })) as Record<(typeof GREEKS)[number], number | null>;
-  const underlyingColumn = value('underlying');
-  const underlying = ctx.underlyingOverride
-    ?? (typeof underlyingColumn === 'string' && underlyingColumn.trim() !== '' ? underlyingColumn.trim().replace(/^\$/, '').replace(/\.X$/, '') : null)
-    ?? ctx.underlyingFromFile
-    ?? underlyingForRoot(symbol.root);
+    const bidValue = number('bid', bid, i);
+    const askValue = number('ask', ask, i);
+    const totalVolume = number('totalVolume', totalVolumeColumn, i);
+    if (totalVolume !== null && (totalVolume < 0 || !Number.isInteger(totalVolume))) throw new Reject(`${map.totalVolume}: ${totalVolume} is not a whole number of contracts`);
+    const underlyingValue = underlyingColumn[i];
+    const underlying = ctx.underlyingOverride
+      ?? (typeof underlyingValue === 'string' && underlyingValue.trim() !== '' ? underlyingValue.trim().replace(/^\$/, '').replace(/\.X$/, '') : null)
+      ?? ctx.underlyingFromFile
+      ?? underlyingForRoot(symbol.root);
 
-  return {
-    quoteTime,
-    contract: symbol.contract,
-    sourceSymbol,
-    underlying,
-    root: symbol.root,
-    expiration: symbol.expiration,
-    putCall: symbol.putCall,
-    strike: symbol.strike,
-    bid,
-    ask,
-    last: number('last'),
-    mark: number('mark') ?? (bid !== null && ask !== null ? (bid + ask) / 2 : null),
-    bidSize: integerOrNull('bidSize', number('bidSize')),
-    askSize: integerOrNull('askSize', number('askSize')),
-    totalVolume,
-    multiplier: number('multiplier') ?? 100,
-    openInterest: integerOrNull('openInterest', number('openInterest')),
-    ...greeks,
-    underlyingPrice: number('underlyingPrice'),
+    return {
+      quoteTime,
+      contract: symbol.contract,
+      sourceSymbol,
+      underlying,
+      root: symbol.root,
+      expiration: symbol.expiration,
+      putCall: symbol.putCall,
+      strike: symbol.strike,
+      bid: bidValue,
+      ask: askValue,
+      last: number('last', last, i),
+      mark: number('mark', mark, i) ?? (bidValue !== null && askValue !== null ? (bidValue + askValue) / 2 : null),
+      bidSize: integerOrNull('bidSize', number('bidSize', bidSize, i)),
+      askSize: integerOrNull('askSize', number('askSize', askSize, i)),
+      totalVolume,
+      multiplier: number('multiplier', multiplier, i) ?? 100,
+      openInterest: integerOrNull('openInterest', number('openInterest', openInterest, i)),
+      iv: greek('iv', iv, i),
+      delta: greek('delta', delta, i),
+      gamma: greek('gamma', gamma, i),
+      theta: greek('theta', theta, i),
+      vega: greek('vega', vega, i),
+      rho: greek('rho', rho, i),
+      underlyingPrice: number('underlyingPrice', underlyingPrice, i),
+    };
+  };
+
+  return (i) => {
+    try {
+      return { ok: true, quote: toQuote(i) };
+    } catch (error) {
+      if (error instanceof Reject) return { ok: false, reason: error.message };
+      throw error;
+    }
   };
 }
+
+const PUT_CALL = new Map<string, 'C' | 'P'>([['CALL', 'C'], ['C', 'C'], ['PUT', 'P'], ['P', 'P']]);
 
 function toNumber(field: Field, column: string | undefined, v: unknown): number | null {
   if (v === null || v === undefined || v === '') return null;

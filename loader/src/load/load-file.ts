@@ -3,14 +3,13 @@ import type { Database } from '@optflow/db';
 import { refreshFlowAggregates } from '@optflow/migrations';
 import { mapColumns } from '../contracts/column-map.ts';
 import type { ColumnMap } from '../contracts/column-map.ts';
-import { normalizeRow } from '../contracts/quote-row.ts';
-import type { QuoteInput } from '../contracts/quote-row.ts';
 import { underlyingFromFileName } from '../contracts/symbol.ts';
-import { columnRange, openParquet, readRowGroup } from '../parquet/parquet-reader.ts';
+import { columnRange, openParquet } from '../parquet/parquet-reader.ts';
 import { wallTimeToUtc } from '../zoned-time.ts';
-import type { ParquetSource } from '../parquet/parquet-reader.ts';
+import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
+import { newOpenId, readEncodedBatch } from './batch-reader.ts';
+import type { EncodedBatch } from './encoded-batch.ts';
 import { writeBatch } from './quote-writer.ts';
-import type { Batch } from './quote-writer.ts';
 
 export interface LoadOptions {
   timeZone: string;
@@ -87,28 +86,30 @@ export async function loadFile(
   const fileId = db ? await startFile(db, path, size, mtime) : 0;
   const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, ctx) : new Set<number>();
 
-  for (const group of source.rowGroups) {
+  const groups = source.rowGroups.filter((g) => !skippable.has(g.index));
+  summary.rowGroupsSkipped = source.rowGroups.length - groups.length;
+  // The next row group is read and checked while the database stores the current one; a read
+  // error is reported when its turn comes (the catch only keeps it from being unhandled before).
+  const openId = newOpenId();
+  const prefetch = (group: RowGroupInfo | undefined) => {
+    const batch = group ? readEncodedBatch({ path, openId, columns, ctx, fileId, group }) : null;
+    batch?.catch(() => undefined);
+    return batch;
+  };
+  let next = prefetch(groups[0]);
+  for (let g = 0; g < groups.length; g++) {
     if (options.signal?.aborted) return done('interrupted');
-    if (skippable.has(group.index)) {
-      summary.rowGroupsSkipped++;
-      continue;
-    }
-    let rows: Array<Record<string, unknown>>;
+    let batch: EncodedBatch;
     try {
-      rows = await readRowGroup(source, group, columns);
+      batch = await next!;
     } catch (error) {
       return finishFile(db, fileId, done('failed', error instanceof Error ? error.message : String(error)));
     }
-    const batch: Batch = { fileId, quotes: [] as QuoteInput[], rejected: [] };
-    rows.forEach((raw, i) => {
-      const result = normalizeRow(raw, ctx);
-      if (result.ok) batch.quotes.push(result.quote);
-      else batch.rejected.push({ rowNumber: group.rowStart + i + 1, reason: result.reason, raw });
-    });
-    summary.rowsRead += rows.length;
+    next = prefetch(groups[g + 1]);
+    summary.rowsRead += batch.length + batch.rejected.length;
     summary.rejected += batch.rejected.length;
     if (db) {
-      const outcome = await db.transaction((s) => writeBatch(s, batch));
+      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch));
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.anomalies += outcome.anomalies;

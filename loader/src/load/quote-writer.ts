@@ -1,15 +1,8 @@
-import { BinaryCopyWriter } from '@optflow/db';
-import type { CopyColumn, Session } from '@optflow/db';
-import type { QuoteInput } from '../contracts/quote-row.ts';
+import type { Session } from '@optflow/db';
+import { copyPayload, QUOTE_COPY_COLUMNS } from './encoded-batch.ts';
+import type { EncodedBatch } from './encoded-batch.ts';
 import { applyBatch, groupBySession, sessionKey, sessionOf, sessionsToReplay } from './volume-batch.ts';
-import type { DerivedQuote, StoredQuote, StoredState } from './volume-batch.ts';
-
-/** One commit's worth of input: the accepted quotes and rejected rows of a row group. */
-export interface Batch {
-  fileId: number;
-  quotes: QuoteInput[];
-  rejected: Array<{ rowNumber: number; reason: string; raw: Record<string, unknown> }>;
-}
+import type { SessionGroup, StoredQuote, StoredState } from './volume-batch.ts';
 
 export interface BatchOutcome {
   inserted: number;
@@ -20,41 +13,10 @@ export interface BatchOutcome {
   latestByUnderlying: Map<string, number>;
 }
 
-const QUOTE_COLUMNS: Array<CopyColumn & { get: (q: DerivedQuote, fileId: number) => unknown }> = [
-  { name: 'quote_time', type: 'timestamptz', get: (q) => q.quoteTime },
-  { name: 'contract', type: 'text', get: (q) => q.contract },
-  { name: 'source_symbol', type: 'text', get: (q) => q.sourceSymbol },
-  { name: 'underlying', type: 'text', get: (q) => q.underlying },
-  { name: 'root', type: 'text', get: (q) => q.root },
-  { name: 'expiration', type: 'date', get: (q) => q.expiration },
-  { name: 'put_call', type: 'text', get: (q) => q.putCall },
-  { name: 'strike', type: 'numeric', get: (q) => q.strike },
-  { name: 'bid', type: 'float8', get: (q) => q.bid },
-  { name: 'ask', type: 'float8', get: (q) => q.ask },
-  { name: 'last', type: 'float8', get: (q) => q.last },
-  { name: 'mark', type: 'float8', get: (q) => q.mark },
-  { name: 'bid_size', type: 'int4', get: (q) => q.bidSize },
-  { name: 'ask_size', type: 'int4', get: (q) => q.askSize },
-  { name: 'total_volume', type: 'int8', get: (q) => q.totalVolume },
-  { name: 'volume', type: 'int8', get: (q) => q.volume },
-  { name: 'signed_volume', type: 'int8', get: (q) => q.signedVolume },
-  { name: 'premium', type: 'float8', get: (q) => q.premium },
-  { name: 'multiplier', type: 'int4', get: (q) => q.multiplier },
-  { name: 'open_interest', type: 'int8', get: (q) => q.openInterest },
-  { name: 'iv', type: 'float8', get: (q) => q.iv },
-  { name: 'delta', type: 'float8', get: (q) => q.delta },
-  { name: 'gamma', type: 'float8', get: (q) => q.gamma },
-  { name: 'theta', type: 'float8', get: (q) => q.theta },
-  { name: 'vega', type: 'float8', get: (q) => q.vega },
-  { name: 'rho', type: 'float8', get: (q) => q.rho },
-  { name: 'underlying_price', type: 'float8', get: (q) => q.underlyingPrice },
-  { name: 'file_id', type: 'int8', get: (_q, fileId) => fileId },
-];
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Min and max without spreading (a row group can be larger than the call stack allows). */
-function extent(values: readonly number[]): { min: number; max: number } {
+function extent(values: ArrayLike<number> & Iterable<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (const v of values) {
@@ -66,21 +28,19 @@ function extent(values: readonly number[]): { min: number; max: number } {
 const DAY_MS = 86_400_000;
 
 /** Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file counters. */
-export async function writeBatch(s: Session, batch: Batch): Promise<BatchOutcome> {
+export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map() };
-  const fresh = await withoutDuplicates(s, batch.quotes);
-  outcome.duplicates = batch.quotes.length - fresh.length;
+  const stored = await storedKeys(s, batch);
+  const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(`${batch.contracts[batch.contract[i]!]}|${batch.quoteTime[i]}`);
+  const groups = groupBySession(batch, notStored);
 
-  if (fresh.length > 0) {
-    const groups = groupBySession(fresh);
+  if (groups.size > 0) {
     const states = await loadStates(s, groups);
-    const replayKeys = sessionsToReplay(groups, states);
+    const replayKeys = sessionsToReplay(batch, groups, states);
     const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
-    const result = applyBatch(groups, states, replay);
+    const result = applyBatch(batch, groups, states, replay);
 
-    const copy = new BinaryCopyWriter(QUOTE_COLUMNS);
-    for (const q of result.inserts) copy.writeRow(QUOTE_COLUMNS.map((c) => c.get(q, batch.fileId)) as never[]);
-    await s.copyBinary('optflow.quotes', QUOTE_COLUMNS, copy.finish());
+    await s.copyBinary('optflow.quotes', QUOTE_COPY_COLUMNS, copyPayload(batch, result.inserts, result.derived));
     if (result.updates.length > 0) {
       await s.query(
         `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium
@@ -96,66 +56,62 @@ export async function writeBatch(s: Session, batch: Batch): Promise<BatchOutcome
        ON CONFLICT (contract, session) DO UPDATE SET last_time = EXCLUDED.last_time, baseline = EXCLUDED.baseline, mark = EXCLUDED.mark, sign = EXCLUDED.sign`,
       [storedStates.map((x) => x.contract), storedStates.map((x) => x.session), storedStates.map((x) => iso(x.lastTime)), storedStates.map((x) => x.baseline), storedStates.map((x) => x.mark), storedStates.map((x) => x.sign)],
     );
-    const snapshots = new Map<string, { underlying: string; time: number; rows: number }>();
-    for (const q of result.inserts) {
-      const key = `${q.underlying}|${q.quoteTime}`;
-      const snap = snapshots.get(key) ?? { underlying: q.underlying, time: q.quoteTime, rows: 0 };
-      snap.rows++;
-      snapshots.set(key, snap);
-      outcome.latestByUnderlying.set(q.underlying, Math.max(outcome.latestByUnderlying.get(q.underlying) ?? 0, q.quoteTime));
+    // underlying index → snapshot time → rows
+    const snapshots = new Map<number, Map<number, number>>();
+    for (const i of result.inserts) {
+      const u = batch.underlying[i]!;
+      const t = batch.quoteTime[i]!;
+      let times = snapshots.get(u);
+      if (!times) snapshots.set(u, (times = new Map()));
+      times.set(t, (times.get(t) ?? 0) + 1);
     }
-    const snaps = [...snapshots.values()];
+    const snaps = [...snapshots].flatMap(([u, times]) => [...times].map(([time, rows]) => ({ underlying: batch.underlyings[u]!, time, rows })));
+    for (const [u, times] of snapshots) outcome.latestByUnderlying.set(batch.underlyings[u]!, extent([...times.keys()]).max);
     await s.query(
       `INSERT INTO optflow.snapshots (file_id, underlying, quote_time, rows)
        SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int[])
        ON CONFLICT (file_id, underlying, quote_time) DO UPDATE SET rows = optflow.snapshots.rows + EXCLUDED.rows`,
-      [batch.fileId, snaps.map((x) => x.underlying), snaps.map((x) => iso(x.time)), snaps.map((x) => x.rows)],
+      [fileId, snaps.map((x) => x.underlying), snaps.map((x) => iso(x.time)), snaps.map((x) => x.rows)],
     );
     for (const [underlying, latest] of outcome.latestByUnderlying) {
       await s.query(`SELECT pg_notify('optflow_ingest', $1)`, [JSON.stringify({ underlying, latest: iso(latest) })]);
     }
     outcome.inserted = result.inserts.length;
     outcome.anomalies = result.anomalies;
-    const to = extent([...result.inserts.map((q) => q.quoteTime), ...result.updates.map((u) => u.quoteTime)]).max;
+    const to = Math.max(extent(snaps.map((x) => x.time)).max, extent(result.updates.map((u) => u.quoteTime)).max);
     outcome.affected = { from: result.earliest, to };
   }
+  outcome.duplicates = batch.length - outcome.inserted; // stored already, or repeated in the batch
 
   if (batch.rejected.length > 0) {
     await s.query(
       `INSERT INTO optflow.rejected_rows (file_id, row_number, reason, raw)
        SELECT $1, r.row_number, r.reason, r.raw::jsonb FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(row_number, reason, raw)
        ON CONFLICT (file_id, row_number) DO NOTHING`,
-      [batch.fileId, batch.rejected.map((r) => r.rowNumber), batch.rejected.map((r) => r.reason), batch.rejected.map((r) => JSON.stringify(r.raw))],
+      [fileId, batch.rejected.map((r) => r.rowNumber), batch.rejected.map((r) => r.reason), batch.rejected.map((r) => JSON.stringify(r.raw))],
     );
   }
   await s.query(
     `UPDATE optflow.files SET rows_read = rows_read + $2, rows_inserted = rows_inserted + $3, duplicates = duplicates + $4,
        rejected = rejected + $5, anomalies = anomalies + $6, updated_at = now() WHERE id = $1`,
-    [batch.fileId, batch.quotes.length + batch.rejected.length, outcome.inserted, outcome.duplicates, batch.rejected.length, outcome.anomalies],
+    [fileId, batch.length + batch.rejected.length, outcome.inserted, outcome.duplicates, batch.rejected.length, outcome.anomalies],
   );
   return outcome;
 }
 
-/** Drops quotes whose (contract, quote_time) is stored already, or repeated within the batch. */
-async function withoutDuplicates(s: Session, quotes: readonly QuoteInput[]): Promise<QuoteInput[]> {
-  if (quotes.length === 0) return [];
-  const times = extent(quotes.map((q) => q.quoteTime));
-  const underlyings = [...new Set(quotes.map((q) => q.underlying))];
+/** `contract|epoch ms` of the batch's quotes that are stored already (usually none). */
+async function storedKeys(s: Session, batch: EncodedBatch): Promise<Set<string>> {
+  if (batch.length === 0) return new Set();
+  const times = extent(batch.quoteTime);
   const { rows } = await s.query<{ contract: string; t: number }>(
     `SELECT contract, (extract(epoch FROM quote_time) * 1000)::float8 AS t FROM optflow.quotes
      WHERE underlying = ANY($1::text[]) AND quote_time BETWEEN $2 AND $3`,
-    [underlyings, iso(times.min), iso(times.max)],
+    [batch.underlyings, iso(times.min), iso(times.max)],
   );
-  const seen = new Set(rows.map((r) => `${r.contract}|${Math.round(r.t)}`));
-  return quotes.filter((q) => {
-    const key = `${q.contract}|${q.quoteTime}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return new Set(rows.map((r) => `${r.contract}|${Math.round(r.t)}`));
 }
 
-async function loadStates(s: Session, groups: ReturnType<typeof groupBySession>): Promise<Map<string, StoredState>> {
+async function loadStates(s: Session, groups: ReadonlyMap<string, SessionGroup>): Promise<Map<string, StoredState>> {
   const contracts = [...new Set([...groups.values()].map((g) => g.contract))];
   const sessions = [...new Set([...groups.values()].map((g) => g.session))];
   const { rows } = await s.query<{ contract: string; session: string; t: number; baseline: number | null; mark: number | null; sign: number }>(
@@ -173,7 +129,7 @@ async function loadStoredRows(s: Session, groups: Array<{ contract: string; sess
   // A New York session lies within its UTC date ± a day; rows are filtered to the session exactly below.
   const { rows } = await s.query<{ contract: string; t: number; total_volume: number | null; mark: number | null; multiplier: number; volume: number; signed_volume: number; premium: number }>(
     `SELECT contract, (extract(epoch FROM quote_time) * 1000)::float8 AS t, total_volume, mark, multiplier, volume, signed_volume, premium
-     FROM optflow.quotes WHERE contract = ANY($1::text[]) AND quote_time >= $2 AND quote_time < $3`,
+     FROM optflow.quotes WHERE contract = ANY($1::text[]) AND quote_time >= $2 AND quote_time < $3 ORDER BY contract, quote_time`,
     [[...new Set(groups.map((g) => g.contract))], iso(sessions.min - DAY_MS), iso(sessions.max + 2 * DAY_MS)],
   );
   const wanted = new Set(groups.map((g) => sessionKey(g.contract, g.session)));

@@ -1,15 +1,19 @@
 import { nextInterval } from '../contracts/interval-volume.ts';
 import type { ContractState } from '../contracts/interval-volume.ts';
-import type { QuoteInput } from '../contracts/quote-row.ts';
 import { wallDate } from '../zoned-time.ts';
+import type { Derived, EncodedBatch } from './encoded-batch.ts';
 
 /**
  * Applies the volume rules to a batch of new quotes, continuing from each contract-session's stored
  * state. A contract-session whose new quotes reach back before its last stored one (backfill) is
  * replayed whole from its stored rows, and stored rows whose derived values change are returned for
  * update, so the result never depends on how the day was split into files or in which order.
+ * Quotes are addressed by their index in the batch's columns.
  */
 export const SESSION_ZONE = 'America/New_York';
+
+/** The columns of a batch the volume rules read. */
+export type Observations = Pick<EncodedBatch, 'length' | 'quoteTime' | 'totalVolume' | 'mark' | 'multiplier' | 'contract' | 'contracts'>;
 
 export interface StoredState extends ContractState {
   lastTime: number;
@@ -25,15 +29,18 @@ export interface StoredQuote {
   premium: number;
 }
 
-export interface DerivedQuote extends QuoteInput {
+export interface SessionGroup {
+  contract: string;
   session: string;
-  volume: number;
-  signedVolume: number;
-  premium: number;
+  /** Batch indices in time order, one per time. */
+  rows: number[];
 }
 
 export interface BatchResult {
-  inserts: DerivedQuote[];
+  /** Batch indices of the quotes to insert, ascending. */
+  inserts: Int32Array;
+  /** Derived values by batch index (set for the inserts). */
+  derived: Derived;
   updates: Array<{ contract: string; quoteTime: number; volume: number; signedVolume: number; premium: number }>;
   states: Map<string, StoredState & { contract: string }>;
   anomalies: number;
@@ -47,61 +54,96 @@ export function sessionOf(quoteTime: number): string {
   return wallDate(quoteTime, SESSION_ZONE);
 }
 
-/** Groups quotes by contract-session, each group in time order. */
-export function groupBySession(quotes: readonly QuoteInput[]): Map<string, { contract: string; session: string; quotes: QuoteInput[] }> {
-  const groups = new Map<string, { contract: string; session: string; quotes: QuoteInput[] }>();
-  for (const q of quotes) {
-    const session = sessionOf(q.quoteTime);
-    const key = sessionKey(q.contract, session);
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { contract: q.contract, session, quotes: [] }));
-    group.quotes.push(q);
+/**
+ * Groups the included quotes by contract-session, each group in time order. A quote repeating the
+ * contract and time of an earlier one in the batch is dropped (the first one wins).
+ */
+export function groupBySession(batch: Observations, include: (i: number) => boolean = () => true): Map<string, SessionGroup> {
+  const groups = new Map<string, SessionGroup>();
+  // contract index → session → group: no key string per row on the hot path.
+  const byContract: Array<Map<string, SessionGroup> | undefined> = [];
+  for (let i = 0; i < batch.length; i++) {
+    if (!include(i)) continue;
+    const session = sessionOf(batch.quoteTime[i]!);
+    const c = batch.contract[i]!;
+    const sessions = byContract[c] ?? (byContract[c] = new Map());
+    let group = sessions.get(session);
+    if (!group) {
+      const contract = batch.contracts[c]!;
+      group = { contract, session, rows: [] };
+      sessions.set(session, group);
+      groups.set(sessionKey(contract, session), group);
+    }
+    group.rows.push(i);
   }
-  for (const g of groups.values()) g.quotes.sort((a, b) => a.quoteTime - b.quoteTime);
+  const time = batch.quoteTime;
+  for (const g of groups.values()) {
+    // Stable: of equal times, the first in the batch stays first.
+    if (!isSorted(g.rows, time)) g.rows.sort((a, b) => time[a]! - time[b]! || a - b);
+    g.rows = g.rows.filter((row, k) => k === 0 || time[row] !== time[g.rows[k - 1]!]);
+  }
   return groups;
 }
 
+function isSorted(rows: readonly number[], time: Float64Array): boolean {
+  for (let k = 1; k < rows.length; k++) if (time[rows[k]!]! < time[rows[k - 1]!]!) return false;
+  return true;
+}
+
 /** The contract-sessions that must be replayed from stored rows: new quotes at or before the last stored time. */
-export function sessionsToReplay(groups: ReturnType<typeof groupBySession>, states: ReadonlyMap<string, StoredState>): string[] {
+export function sessionsToReplay(batch: Observations, groups: ReadonlyMap<string, SessionGroup>, states: ReadonlyMap<string, StoredState>): string[] {
   return [...groups].filter(([key, g]) => {
     const state = states.get(key);
-    return state !== undefined && g.quotes[0]!.quoteTime <= state.lastTime;
+    return state !== undefined && batch.quoteTime[g.rows[0]!]! <= state.lastTime;
   }).map(([key]) => key);
 }
 
+const nullable = (v: number) => (Number.isNaN(v) ? null : v);
+
+/** `replay`: per contract-session to replay, its stored rows in time order. */
 export function applyBatch(
-  groups: ReturnType<typeof groupBySession>,
+  batch: Observations,
+  groups: ReadonlyMap<string, SessionGroup>,
   states: ReadonlyMap<string, StoredState>,
   replay: ReadonlyMap<string, StoredQuote[]>,
 ): BatchResult {
-  const result: BatchResult = { inserts: [], updates: [], states: new Map(), anomalies: 0, earliest: Infinity };
+  const derived: Derived = { volume: new Float64Array(batch.length), signedVolume: new Float64Array(batch.length), premium: new Float64Array(batch.length) };
+  const inserts: number[] = [];
+  const result: Omit<BatchResult, 'inserts'> = { derived, updates: [], states: new Map(), anomalies: 0, earliest: Infinity };
   for (const [key, group] of groups) {
     const stored = replay.get(key);
-    // Replay: merge stored and new in time order and start the session from scratch.
-    type Item = { kind: 'new'; quote: QuoteInput } | { kind: 'stored'; row: StoredQuote };
-    const items: Item[] = group.quotes.map((quote) => ({ kind: 'new' as const, quote }));
-    if (stored) items.push(...stored.map((row) => ({ kind: 'stored' as const, row })));
-    const time = (i: Item) => (i.kind === 'new' ? i.quote.quoteTime : i.row.quoteTime);
-    items.sort((a, b) => time(a) - time(b));
+    // Replay starts the session from scratch over stored and new rows merged in time order.
     let state: ContractState | undefined = stored ? undefined : states.get(key);
     let lastTime = stored ? -Infinity : (states.get(key)?.lastTime ?? -Infinity);
-    for (const item of items) {
-      const obs = item.kind === 'new'
-        ? { session: group.session, totalVolume: item.quote.totalVolume, mark: item.quote.mark, multiplier: item.quote.multiplier }
-        : { session: group.session, totalVolume: item.row.totalVolume, mark: item.row.mark, multiplier: item.row.multiplier };
-      const r = nextInterval(state, obs);
-      state = r.state;
-      lastTime = Math.max(lastTime, time(item));
-      if (item.kind === 'new') {
-        result.inserts.push({ ...item.quote, session: group.session, volume: r.volume, signedVolume: r.signedVolume, premium: r.premium });
-        if (r.anomaly) result.anomalies++;
-        result.earliest = Math.min(result.earliest, item.quote.quoteTime);
-      } else if (r.volume !== item.row.volume || r.signedVolume !== item.row.signedVolume || r.premium !== item.row.premium) {
-        result.updates.push({ contract: group.contract, quoteTime: item.row.quoteTime, volume: r.volume, signedVolume: r.signedVolume, premium: r.premium });
-        result.earliest = Math.min(result.earliest, item.row.quoteTime);
+    const rows = group.rows;
+    const old = stored ?? [];
+    let n = 0;
+    let o = 0;
+    while (n < rows.length || o < old.length) {
+      if (o >= old.length || (n < rows.length && batch.quoteTime[rows[n]!]! < old[o]!.quoteTime)) {
+        const i = rows[n++]!;
+        const quoteTime = batch.quoteTime[i]!;
+        const next = nextInterval(state, { session: group.session, totalVolume: nullable(batch.totalVolume[i]!), mark: nullable(batch.mark[i]!), multiplier: batch.multiplier[i]! });
+        state = next.state;
+        lastTime = Math.max(lastTime, quoteTime);
+        inserts.push(i);
+        derived.volume[i] = next.volume;
+        derived.signedVolume[i] = next.signedVolume;
+        derived.premium[i] = next.premium;
+        if (next.anomaly) result.anomalies++;
+        result.earliest = Math.min(result.earliest, quoteTime);
+      } else {
+        const row = old[o++]!;
+        const next = nextInterval(state, { session: group.session, totalVolume: row.totalVolume, mark: row.mark, multiplier: row.multiplier });
+        state = next.state;
+        lastTime = Math.max(lastTime, row.quoteTime);
+        if (next.volume !== row.volume || next.signedVolume !== row.signedVolume || next.premium !== row.premium) {
+          result.updates.push({ contract: group.contract, quoteTime: row.quoteTime, volume: next.volume, signedVolume: next.signedVolume, premium: next.premium });
+          result.earliest = Math.min(result.earliest, row.quoteTime);
+        }
       }
     }
     result.states.set(key, { ...state!, lastTime, contract: group.contract });
   }
-  return result;
+  return { ...result, inserts: Int32Array.from(inserts).sort() };
 }

@@ -1,0 +1,69 @@
+import { Worker } from 'node:worker_threads';
+import type { RowContext } from '../contracts/quote-row.ts';
+import type { RowGroupInfo } from '../parquet/parquet-reader.ts';
+import type { EncodedBatch } from './encoded-batch.ts';
+
+/**
+ * Reads row groups on a worker thread (batch-worker.ts): decoding and normalizing a million rows
+ * takes seconds of CPU that would otherwise stall the database, which embedded shares our thread.
+ * One worker serves the whole process; it does not keep the process alive while idle.
+ */
+export interface BatchRequest {
+  id: number;
+  path: string;
+  /** Identifies one opening of the file (a rewritten file must be read afresh). */
+  openId: number;
+  columns: string[];
+  ctx: RowContext;
+  fileId: number;
+  group: RowGroupInfo;
+}
+
+export type BatchReply = { id: number; batch: EncodedBatch; error?: undefined } | { id: number; error: string; batch?: undefined };
+
+type Pending = { resolve: (batch: EncodedBatch) => void; reject: (error: Error) => void };
+
+let worker: Worker | null = null;
+const pending = new Map<number, Pending>();
+let nextId = 1;
+let nextOpenId = 1;
+
+/** A fresh identity for one opening of a file. */
+export function newOpenId(): number {
+  return nextOpenId++;
+}
+
+export function readEncodedBatch(request: Omit<BatchRequest, 'id'>): Promise<EncodedBatch> {
+  const w = worker ?? startWorker();
+  const id = nextId++;
+  return new Promise<EncodedBatch>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    w.ref();
+    w.postMessage({ ...request, id } satisfies BatchRequest);
+  });
+}
+
+function startWorker(): Worker {
+  // The worker's sources are TypeScript too: register tsx inside it, then load them.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./batch-worker.ts', import.meta.url).href;
+  const w = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
+  w.on('message', (reply: BatchReply) => {
+    const p = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (pending.size === 0) w.unref();
+    if (!p) return;
+    if (reply.error !== undefined) p.reject(new Error(reply.error));
+    else p.resolve(reply.batch);
+  });
+  const fail = (error: Error) => {
+    if (worker === w) worker = null;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`the reading thread exited (code ${code})`)));
+  w.unref();
+  worker = w;
+  return w;
+}

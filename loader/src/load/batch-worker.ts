@@ -1,0 +1,46 @@
+import { parentPort } from 'node:worker_threads';
+import { rowNormalizer } from '../contracts/quote-row.ts';
+import { openParquet, readRowGroup, rowAt } from '../parquet/parquet-reader.ts';
+import type { ParquetSource } from '../parquet/parquet-reader.ts';
+import type { BatchReply, BatchRequest } from './batch-reader.ts';
+import { BatchEncoder } from './encoded-batch.ts';
+import type { EncodedBatch } from './encoded-batch.ts';
+
+/**
+ * The reading thread: reads a row group, normalizes its rows and encodes them for COPY, so the
+ * main thread (which, embedded, also runs the database) only applies the volume rules and writes.
+ */
+let open: { key: string; source: Promise<ParquetSource> } | null = null;
+
+async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
+  const key = `${request.openId}:${request.path}`;
+  if (open?.key !== key) open = { key, source: openParquet(request.path) };
+  const source = await open.source;
+  const group = source.rowGroups[request.group.index];
+  if (group?.rowStart !== request.group.rowStart || group.rowEnd !== request.group.rowEnd) {
+    throw new Error(`${request.path}: the file changed while it was being loaded (row group ${request.group.index} differs)`);
+  }
+  const data = await readRowGroup(source, request.group, request.columns);
+  const normalize = rowNormalizer(data.columns, request.ctx);
+  const encoder = new BatchEncoder(request.fileId);
+  for (let i = 0; i < data.length; i++) {
+    const result = normalize(i);
+    if (result.ok) encoder.add(result.quote);
+    else encoder.reject({ rowNumber: request.group.rowStart + i + 1, reason: result.reason, raw: rowAt(data, i) });
+  }
+  return encoder.finish();
+}
+
+parentPort!.on('message', (request: BatchRequest) => {
+  encodeRowGroup(request).then(
+    (batch) => {
+      const reply: BatchReply = { id: request.id, batch };
+      const buffers = [batch.payload, batch.rowStart, batch.quoteTime, batch.totalVolume, batch.mark, batch.multiplier, batch.contract, batch.underlying].map((a) => a.buffer);
+      parentPort!.postMessage(reply, [...new Set(buffers)] as ArrayBuffer[]);
+    },
+    (error: unknown) => {
+      const reply: BatchReply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+      parentPort!.postMessage(reply);
+    },
+  );
+});

@@ -1,0 +1,181 @@
+import { BinaryCopyWriter, leadingFieldOffset, writeInt64 } from '@optflow/db';
+import type { CopyColumn, CopyValue } from '@optflow/db';
+import type { QuoteInput } from '../contracts/quote-row.ts';
+
+/**
+ * A row group, normalized and encoded as binary COPY rows off the main thread, in a form that
+ * crosses threads without a per-row object: the COPY payload, the byte offset of each row, and
+ * columns of what the volume rules and the bookkeeping need. The volume rules run later, on the
+ * main thread, against the stored state; their results are written into the leading fields
+ * (volume, signed_volume, premium) that were encoded as zeros.
+ */
+export interface EncodedBatch {
+  /** Accepted quotes. */
+  length: number;
+  /** Header and rows, no trailer. */
+  payload: Uint8Array;
+  /** Byte offset of each row in `payload`, and its end as the last entry (length + 1 entries). */
+  rowStart: Int32Array;
+  /** Epoch ms UTC. */
+  quoteTime: Float64Array;
+  /** NaN: null. */
+  totalVolume: Float64Array;
+  /** NaN: null. */
+  mark: Float64Array;
+  multiplier: Float64Array;
+  /** Index into `contracts`. */
+  contract: Int32Array;
+  contracts: string[];
+  /** Index into `underlyings`. */
+  underlying: Int32Array;
+  underlyings: string[];
+  rejected: RejectedRow[];
+}
+
+export interface RejectedRow {
+  rowNumber: number;
+  reason: string;
+  raw: Record<string, unknown>;
+}
+
+/** What the volume rules derive per quote; encoded first so they can be filled in place. */
+export interface Derived {
+  volume: Float64Array;
+  signedVolume: Float64Array;
+  premium: Float64Array;
+}
+
+type QuoteColumn = CopyColumn & { get: (q: QuoteInput, fileId: number) => CopyValue };
+
+export const QUOTE_COPY_COLUMNS: readonly QuoteColumn[] = [
+  { name: 'volume', type: 'int8', get: () => 0 },
+  { name: 'signed_volume', type: 'int8', get: () => 0 },
+  { name: 'premium', type: 'float8', get: () => 0 },
+  { name: 'quote_time', type: 'timestamptz', get: (q) => q.quoteTime },
+  { name: 'contract', type: 'text', get: (q) => q.contract },
+  { name: 'source_symbol', type: 'text', get: (q) => q.sourceSymbol },
+  { name: 'underlying', type: 'text', get: (q) => q.underlying },
+  { name: 'root', type: 'text', get: (q) => q.root },
+  { name: 'expiration', type: 'date', get: (q) => q.expiration },
+  { name: 'put_call', type: 'text', get: (q) => q.putCall },
+  { name: 'strike', type: 'numeric', get: (q) => q.strike },
+  { name: 'bid', type: 'float8', get: (q) => q.bid },
+  { name: 'ask', type: 'float8', get: (q) => q.ask },
+  { name: 'last', type: 'float8', get: (q) => q.last },
+  { name: 'mark', type: 'float8', get: (q) => q.mark },
+  { name: 'bid_size', type: 'int4', get: (q) => q.bidSize },
+  { name: 'ask_size', type: 'int4', get: (q) => q.askSize },
+  { name: 'total_volume', type: 'int8', get: (q) => q.totalVolume },
+  { name: 'multiplier', type: 'int4', get: (q) => q.multiplier },
+  { name: 'open_interest', type: 'int8', get: (q) => q.openInterest },
+  { name: 'iv', type: 'float8', get: (q) => q.iv },
+  { name: 'delta', type: 'float8', get: (q) => q.delta },
+  { name: 'gamma', type: 'float8', get: (q) => q.gamma },
+  { name: 'theta', type: 'float8', get: (q) => q.theta },
+  { name: 'vega', type: 'float8', get: (q) => q.vega },
+  { name: 'rho', type: 'float8', get: (q) => q.rho },
+  { name: 'underlying_price', type: 'float8', get: (q) => q.underlyingPrice },
+  { name: 'file_id', type: 'int8', get: (_q, fileId) => fileId },
+];
+
+/** Collects normalized quotes of one row group into an EncodedBatch. */
+export class BatchEncoder {
+  readonly #fileId: number;
+  readonly #writer = new BinaryCopyWriter(QUOTE_COPY_COLUMNS);
+  readonly #values = new Array<CopyValue>(QUOTE_COPY_COLUMNS.length);
+  readonly #rowStart: number[] = [];
+  readonly #quoteTime: number[] = [];
+  readonly #totalVolume: number[] = [];
+  readonly #mark: number[] = [];
+  readonly #multiplier: number[] = [];
+  readonly #contract: number[] = [];
+  readonly #underlying: number[] = [];
+  readonly #contracts = new Map<string, number>();
+  readonly #underlyings = new Map<string, number>();
+  readonly #rejected: RejectedRow[] = [];
+
+  constructor(fileId: number) {
+    this.#fileId = fileId;
+  }
+
+  add(q: QuoteInput): void {
+    this.#rowStart.push(this.#writer.byteLength);
+    for (let c = 0; c < QUOTE_COPY_COLUMNS.length; c++) this.#values[c] = QUOTE_COPY_COLUMNS[c]!.get(q, this.#fileId);
+    this.#writer.writeRow(this.#values);
+    this.#quoteTime.push(q.quoteTime);
+    this.#totalVolume.push(q.totalVolume ?? NaN);
+    this.#mark.push(q.mark ?? NaN);
+    this.#multiplier.push(q.multiplier);
+    this.#contract.push(indexOf(this.#contracts, q.contract));
+    this.#underlying.push(indexOf(this.#underlyings, q.underlying));
+  }
+
+  reject(row: RejectedRow): void {
+    this.#rejected.push(row);
+  }
+
+  finish(): EncodedBatch {
+    const end = this.#writer.byteLength;
+    return {
+      length: this.#quoteTime.length,
+      payload: this.#writer.finish().subarray(0, end),
+      rowStart: Int32Array.from([...this.#rowStart, end]),
+      quoteTime: Float64Array.from(this.#quoteTime),
+      totalVolume: Float64Array.from(this.#totalVolume),
+      mark: Float64Array.from(this.#mark),
+      multiplier: Float64Array.from(this.#multiplier),
+      contract: Int32Array.from(this.#contract),
+      contracts: [...this.#contracts.keys()],
+      underlying: Int32Array.from(this.#underlying),
+      underlyings: [...this.#underlyings.keys()],
+      rejected: this.#rejected,
+    };
+  }
+}
+
+function indexOf(index: Map<string, number>, key: string): number {
+  let i = index.get(key);
+  if (i === undefined) index.set(key, (i = index.size));
+  return i;
+}
+
+const TRAILER = Uint8Array.of(0xff, 0xff);
+
+/**
+ * The finished COPY payload of the rows `keep` (indices in batch order) with their derived values,
+ * which are written into the batch's own payload first.
+ */
+export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derived: Derived): Uint8Array {
+  const { payload, rowStart } = batch;
+  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  for (let k = 0; k < keep.length; k++) {
+    const i = keep[k]!;
+    writeInt64(view, derived.volume[i]!, leadingFieldOffset(rowStart[i]!, 0));
+    writeInt64(view, derived.signedVolume[i]!, leadingFieldOffset(rowStart[i]!, 1));
+    view.writeDoubleBE(derived.premium[i]!, leadingFieldOffset(rowStart[i]!, 2));
+  }
+  const headerEnd = batch.length > 0 ? rowStart[0]! : payload.length;
+  let size = headerEnd + TRAILER.length;
+  for (let k = 0; k < keep.length; k++) size += rowStart[keep[k]! + 1]! - rowStart[keep[k]!]!;
+  const out = new Uint8Array(size);
+  out.set(payload.subarray(0, headerEnd), 0);
+  let at = headerEnd;
+  if (keep.length === batch.length && isIdentity(keep)) {
+    out.set(payload.subarray(headerEnd), at); // all rows, in order: one copy
+
+    at += payload.length - headerEnd;
+  } else {
+    for (let k = 0; k < keep.length; k++) {
+      const i = keep[k]!;
+      out.set(payload.subarray(rowStart[i]!, rowStart[i + 1]!), at);
+      at += rowStart[i + 1]! - rowStart[i]!;
+    }
+  }
+  out.set(TRAILER, at);
+  return out;
+}
+
+function isIdentity(keep: ArrayLike<number>): boolean {
+  for (let k = 0; k < keep.length; k++) if (keep[k] !== k) return false;
+  return true;
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import type { QuoteInput } from '../src/contracts/quote-row.ts';
+import { BatchEncoder, copyPayload, QUOTE_COPY_COLUMNS } from '../src/load/encoded-batch.ts';
+
+const quote = (contract: string, minute: number, totalVolume: number | null): QuoteInput => ({
+  quoteTime: Date.parse('2023-05-19T13:30:00Z') + minute * 60_000, contract, sourceSymbol: contract.replace(/ +/, '_'), underlying: 'SPX',
+  root: 'SPXW', expiration: '2023-05-19', putCall: 'C', strike: '4200', bid: 1, ask: 2, last: null, mark: 1.5, bidSize: 3, askSize: null,
+  totalVolume, multiplier: 100, openInterest: null, iv: null, delta: 0.5, gamma: null, theta: null, vega: null, rho: null, underlyingPrice: 4201.25,
+});
+
+describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+  let t: TestDatabase;
+  before(async () => {
+    t = await openTestDatabase();
+    const types: Record<string, string> = { int8: 'bigint', float8: 'double precision', timestamptz: 'timestamptz', text: 'text', date: 'date', numeric: 'numeric', int4: 'integer' };
+    await t.db.query(`CREATE TABLE quotes_copy (${QUOTE_COPY_COLUMNS.map((c) => `${c.name} ${types[c.type]}`).join(', ')})`);
+  });
+  after(() => t.dispose());
+
+  test('columns for the volume rules, contract and underlying tables, rejected rows', () => {
+    const encoder = new BatchEncoder(7);
+    encoder.add(quote('SPXW  230519C04200000', 0, 10));
+    encoder.reject({ rowNumber: 2, reason: 'bad symbol', raw: { symbol: '?' } });
+    encoder.add(quote('SPXW  230519P04200000', 0, null));
+    encoder.add(quote('SPXW  230519C04200000', 1, 12));
+    const batch = encoder.finish();
+    assert.equal(batch.length, 3);
+    assert.deepEqual(batch.contracts, ['SPXW  230519C04200000', 'SPXW  230519P04200000']);
+    assert.deepEqual([...batch.contract], [0, 1, 0]);
+    assert.deepEqual(batch.underlyings, ['SPX']);
+    assert.deepEqual([...batch.totalVolume], [10, NaN, 12], 'null as NaN');
+    assert.equal(batch.rowStart.length, 4);
+    assert.equal(batch.rowStart[3], batch.payload.length);
+    assert.deepEqual(batch.rejected, [{ rowNumber: 2, reason: 'bad symbol', raw: { symbol: '?' } }]);
+  });
+
+  for (const keep of [[0, 1, 2], [0, 2], []]) {
+    test(`the payload of rows [${keep.join(', ')}] with their derived values copies into PostgreSQL`, async () => {
+      const encoder = new BatchEncoder(7);
+      [quote('SPXW  230519C04200000', 0, 10), quote('SPXW  230519P04200000', 0, null), quote('SPXW  230519C04200000', 1, 12)].forEach((q) => encoder.add(q));
+      const batch = encoder.finish();
+      const derived = { volume: Float64Array.of(0, 0, 2), signedVolume: Float64Array.of(0, 0, -2), premium: Float64Array.of(0, 0, 300) };
+      await t.db.query('TRUNCATE quotes_copy');
+      assert.equal(await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, Int32Array.from(keep), derived)), keep.length);
+      const { rows } = await t.db.query<Record<string, unknown>>(
+        `SELECT contract, extract(epoch FROM quote_time)::float8 * 1000 AS t, total_volume, volume, signed_volume, premium, strike, ask_size, file_id FROM quotes_copy ORDER BY quote_time, contract`,
+      );
+      const all = [
+        { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: 10, volume: 0, signed_volume: 0, premium: 0, strike: '4200', ask_size: null, file_id: 7 },
+        { contract: 'SPXW  230519P04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: null, volume: 0, signed_volume: 0, premium: 0, strike: '4200', ask_size: null, file_id: 7 },
+        { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:31:00Z'), total_volume: 12, volume: 2, signed_volume: -2, premium: 300, strike: '4200', ask_size: null, file_id: 7 },
+      ];
+      assert.deepEqual(rows, keep.map((i) => all[i]));
+    });
+  }
+});
