@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -64,10 +65,19 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.equal(flow.rows[0]!.v, rows.reduce((a, r) => a + r.v, 0));
   });
 
-  test('an unchanged file is skipped after a metadata check', async () => {
+  test('an unchanged file is skipped after a metadata check; a touched one after comparing its hash', async () => {
     const again = await loadFile(dbs[0]!.db, whole, options);
     assert.equal(again.status, 'unchanged');
     assert.equal(again.rowsRead, 0);
+    const sha256 = createHash('sha256').update(readFileSync(whole)).digest('hex');
+    const stored = async () => (await dbs[0]!.db.query<{ content_hash: string; mtime: Date }>(`SELECT content_hash, mtime FROM optflow.files WHERE path = $1`, [whole])).rows[0]!;
+    assert.equal((await stored()).content_hash, sha256);
+    const touched = new Date(Date.UTC(2030, 0, 1));
+    utimesSync(whole, touched, touched);
+    const afterTouch = await loadFile(dbs[0]!.db, whole, options);
+    assert.equal(afterTouch.status, 'unchanged');
+    assert.equal(afterTouch.rowsRead, 0);
+    assert.equal((await stored()).mtime.getTime(), touched.getTime(), 'the new mtime is remembered');
   });
 
   test('ten files in order and ten files shuffled store exactly what one file stores', async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -12,6 +14,33 @@ import { DEFAULT_SAMPLE, writeSampleDay } from '../src/index.ts';
 const dir = mkdtempSync(join(tmpdir(), 'optflow-reader-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const REAL = fileURLToPath(new URL('../../../shared/data/real/tastytrade-chain', import.meta.url));
+
+function zstd(input: Uint8Array): Uint8Array {
+  const r = spawnSync('zstd', ['-q', '-c'], { input });
+  if (r.status !== 0) throw new Error(`zstd failed: ${r.stderr.toString()} (the Debian package zstd is needed)`);
+  return r.stdout;
+}
+
+/** INT96 as Spark writes it: nanoseconds of the day (int64 LE), then the Julian day (int32 LE). */
+function int96(ms: number): Uint8Array {
+  const out = new Uint8Array(12);
+  const view = new DataView(out.buffer);
+  const days = Math.floor(ms / 86_400_000);
+  view.setBigInt64(0, BigInt(ms - days * 86_400_000) * 1_000_000n, true);
+  view.setInt32(8, days + 2_440_588, true);
+  return out;
+}
+
+/**
+ * Rewrites the thrift footer so FIXED_LEN_BYTE_ARRAY (7) reads INT96 (3): in the compact protocol a
+ * struct's first field `type` is the byte 0x15 followed by the zigzag value (7 → 0x0e, 3 → 0x06).
+ */
+function relabelFixed12AsInt96(file: Uint8Array): Uint8Array {
+  const footerLength = new DataView(file.buffer, file.byteOffset).getUint32(file.length - 8, true);
+  const start = file.length - 8 - footerLength;
+  for (let i = start; i < file.length - 9; i++) if (file[i] === 0x15 && file[i + 1] === 0x0e) file[i + 1] = 0x06;
+  return file;
+}
 
 async function readRows(source: ParquetSource, group: RowGroupInfo, columns: readonly string[]): Promise<Array<Record<string, unknown>>> {
   const data = await readRowGroup(source, group, columns);
@@ -73,6 +102,45 @@ describe('parquet reader', () => {
     const [row] = await readRows(source, source.rowGroups[0]!, source.columns);
     for (const c of columnData) assert.equal(row![c.name], instant, c.name);
   });
+
+  // DuckDB and Spark write gzip or zstd pages, dictionary-encoded DECIMALs and (Spark) INT96 times.
+  for (const codec of ['GZIP', 'ZSTD'] as const) {
+    test(`a ${codec} file with a dictionary-encoded DECIMAL strike and INT96 times`, async () => {
+      const instants = [Date.UTC(2023, 4, 19, 13, 30), Date.UTC(2023, 4, 19, 13, 31, 0, 500)];
+      const rows = 400;
+      const strikes = Array.from({ length: rows }, (_, i) => 4150 + (i % 8) * 12.5); // 8 distinct values
+      const buffer = parquetWriteBuffer({
+        codec,
+        compressors: {
+          GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input)),
+          ZSTD: (input: Uint8Array) => new Uint8Array(zstd(input)),
+        },
+        columnData: [
+          { name: 'symbol', data: Array.from({ length: rows }, (_, i) => `SPXW  230519C0${strikes[i]! * 1000}`.slice(0, 21)) },
+          { name: 'strike', data: strikes },
+          { name: 'ts', data: Array.from({ length: rows }, (_, i) => int96(instants[i % 2]!)), statistics: false },
+        ],
+        schema: [
+          { name: 'root', num_children: 3 },
+          { name: 'symbol', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+          { name: 'strike', type: 'INT32', converted_type: 'DECIMAL', precision: 9, scale: 3, repetition_type: 'REQUIRED' },
+          // Written as 12-byte fixed values; the footer is then relabelled INT96 (no JS writer emits INT96).
+          { name: 'ts', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 12, repetition_type: 'REQUIRED' },
+        ],
+      });
+      const path = join(dir, `spark-${codec}.parquet`);
+      writeFileSync(path, relabelFixed12AsInt96(new Uint8Array(buffer)));
+      const source = await openParquet(path);
+      const chunks = source.metadata.row_groups[0]!.columns.map((c) => c.meta_data!);
+      assert.deepEqual(chunks.map((c) => c.codec), [codec, codec, codec]);
+      assert.ok(chunks[1]!.encodings.includes('RLE_DICTIONARY'), 'strike is dictionary-encoded');
+      assert.deepEqual(chunks.map((c) => c.type), ['BYTE_ARRAY', 'INT32', 'INT96']);
+      assert.deepEqual([...source.naiveTimestampColumns], [], 'INT96 holds UTC instants (Spark, DuckDB)');
+      const read = await readRows(source, source.rowGroups[0]!, ['strike', 'ts']);
+      assert.deepEqual(read.map((r) => r.strike), strikes);
+      assert.deepEqual(read.map((r) => r.ts), Array.from({ length: rows }, (_, i) => instants[i % 2]));
+    });
+  }
 
   test('truncated, empty and non-Parquet files fail with the path and a reason', async () => {
     const good = join(dir, 'SPX.X.2023-05-19.parquet');

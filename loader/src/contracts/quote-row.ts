@@ -67,6 +67,18 @@ function parseSymbolCached(raw: string): ReturnType<typeof parseSymbol> {
 }
 
 /** Normalizes one row given as a record (column name → value). */
+/** A chain repeats the same few hundred strikes every snapshot: convert each once (bounded). */
+const strikeCache = new Map<unknown, number | null>();
+function strikeThousandths(strike: unknown): number | null {
+  let result = strikeCache.get(strike);
+  if (result === undefined) {
+    if (strikeCache.size >= 100_000) strikeCache.clear();
+    result = decimalToThousandths(String(strike));
+    strikeCache.set(strike, result);
+  }
+  return result;
+}
+
 export function normalizeRow(raw: Record<string, unknown>, ctx: RowContext): RowResult {
   return rowNormalizer(new Map(Object.entries(raw).map(([name, v]) => [name, [v]])), ctx)(0);
 }
@@ -104,7 +116,7 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
     // Columns that restate the symbol must agree with it.
     const strike = strikeColumn[i];
     if (strike !== null && strike !== undefined) {
-      const thousandths = decimalToThousandths(String(strike));
+      const thousandths = strikeThousandths(strike);
       if (thousandths !== symbol.strikeThousandths) throw new Reject(`${map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`);
     }
     const expiration = toExpirationDate(expirationColumn[i]);

@@ -33,6 +33,11 @@ export function newOpenId(): number {
   return nextOpenId++;
 }
 
+/** Starts the reading thread ahead of the first file (it takes a few hundred ms to load its code). */
+export function warmUpReader(): void {
+  if (!worker) startWorker();
+}
+
 export function readEncodedBatch(request: Omit<BatchRequest, 'id'>): Promise<EncodedBatch> {
   const w = worker ?? startWorker();
   const id = nextId++;

@@ -1,4 +1,4 @@
-import { BinaryCopyWriter, leadingFieldOffset, writeInt64 } from '@optflow/db';
+import { BinaryCopyWriter, leadingFieldOffset, setInt64 } from '@optflow/db';
 import type { CopyColumn, CopyValue } from '@optflow/db';
 import type { QuoteInput } from '../contracts/quote-row.ts';
 
@@ -147,12 +147,12 @@ const TRAILER = Uint8Array.of(0xff, 0xff);
  */
 export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derived: Derived): Uint8Array {
   const { payload, rowStart } = batch;
-  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
-    writeInt64(view, derived.volume[i]!, leadingFieldOffset(rowStart[i]!, 0));
-    writeInt64(view, derived.signedVolume[i]!, leadingFieldOffset(rowStart[i]!, 1));
-    view.writeDoubleBE(derived.premium[i]!, leadingFieldOffset(rowStart[i]!, 2));
+    setInt64(view, leadingFieldOffset(rowStart[i]!, 0), derived.volume[i]!);
+    setInt64(view, leadingFieldOffset(rowStart[i]!, 1), derived.signedVolume[i]!);
+    view.setFloat64(leadingFieldOffset(rowStart[i]!, 2), derived.premium[i]!);
   }
   const headerEnd = batch.length > 0 ? rowStart[0]! : payload.length;
   let size = headerEnd + TRAILER.length;

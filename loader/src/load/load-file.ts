@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Database } from '@optflow/db';
 import { refreshFlowAggregates } from '@optflow/migrations';
@@ -59,10 +61,22 @@ export async function loadFile(
   } catch (error) {
     return recordFailure(db, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
   }
+  let contentHash: string | null = null;
   if (db) {
-    const { rows } = await db.query<{ size: number; mtime: Date; status: string }>(`SELECT size, mtime, status FROM optflow.files WHERE path = $1`, [path]);
+    const { rows } = await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null }>(
+      `SELECT size, mtime, status, content_hash FROM optflow.files WHERE path = $1`, [path],
+    );
     const known = rows[0];
-    if (known && known.size === size && known.mtime.getTime() === mtime.getTime() && (known.status === 'loaded' || known.status === 'partial')) {
+    const complete = known?.status === 'loaded' || known?.status === 'partial';
+    if (known && complete && known.size === size && known.mtime.getTime() === mtime.getTime()) return done('unchanged');
+    try {
+      contentHash = await sha256(path);
+    } catch (error) {
+      return recordFailure(db, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
+    }
+    // Touched or copied, same bytes: nothing to load; remember the new mtime.
+    if (known && complete && known.content_hash === contentHash) {
+      await db.query(`UPDATE optflow.files SET size = $2, mtime = $3, updated_at = now() WHERE path = $1`, [path, size, mtime]);
       return done('unchanged');
     }
   }
@@ -83,7 +97,7 @@ export async function loadFile(
     underlyingFromFile: underlyingFromFileName(path),
   };
   const columns = [...new Set(Object.values(mapped.map))];
-  const fileId = db ? await startFile(db, path, size, mtime) : 0;
+  const fileId = db ? await startFile(db, path, size, mtime, contentHash) : 0;
   const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, ctx) : new Set<number>();
 
   const groups = source.rowGroups.filter((g) => !skippable.has(g.index));
@@ -138,15 +152,21 @@ async function rowGroupsWithNothingNew(db: Database, fileId: number, source: Par
   return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));
 }
 
-async function startFile(db: Database, path: string, size: number, mtime: Date): Promise<number> {
+async function startFile(db: Database, path: string, size: number, mtime: Date, contentHash: string | null): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO optflow.files (path, size, mtime, status) VALUES ($1, $2, $3, 'loading')
-     ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, status = 'loading', error = NULL,
+    `INSERT INTO optflow.files (path, size, mtime, content_hash, status) VALUES ($1, $2, $3, $4, 'loading')
+     ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, content_hash = EXCLUDED.content_hash, status = 'loading', error = NULL,
        rows_read = 0, rows_inserted = 0, duplicates = 0, rejected = 0, anomalies = 0, updated_at = now()
      RETURNING id`,
-    [path, size, mtime],
+    [path, size, mtime, contentHash],
   );
   return rows[0]!.id;
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function finishFile(db: Database | null, fileId: number, summary: FileSummary): Promise<FileSummary> {
