@@ -22,7 +22,7 @@ async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   }
   const data = await readRowGroup(source, request.group, request.columns);
   const normalize = rowNormalizer(data.columns, request.ctx);
-  const encoder = new BatchEncoder(request.fileId);
+  const encoder = new BatchEncoder(request.fileId, data.length);
   for (let i = 0; i < data.length; i++) {
     const result = normalize(i);
     if (result.ok) encoder.add(result.quote);

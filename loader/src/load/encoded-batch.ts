@@ -12,9 +12,9 @@ import type { QuoteInput } from '../contracts/quote-row.ts';
 export interface EncodedBatch {
   /** Accepted quotes. */
   length: number;
-  /** Header and rows, no trailer. */
+  /** A finished COPY payload: header, rows, trailer. */
   payload: Uint8Array;
-  /** Byte offset of each row in `payload`, and its end as the last entry (length + 1 entries). */
+  /** Byte offset of each row in `payload`, and the end of the last row (length + 1 entries). */
   rowStart: Int32Array;
   /** Epoch ms UTC. */
   quoteTime: Float64Array;
@@ -81,7 +81,7 @@ export const QUOTE_COPY_COLUMNS: readonly QuoteColumn[] = [
 /** Collects normalized quotes of one row group into an EncodedBatch. */
 export class BatchEncoder {
   readonly #fileId: number;
-  readonly #writer = new BinaryCopyWriter(QUOTE_COPY_COLUMNS);
+  readonly #writer: BinaryCopyWriter;
   readonly #values = new Array<CopyValue>(QUOTE_COPY_COLUMNS.length);
   readonly #rowStart: number[] = [];
   readonly #quoteTime: number[] = [];
@@ -94,8 +94,10 @@ export class BatchEncoder {
   readonly #underlyings = new Map<string, number>();
   readonly #rejected: RejectedRow[] = [];
 
-  constructor(fileId: number) {
+  /** `expectedRows`: sizes the payload buffer up front (a quote row takes about 250 bytes). */
+  constructor(fileId: number, expectedRows = 4096) {
     this.#fileId = fileId;
+    this.#writer = new BinaryCopyWriter(QUOTE_COPY_COLUMNS, expectedRows * 256);
   }
 
   add(q: QuoteInput): void {
@@ -118,7 +120,7 @@ export class BatchEncoder {
     const end = this.#writer.byteLength;
     return {
       length: this.#quoteTime.length,
-      payload: this.#writer.finish().subarray(0, end),
+      payload: this.#writer.finish(),
       rowStart: Int32Array.from([...this.#rowStart, end]),
       quoteTime: Float64Array.from(this.#quoteTime),
       totalVolume: Float64Array.from(this.#totalVolume),
@@ -143,7 +145,7 @@ const TRAILER = Uint8Array.of(0xff, 0xff);
 
 /**
  * The finished COPY payload of the rows `keep` (indices in batch order) with their derived values,
- * which are written into the batch's own payload first.
+ * which are written into the batch's own payload: when every row is kept, that payload is the answer.
  */
 export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derived: Derived): Uint8Array {
   const { payload, rowStart } = batch;
@@ -154,28 +156,18 @@ export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derive
     setInt64(view, leadingFieldOffset(rowStart[i]!, 1), derived.signedVolume[i]!);
     view.setFloat64(leadingFieldOffset(rowStart[i]!, 2), derived.premium[i]!);
   }
-  const headerEnd = batch.length > 0 ? rowStart[0]! : payload.length;
+  if (keep.length === batch.length) return payload; // keep is ascending: all rows, in order
+  const headerEnd = rowStart[0]!;
   let size = headerEnd + TRAILER.length;
   for (let k = 0; k < keep.length; k++) size += rowStart[keep[k]! + 1]! - rowStart[keep[k]!]!;
   const out = new Uint8Array(size);
   out.set(payload.subarray(0, headerEnd), 0);
   let at = headerEnd;
-  if (keep.length === batch.length && isIdentity(keep)) {
-    out.set(payload.subarray(headerEnd), at); // all rows, in order: one copy
-
-    at += payload.length - headerEnd;
-  } else {
-    for (let k = 0; k < keep.length; k++) {
-      const i = keep[k]!;
-      out.set(payload.subarray(rowStart[i]!, rowStart[i + 1]!), at);
-      at += rowStart[i + 1]! - rowStart[i]!;
-    }
+  for (let k = 0; k < keep.length; k++) {
+    const i = keep[k]!;
+    out.set(payload.subarray(rowStart[i]!, rowStart[i + 1]!), at);
+    at += rowStart[i + 1]! - rowStart[i]!;
   }
   out.set(TRAILER, at);
   return out;
-}
-
-function isIdentity(keep: ArrayLike<number>): boolean {
-  for (let k = 0; k < keep.length; k++) if (keep[k] !== k) return false;
-  return true;
 }
