@@ -33,6 +33,11 @@ export interface Database extends Session {
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows if it throws. */
   transaction<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   info(): Promise<DatabaseInfo>;
+  /**
+   * Calls `onMessage` with the payload of each NOTIFY on `channel` (committed transactions only)
+   * until the returned function is called. The channel name must be a plain identifier.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export interface Database extends Session {
 export abstract class SessionDatabase implements Database {
   abstract readonly backend: Backend;
   abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  abstract listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
 
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {

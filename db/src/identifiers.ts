@@ -11,3 +11,8 @@ export function quoteIdent(name: string): string {
 export function quoteQualified(name: string): string {
   return name.split('.').map(quoteIdent).join('.');
 }
+
+/** LISTEN channels are identifiers we choose, never user input; this keeps it that way. */
+export function assertChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid notification channel "${channel}"`);
+}

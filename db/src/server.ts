@@ -3,6 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { CopyColumn } from './copy-writer.ts';
 import { copyStatement, SessionDatabase } from './database.ts';
 import type { QueryResult, Session } from './database.ts';
+import { assertChannel } from './identifiers.ts';
 
 const PG_INT8 = 20;
 const PG_DATE = 1082;
@@ -43,9 +44,11 @@ class ClientSession implements Session {
 export class ServerDatabase extends SessionDatabase {
   readonly backend = 'server' as const;
   readonly #pool: pg.Pool;
+  readonly #url: string;
 
   constructor(url: string, options: { max?: number; applicationName?: string } = {}) {
     super();
+    this.#url = url;
     this.#pool = new pg.Pool({
       connectionString: url,
       types,
@@ -69,6 +72,52 @@ export class ServerDatabase extends SessionDatabase {
     } finally {
       client.release(!healthy);
     }
+  }
+
+  /**
+   * One dedicated connection per listen (not from the pool), reconnecting with backoff when it is
+   * lost: notifications sent while it was down are gone, so callers treat a reconnect (signalled by
+   * an empty payload) as "something may have changed".
+   */
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    assertChannel(channel);
+    let client: pg.Client | null = null;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const open = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.#url, application_name: 'optflow-listen' });
+      c.on('notification', (n) => {
+        if (n.channel === channel) onMessage(n.payload ?? '');
+      });
+      c.on('error', () => undefined); // followed by 'end', which reconnects
+      c.on('end', () => {
+        if (stopped || client !== c) return;
+        client = null;
+        reconnect(100);
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+      } catch (error) {
+        await c.end().catch(() => undefined);
+        throw error;
+      }
+      if (stopped) await c.end();
+      else client = c;
+    };
+    const reconnect = (delay: number) => {
+      retry = setTimeout(() => {
+        open().then(() => onMessage(''), () => reconnect(Math.min(delay * 2, 5000)));
+      }, delay);
+    };
+    await open();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const c = client;
+      client = null;
+      await c?.end();
+    };
   }
 
   async close(): Promise<void> {

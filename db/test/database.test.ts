@@ -22,6 +22,32 @@ describe(`database layer (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.deepEqual(rows, [{ i8: 1, n: '1.5', d: '2024-01-02', i4: 2, f8: 1.25, ts: new Date('2024-01-02T03:04:05Z') }]);
   });
 
+  test('listen: committed notifications arrive, rolled back ones never; unlisten stops them', async () => {
+    const received: string[] = [];
+    let arrived: () => void = () => undefined;
+    const unlisten = await db.listen('optflow_test', (payload) => {
+      received.push(payload);
+      arrived();
+    });
+    const next = () => new Promise<void>((resolve) => (arrived = resolve));
+    let waiting = next();
+    await db.query(`SELECT pg_notify('optflow_test', 'one')`);
+    await waiting;
+    await assert.rejects(db.transaction(async (s) => {
+      await s.query(`SELECT pg_notify('optflow_test', 'rolled back')`);
+      throw new Error('abort');
+    }), /abort/);
+    waiting = next();
+    await db.transaction((s) => s.query(`SELECT pg_notify('optflow_test', 'two')`));
+    await waiting;
+    assert.deepEqual(received, ['one', 'two']);
+    await unlisten();
+    await db.query(`SELECT pg_notify('optflow_test', 'three')`);
+    await db.query('SELECT 1'); // a round trip in which 'three' would have arrived
+    assert.deepEqual(received, ['one', 'two']);
+    await assert.rejects(db.listen('bad; channel', () => undefined), /invalid notification channel/);
+  });
+
   test('parameters are bound, never interpolated', async () => {
     await db.query('INSERT INTO items VALUES ($1, $2)', [1, "x'); DROP TABLE items; --"]);
     const { rows } = await db.query<{ label: string }>('SELECT label FROM items WHERE id = $1', [1]);

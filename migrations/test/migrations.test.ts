@@ -80,7 +80,7 @@ describe(`migrations (${backend})`, () => {
 
   test('up creates the schema, and on TimescaleDB a hypertable and four real-time continuous aggregates', async () => {
     const ran = await migrate(db, { direction: 'up' });
-    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions']);
+    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits']);
     const info = await db.info();
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'optflow' ORDER BY 1`,
@@ -189,10 +189,10 @@ describe(`migrations (${backend})`, () => {
 
   test('down removes everything, and up again works', async () => {
     const down = await migrate(db, { direction: 'down' });
-    assert.deepEqual(down, ['4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
+    assert.deepEqual(down, ['5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
     const schema = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`);
     assert.equal(schema.rows.length, 0);
-    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions']);
+    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits']);
     assert.deepEqual(await migrate(db, { direction: 'up' }), [], 'nothing pending');
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.flow_1m');
     assert.equal(rows[0]?.n, 0);

@@ -70,7 +70,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
     await s.query(
       `INSERT INTO optflow.snapshots (file_id, underlying, quote_time, rows)
        SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int[])
-       ON CONFLICT (file_id, underlying, quote_time) DO UPDATE SET rows = optflow.snapshots.rows + EXCLUDED.rows`,
+       ON CONFLICT (file_id, underlying, quote_time) DO UPDATE SET rows = optflow.snapshots.rows + EXCLUDED.rows, committed_xid = pg_current_xact_id()`,
       [fileId, snaps.map((x) => x.underlying), snaps.map((x) => iso(x.time)), snaps.map((x) => x.rows)],
     );
     for (const [underlying, latest] of outcome.latestByUnderlying) {

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The opaque cursor an incremental answer carries. It remembers which query it belongs to (a
+ * fingerprint of everything but the time range), the start of the last bucket returned (the next
+ * answer starts there: that bucket may still have been filling), the newest snapshot then stored
+ * (long-poll answers at once when a newer one exists) and the database snapshot the answer was read
+ * in (a snapshot row older than `last` written by a transaction that snapshot did not see is a
+ * backfill, and the client must start over).
+ */
+export interface Cursor {
+  fingerprint: string;
+  last: number | null;
+  latest: number | null;
+  /** pg_snapshot text, e.g. "1042:1045:1043". */
+  snapshot: string;
+}
+
+export class CursorError extends Error {}
+
+export function fingerprint(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([1, cursor.fingerprint, cursor.last, cursor.latest, cursor.snapshot])).toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new CursorError('cursor: not a cursor issued by this API');
+  }
+  const numberOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== 1 || typeof parsed[1] !== 'string' || !numberOrNull(parsed[2]) || !numberOrNull(parsed[3]) || typeof parsed[4] !== 'string' || !/^\d+:\d+:[\d,]*$/.test(parsed[4])) {
+    throw new CursorError('cursor: not a cursor issued by this API');
+  }
+  return { fingerprint: parsed[1], last: parsed[2] as number | null, latest: parsed[3] as number | null, snapshot: parsed[4] };
+}

@@ -1,0 +1,144 @@
+import { flowSource, INTERVALS } from './intervals.ts';
+import type { IntervalName } from './intervals.ts';
+
+/**
+ * SQL for `flow` queries: per bucket, one measure of call/put option flow, from the coarsest flow
+ * aggregate that serves the interval (or the quotes when filtering by strike). Pure: values go in as
+ * parameters; identifiers come from the whitelists below, never from the request.
+ */
+export const FLOW_METRICS = ['call_volume', 'put_volume', 'net_volume', 'call_premium', 'put_premium', 'net_premium', 'net_signed_volume', 'put_call_ratio'] as const;
+export type FlowMetric = (typeof FLOW_METRICS)[number];
+export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
+export type FlowGroup = (typeof FLOW_GROUPS)[number];
+
+export interface FlowOptions {
+  underlying: string;
+  metric: FlowMetric;
+  /** Running total from the session open (New York date), also when the range starts mid-session. */
+  cumulative?: boolean;
+  /** Rolling mean over this many buckets (1: none). */
+  rolling?: number;
+  expirations?: string[];
+  /** Days to expiration, inclusive, counted from the bucket's New York date. */
+  dte?: { min?: number; max?: number };
+  zeroDte?: boolean;
+  putCall?: 'C' | 'P';
+  strikes?: { min?: number; max?: number };
+  /** Strikes within ± this percentage of the latest spot price. */
+  strikesAroundSpotPct?: number;
+  /** 09:30–16:00 New York only. */
+  regularHours?: boolean;
+  groupBy?: FlowGroup;
+}
+
+export interface FlowRange {
+  /** Epoch ms; the first bucket returned starts at or after this. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+}
+
+export interface BuiltQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/** Which side columns (in the aggregates) a metric reads. */
+const MEASURE: Record<FlowMetric, 'volume' | 'premium' | 'signed_volume'> = {
+  call_volume: 'volume',
+  put_volume: 'volume',
+  net_volume: 'volume',
+  call_premium: 'premium',
+  put_premium: 'premium',
+  net_premium: 'premium',
+  net_signed_volume: 'signed_volume',
+  put_call_ratio: 'volume',
+};
+
+/** The metric from the call side `cc` and the put side `pp` (each running when cumulative). */
+const VALUE: Record<FlowMetric, string> = {
+  call_volume: 'cc',
+  put_volume: 'pp',
+  net_volume: 'cc - pp',
+  call_premium: 'cc',
+  put_premium: 'pp',
+  net_premium: 'cc - pp',
+  net_signed_volume: 'cc - pp',
+  put_call_ratio: 'pp / nullif(cc, 0)',
+};
+
+const ZONE = `'America/New_York'`;
+// The origin the aggregates bucket by (time_bucket's default), so re-bucketing lines up with them.
+const ORIGIN = `TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
+const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 THEN '1DTE' WHEN ${d} <= 7 THEN '2-7DTE' WHEN ${d} <= 30 THEN '8-30DTE' ELSE '>30DTE' END`;
+
+/**
+ * Rows (t: epoch ms of the bucket start, series, value) ordered by series and time, for buckets in
+ * [max(range.from, since), range.to). `since` is an incremental cursor's last bucket: windows
+ * (cumulative, rolling) still read what precedes it, so the values equal a full query's.
+ */
+export function buildFlowSql(options: FlowOptions, interval: IntervalName, range: FlowRange, since: number | null = null): BuiltQuery {
+  const params: unknown[] = [];
+  const p = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const width = INTERVALS[interval];
+  const byStrike = options.strikes !== undefined || options.strikesAroundSpotPct !== undefined;
+  const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true });
+  const time = source.time;
+  const first = Math.max(range.from, since ?? -Infinity);
+  const firstBucket = Math.floor(first / width) * width;
+  // Windows need what precedes the first bucket: the session so far, or rolling − 1 buckets.
+  const rolling = Math.max(1, Math.floor(options.rolling ?? 1));
+  const scanFrom = firstBucket - (rolling - 1) * width;
+  // $1 and $2 are the underlying and the end of the range (the spot subquery below refers to them).
+  const where = [`underlying = ${p(options.underlying, 'text')}`, `${time} < ${p(new Date(range.to).toISOString(), 'timestamptz')}`];
+  const scanStart = p(new Date(scanFrom).toISOString(), 'timestamptz');
+  where.push(`${time} >= ${options.cumulative ? `((${scanStart} AT TIME ZONE ${ZONE})::date::timestamp AT TIME ZONE ${ZONE})` : scanStart}`);
+  const dte = `(expiration - (${time} AT TIME ZONE ${ZONE})::date)`;
+  if (options.expirations?.length) where.push(`expiration = ANY(${p(options.expirations, 'date[]')})`);
+  if (options.zeroDte) where.push(`${dte} = 0`);
+  if (options.dte?.min !== undefined) where.push(`${dte} >= ${p(options.dte.min, 'int')}`);
+  if (options.dte?.max !== undefined) where.push(`${dte} <= ${p(options.dte.max, 'int')}`);
+  if (options.regularHours) where.push(`(${time} AT TIME ZONE ${ZONE})::time >= '09:30' AND (${time} AT TIME ZONE ${ZONE})::time < '16:00'`);
+  if (options.strikes?.min !== undefined) where.push(`strike >= ${p(options.strikes.min, 'numeric')}`);
+  if (options.strikes?.max !== undefined) where.push(`strike <= ${p(options.strikes.max, 'numeric')}`);
+  if (options.strikesAroundSpotPct !== undefined) {
+    const spot = `(SELECT underlying_price FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $2::timestamptz AND underlying_price IS NOT NULL ORDER BY quote_time DESC LIMIT 1)`;
+    const pct = p(options.strikesAroundSpotPct / 100, 'float8');
+    where.push(`strike BETWEEN ${spot} * (1 - ${pct}) AND ${spot} * (1 + ${pct})`);
+  }
+
+  const measure = MEASURE[options.metric];
+  const side = (pc: 'C' | 'P') => {
+    if (options.putCall && options.putCall !== pc) return '0';
+    return source.relation === 'optflow.quotes'
+      ? `coalesce(sum(${measure}) FILTER (WHERE put_call = '${pc}'), 0)`
+      : `sum(${pc === 'C' ? 'call' : 'put'}_${measure})`;
+  };
+  const group = options.groupBy ?? 'none';
+  const series = group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(dte) : `'total'`;
+  const bucket = `date_bin(${p(`${width / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
+  const running = (col: string) => (options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col);
+  const value = VALUE[options.metric];
+  const smoothed = rolling > 1 ? `avg(v) OVER (PARTITION BY series ORDER BY t ROWS BETWEEN ${rolling - 1} PRECEDING AND CURRENT ROW)` : 'v';
+
+  const sql = [
+    `WITH base AS (`,
+    `  SELECT ${bucket} AS t, ${series} AS series, (${side('C')})::float8 AS c, (${side('P')})::float8 AS p`,
+    `  FROM ${source.relation}`,
+    `  WHERE ${where.join('\n    AND ')}`,
+    `  GROUP BY 1, 2`,
+    `), sides AS (`,
+    `  SELECT t, series, ${running('c')} AS cc, ${running('p')} AS pp FROM base`,
+    `), shaped AS (`,
+    `  SELECT t, series, (${value})::float8 AS v FROM sides`,
+    `)`,
+    `SELECT (extract(epoch FROM t) * 1000)::float8 AS t, series, (${smoothed})::float8 AS value FROM shaped`,
+  ].join('\n');
+  return {
+    sql: `SELECT t, series, value FROM (${sql}) q WHERE t >= ${p(firstBucket, 'float8')} ORDER BY series, t`,
+    params,
+  };
+}

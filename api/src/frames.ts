@@ -1,0 +1,48 @@
+import type { FlowMetric } from './flow-sql.ts';
+
+/** Columnar frames, shaped like Grafana's data frames: one frame per series. */
+export interface FrameField {
+  name: string;
+  type: 'time' | 'number' | 'string';
+  unit?: string;
+  labels?: Record<string, string>;
+  values: Array<number | string | null>;
+}
+
+export interface Frame {
+  name: string;
+  fields: FrameField[];
+}
+
+const UNITS: Record<FlowMetric, string> = {
+  call_volume: 'short',
+  put_volume: 'short',
+  net_volume: 'short',
+  call_premium: 'currencyUSD',
+  put_premium: 'currencyUSD',
+  net_premium: 'currencyUSD',
+  net_signed_volume: 'short',
+  put_call_ratio: 'none',
+};
+
+/** Rows ordered by series then time → one time/value frame per series. */
+export function flowFrames(rows: ReadonlyArray<{ t: number; series: string; value: number | null }>, metric: FlowMetric, groupBy: string): Frame[] {
+  const frames = new Map<string, Frame>();
+  for (const r of rows) {
+    let frame = frames.get(r.series);
+    if (!frame) {
+      const labels = groupBy === 'none' ? undefined : { [groupBy]: r.series };
+      frame = {
+        name: groupBy === 'none' ? metric : `${metric} ${r.series}`,
+        fields: [
+          { name: 'time', type: 'time', values: [] },
+          { name: metric, type: 'number', unit: UNITS[metric], ...(labels ? { labels } : {}), values: [] },
+        ],
+      };
+      frames.set(r.series, frame);
+    }
+    frame.fields[0]!.values.push(r.t);
+    frame.fields[1]!.values.push(r.value);
+  }
+  return [...frames.values()];
+}

@@ -1,0 +1,2 @@
+export { createApi } from './server.ts';
+export type { ApiOptions } from './server.ts';

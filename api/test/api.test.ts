@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '@optflow/db';
+import { testServerUrl } from '@optflow/db/testing';
+import type { TestDatabase } from '@optflow/db/testing';
+import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import type { SampleBatch, SampleOptions } from '@optflow/loader';
+import { openMigratedTestDatabase } from '@optflow/migrations/testing';
+import { createApi } from '../src/index.ts';
+
+const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 4, expirations: 2, snapshotsPerRowGroup: 40, seed: 7 };
+const batches = [...sampleDay(day)];
+const EDT_MS = 4 * 3_600_000; // 2023-05-19 is in daylight time: UTC = New York wall time + 4 h
+const utc = (wall: Date) => wall.getTime() + EDT_MS;
+const dir = mkdtempSync(join(tmpdir(), 'optflow-api-'));
+const load = { timeZone: 'America/New_York', overrides: {} };
+
+function writeBatches(name: string, parts: SampleBatch[]): string {
+  const path = join(dir, name);
+  const writer = new ParquetWriter({ writer: fileWriter(path), schema: SAMPLE_SCHEMA });
+  for (const b of parts) writer.write({ columnData: SAMPLE_COLUMNS.map((c) => ({ name: c, data: b[c] })), rowGroupSize: b.symbol.length });
+  writer.finish();
+  return path;
+}
+
+/**
+ * The expected series, computed from the generator's rows without the loader: per contract, the
+ * interval volume is the rise of the cumulative total since the previous snapshot (0 for the first),
+ * summed per minute and side.
+ */
+function expectedPerMinute(parts: SampleBatch[]): Map<number, { call: number; put: number }> {
+  const previous = new Map<string, number>();
+  const perMinute = new Map<number, { call: number; put: number }>();
+  for (const b of parts) {
+    for (let i = 0; i < b.symbol.length; i++) {
+      const total = Number(b.totalVolume[i]);
+      const before = previous.get(b.symbol[i]!);
+      const volume = before === undefined || total < before ? 0 : total - before;
+      previous.set(b.symbol[i]!, before === undefined || total > 0 ? total : before);
+      const t = Math.floor(utc(b.processDateTime[i]!) / 60_000) * 60_000;
+      const m = perMinute.get(t) ?? { call: 0, put: 0 };
+      if (b.putCall[i] === 'CALL') m.call += volume;
+      else m.put += volume;
+      perMinute.set(t, m);
+    }
+  }
+  return perMinute;
+}
+
+interface Result {
+  refId: string;
+  interval: string;
+  cursor: string;
+  reset: boolean;
+  frames: Array<{ name: string; fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | null> }> }>;
+}
+
+const OPEN = Date.parse('2023-05-19T13:30:00Z');
+const CLOSE = Date.parse('2023-05-19T20:01:00Z');
+const RANGE = { from: OPEN, to: CLOSE };
+
+describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+  let t: TestDatabase;
+  let db: Database;
+  let app: FastifyInstance;
+  const query = async (body: object, headers: Record<string, string> = {}) => {
+    const response = await app.inject({ method: 'POST', url: '/api/query', payload: body, headers });
+    return { status: response.statusCode, body: response.json() as { results: Result[]; error?: string } };
+  };
+  const series = (r: Result, i = 0) => {
+    const f = r.frames[i]!;
+    return new Map(f.fields[0]!.values.map((time, k) => [time as number, f.fields[1]!.values[k]!]));
+  };
+
+  before(async () => {
+    t = await openMigratedTestDatabase();
+    db = t.db;
+    // The first half of the day now; the rest arrives during the tests.
+    assert.equal((await loadFile(db, writeBatches('SPX.X.2023-05-19.a.parquet', batches.slice(0, 5)), load)).status, 'loaded');
+    app = await createApi({ db });
+  });
+  after(async () => {
+    await app.close();
+    await t.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('health, underlyings, expirations, OpenAPI document', async () => {
+    const health = (await app.inject({ url: '/api/health' })).json();
+    assert.equal(health.ok, true);
+    assert.equal(health.database.backend, testServerUrl() ? 'server' : 'embedded');
+    assert.equal(health.underlyings[0].underlying, 'SPX');
+    assert.deepEqual((await app.inject({ url: '/api/underlyings' })).json(), { underlyings: ['SPX'] });
+    assert.deepEqual((await app.inject({ url: '/api/expirations?underlying=SPX' })).json(), { expirations: ['2023-05-19', '2023-05-22'] });
+    const doc = (await app.inject({ url: '/api/openapi.json' })).json();
+    assert.equal(doc.openapi, '3.0.3');
+    assert.ok(doc.paths['/api/query'].post.requestBody.content['application/json'].schema.properties.queries);
+  });
+
+  test('flow per minute: call, put and net volume equal the generator rows; auto interval; cumulative from the open', async () => {
+    const expected = expectedPerMinute(batches.slice(0, 5));
+    const { status, body } = await query({
+      range: RANGE,
+      maxDataPoints: 1000,
+      queries: ['call_volume', 'put_volume', 'net_volume'].map((metric) => ({ refId: metric, type: 'flow', options: { underlying: 'SPX', metric } }))
+        .concat([{ refId: 'cum', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } } as never]),
+    });
+    assert.equal(status, 200, JSON.stringify(body));
+    const [call, put, net, cum] = body.results;
+    assert.equal(call!.interval, '1m');
+    const sides = { call: series(call!), put: series(put!), net: series(net!) };
+    assert.equal(sides.call.size, expected.size);
+    let running = 0;
+    for (const [time, m] of [...expected].sort((a, b) => a[0] - b[0])) {
+      assert.equal(sides.call.get(time), m.call, `call at ${new Date(time).toISOString()}`);
+      assert.equal(sides.put.get(time), m.put);
+      assert.equal(sides.net.get(time), m.call - m.put);
+      running += m.call - m.put;
+      assert.equal(series(cum!).get(time), running, 'cumulative');
+    }
+    // Starting mid-session, the cumulative series still counts from the open.
+    const mid = OPEN + 60 * 60_000;
+    const late = (await query({ range: { from: mid, to: CLOSE }, queries: [{ refId: 'c', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } }] })).body.results[0]!;
+    assert.equal(series(late).get(mid), series(cum!).get(mid));
+    assert.equal(Math.min(...series(late).keys()), mid);
+  });
+
+  test('coarser intervals, group by expiration, 0DTE, rolling mean and put/call ratio agree with the 1-minute series', async () => {
+    const minute = series((await query({ range: RANGE, queries: [{ refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } }] })).body.results[0]!);
+    const { body } = await query({
+      range: RANGE,
+      queries: [
+        { refId: 'm15', type: 'flow', interval: '15m', options: { underlying: 'SPX', metric: 'net_volume' } },
+        { refId: 'exp', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', groupBy: 'expiration' } },
+        { refId: 'zero', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', zeroDte: true } },
+        { refId: 'roll', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', rolling: 3 } },
+        { refId: 'ratio', type: 'flow', interval: '1h', options: { underlying: 'SPX', metric: 'put_call_ratio', regularHours: true } },
+        { refId: 'calls', type: 'flow', interval: '1h', options: { underlying: 'SPX', metric: 'call_volume' } },
+        { refId: 'puts', type: 'flow', interval: '1h', options: { underlying: 'SPX', metric: 'put_volume', strikes: { min: 0 } } },
+      ],
+    });
+    const [m15, exp, zero, roll, ratio, calls, puts] = body.results as Result[];
+    for (const [time, v] of series(m15!)) {
+      const sum = [...minute].filter(([k]) => k >= time && k < time + 15 * 60_000).reduce((a, [, x]) => a + (x as number), 0);
+      assert.equal(v, sum, `15m bucket ${new Date(time).toISOString()}`);
+    }
+    assert.deepEqual(exp!.frames.map((f) => f.fields[1]!.labels), [{ expiration: '2023-05-19' }, { expiration: '2023-05-22' }]);
+    for (const [time, v] of minute) assert.equal((series(exp!, 0).get(time) ?? 0) + (series(exp!, 1).get(time) ?? 0), v);
+    assert.deepEqual(series(zero!), series(exp!, 0), '0DTE is the expiration of the day');
+    const times = [...minute.keys()].sort((a, b) => a - b);
+    times.forEach((time, i) => {
+      const window = times.slice(Math.max(0, i - 2), i + 1).map((k) => minute.get(k) as number);
+      assert.ok(Math.abs((series(roll!).get(time) as number) - window.reduce((a, b) => a + b, 0) / window.length) < 1e-9);
+    });
+    // The hourly ratio from 5-minute aggregates (regular hours) equals puts / calls read from the quotes and 1h buckets.
+    for (const [time, v] of series(ratio!)) assert.ok(Math.abs((v as number) - (series(puts!).get(time) as number) / (series(calls!).get(time) as number)) < 1e-12);
+  });
+
+  test('incremental: merged increments equal a full query; a backfill answers reset with the full range', async () => {
+    const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } };
+    const first = (await query({ range: RANGE, queries: [q] })).body.results[0]!;
+    const held = series(first);
+    let cursor = first.cursor;
+    // The rest of the day arrives in three files; after each, poll with the cursor and merge.
+    for (const [i, part] of [[5, 7], [7, 9], [9, batches.length]].entries()) {
+      await loadFile(db, writeBatches(`SPX.X.2023-05-19.b${i}.parquet`, batches.slice(part[0], part[1])), load);
+      const next = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
+      assert.equal(next.reset, false);
+      const increment = series(next);
+      assert.ok(Math.min(...increment.keys()) === Math.max(...held.keys()), 'starts at the last bucket held (it may have been filling)');
+      for (const [time, v] of increment) held.set(time, v);
+      cursor = next.cursor;
+    }
+    const full = series((await query({ range: RANGE, queries: [q] })).body.results[0]!);
+    assert.deepEqual(new Map([...held].sort((a, b) => a[0] - b[0])), full);
+    // Nothing new: only the overlap bucket.
+    const idle = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
+    assert.equal(series(idle).size, 1);
+
+    // A backfill: snapshots from before the cursor (another expiration's file for the morning).
+    const other = [...sampleDay({ ...day, underlying: 'SPX', expirations: 3, seed: 8 })].slice(0, 1);
+    await loadFile(db, writeBatches('SPX.X.2023-05-19.backfill.parquet', other), load);
+    const after = (await query({ range: RANGE, queries: [{ ...q, cursor: idle.cursor }] })).body.results[0]!;
+    assert.equal(after.reset, true);
+    assert.deepEqual(series(after), series((await query({ range: RANGE, queries: [q] })).body.results[0]!));
+    // A cursor of another query is not trusted either.
+    const changed = (await query({ range: RANGE, queries: [{ ...q, options: { ...q.options, metric: 'call_volume' }, cursor: after.cursor }] })).body.results[0]!;
+    assert.equal(changed.reset, true);
+  });
+
+  test('long-poll: wakes on a commit, times out cleanly, and is released at shutdown', async () => {
+    const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } };
+    const { cursor } = (await query({ range: RANGE, queries: [q] })).body.results[0]!;
+    const started = Date.now();
+    const timedOut = await query({ range: RANGE, wait: 0.3, queries: [{ ...q, cursor }] });
+    assert.equal(timedOut.status, 200);
+    assert.ok(Date.now() - started >= 250, 'held until the wait expired');
+    assert.equal(series(timedOut.body.results[0]!).size, 1, 'only the overlap bucket');
+
+    const waiting = query({ range: { from: OPEN, to: Date.parse('2023-05-20T00:00:00Z') }, wait: 20, queries: [{ ...q, cursor }] });
+    await new Promise((r) => setTimeout(r, 200));
+    const next = Date.parse('2023-05-19T20:30:00Z'); // a snapshot after the close, for SPX
+    await db.query(`SELECT pg_notify('optflow_ingest', $1)`, [JSON.stringify({ underlying: 'SPX', latest: new Date(next).toISOString() })]);
+    const woken = await waiting;
+    assert.equal(woken.status, 200);
+    assert.ok(Date.now() - started < 15_000, 'answered on the commit, not at the end of the wait');
+
+    const shutdownApp = await createApi({ db });
+    const held = shutdownApp.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, wait: 25, queries: [{ ...q, cursor }] } });
+    await new Promise((r) => setTimeout(r, 200));
+    const closing = Date.now();
+    await shutdownApp.close();
+    assert.equal((await held).statusCode, 200);
+    assert.ok(Date.now() - closing < 5000, 'waiters released on shutdown');
+  });
+
+  test('bad requests get 400 naming the field; oversize bodies 413; a token guards everything but health', async () => {
+    const bad = [
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'volume' } }] }, /queries\/0\/options\/metric must be equal to one of the allowed values/],
+      [{ range: RANGE, queries: [] }, /queries must NOT have fewer than 1 items/],
+      [{ range: { from: CLOSE, to: OPEN }, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /range: "to" must be after "from"/],
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', cursor: 'nonsense', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /cursor: not a cursor issued by this API/],
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: "SPX'; DROP TABLE optflow.quotes; --", metric: 'net_volume' } }] }, /options\/underlying must match pattern/],
+      [{ range: RANGE, wait: 31, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /wait must be <= 30/],
+    ] as const;
+    for (const [body, message] of bad) {
+      const r = await query(body);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.match(r.body.error!, message);
+    }
+    const huge = await app.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, queries: [{ refId: 'x'.repeat(70_000), type: 'flow', options: {} }] } });
+    assert.equal(huge.statusCode, 413);
+
+    const guarded = await createApi({ db, token: 's3cret' });
+    try {
+      assert.equal((await guarded.inject({ url: '/api/underlyings' })).statusCode, 401);
+      assert.equal((await guarded.inject({ url: '/api/underlyings', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+      assert.equal((await guarded.inject({ url: '/api/underlyings', headers: { authorization: 'Bearer s3cret' } })).statusCode, 200);
+      assert.equal((await guarded.inject({ url: '/api/health' })).statusCode, 200);
+      assert.equal((await guarded.inject({ url: '/metrics' })).statusCode, 401);
+    } finally {
+      await guarded.close();
+    }
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    assert.match(metrics, /optflow_api_requests_total\{route="\/api\/query",method="POST",status="400"\} \d+/);
+    assert.match(metrics, /optflow_api_longpoll_waiting 0/);
+  });
+});
