@@ -12,9 +12,10 @@ after(() => rmSync(home, { recursive: true, force: true }));
 
 describe('optflow start (embedded)', () => {
   const env = { OPTFLOW_HOME: join(home, 'start'), OPTFLOW_PG_PORT: '0', DATABASE_URL: '' };
+  const start = [OPTFLOW_BIN, 'start', '--port', '0', '--data', join(home, 'data')];
 
   test('serves TimescaleDB on the socket; SIGTERM stops cleanly; data survives a restart', async () => {
-    const first = startChild([OPTFLOW_BIN, 'start'], env);
+    const first = startChild(start, env);
     const [, url] = await first.waitFor(/PostgreSQL socket: (\S+)/);
     await first.waitFor(/ready/);
     await withClient(url!, async (c) => {
@@ -29,7 +30,7 @@ describe('optflow start (embedded)', () => {
     assert.equal(await first.stop('SIGTERM'), 0);
     assert.match(first.output(), /SIGTERM: stopping[\s\S]*stopped/);
 
-    const second = startChild([OPTFLOW_BIN, 'start'], env);
+    const second = startChild(start, env);
     const [, url2] = await second.waitFor(/PostgreSQL socket: (\S+)/);
     await second.waitFor(/ready/);
     assert.match(second.output(), /migrations up to date/);
@@ -43,9 +44,9 @@ describe('optflow start (embedded)', () => {
   });
 
   test('a second instance on a port in use fails with a clear message', async () => {
-    const first = startChild([OPTFLOW_BIN, 'start'], { ...env, OPTFLOW_HOME: join(home, 'port-a') });
+    const first = startChild(start, { ...env, OPTFLOW_HOME: join(home, 'port-a') });
     const [, port] = await first.waitFor(/PostgreSQL socket: \S+:(\d+)\//);
-    const second = startChild([OPTFLOW_BIN, 'start'], { ...env, OPTFLOW_HOME: join(home, 'port-b'), OPTFLOW_PG_PORT: port! });
+    const second = startChild(start, { ...env, OPTFLOW_HOME: join(home, 'port-b'), OPTFLOW_PG_PORT: port! });
     assert.equal(await second.exited, 2);
     assert.match(second.output(), new RegExp(`cannot serve the embedded database on 127\\.0\\.0\\.1:${port}`));
     assert.equal(await first.stop(), 0);

@@ -1,5 +1,7 @@
 import { flowSource, INTERVALS } from './intervals.ts';
 import type { IntervalName } from './intervals.ts';
+import { daysToExpiration, expirationConditions, Params, ZONE } from './sql-params.ts';
+import type { ExpirationFilter } from './sql-params.ts';
 
 /**
  * SQL for `flow` queries: per bucket, one measure of call/put option flow, from the coarsest flow
@@ -11,17 +13,13 @@ export type FlowMetric = (typeof FLOW_METRICS)[number];
 export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
 export type FlowGroup = (typeof FLOW_GROUPS)[number];
 
-export interface FlowOptions {
+export interface FlowOptions extends ExpirationFilter {
   underlying: string;
   metric: FlowMetric;
   /** Running total from the session open (New York date), also when the range starts mid-session. */
   cumulative?: boolean;
   /** Rolling mean over this many buckets (1: none). */
   rolling?: number;
-  expirations?: string[];
-  /** Days to expiration, inclusive, counted from the bucket's New York date. */
-  dte?: { min?: number; max?: number };
-  zeroDte?: boolean;
   putCall?: 'C' | 'P';
   strikes?: { min?: number; max?: number };
   /** Strikes within ± this percentage of the latest spot price. */
@@ -67,7 +65,6 @@ const VALUE: Record<FlowMetric, string> = {
   put_call_ratio: 'pp / nullif(cc, 0)',
 };
 
-const ZONE = `'America/New_York'`;
 // The origin the aggregates bucket by (time_bucket's default), so re-bucketing lines up with them.
 const ORIGIN = `TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
 const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 THEN '1DTE' WHEN ${d} <= 7 THEN '2-7DTE' WHEN ${d} <= 30 THEN '8-30DTE' ELSE '>30DTE' END`;
@@ -78,11 +75,8 @@ const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 
  * (cumulative, rolling) still read what precedes it, so the values equal a full query's.
  */
 export function buildFlowSql(options: FlowOptions, interval: IntervalName, range: FlowRange, since: number | null = null): BuiltQuery {
-  const params: unknown[] = [];
-  const p = (value: unknown, type: string) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
+  const params = new Params();
+  const p = (value: unknown, type: string) => params.add(value, type);
   const width = INTERVALS[interval];
   const byStrike = options.strikes !== undefined || options.strikesAroundSpotPct !== undefined;
   const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true });
@@ -96,11 +90,7 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   const where = [`underlying = ${p(options.underlying, 'text')}`, `${time} < ${p(new Date(range.to).toISOString(), 'timestamptz')}`];
   const scanStart = p(new Date(scanFrom).toISOString(), 'timestamptz');
   where.push(`${time} >= ${options.cumulative ? `((${scanStart} AT TIME ZONE ${ZONE})::date::timestamp AT TIME ZONE ${ZONE})` : scanStart}`);
-  const dte = `(expiration - (${time} AT TIME ZONE ${ZONE})::date)`;
-  if (options.expirations?.length) where.push(`expiration = ANY(${p(options.expirations, 'date[]')})`);
-  if (options.zeroDte) where.push(`${dte} = 0`);
-  if (options.dte?.min !== undefined) where.push(`${dte} >= ${p(options.dte.min, 'int')}`);
-  if (options.dte?.max !== undefined) where.push(`${dte} <= ${p(options.dte.max, 'int')}`);
+  where.push(...expirationConditions(options, time, params));
   if (options.regularHours) where.push(`(${time} AT TIME ZONE ${ZONE})::time >= '09:30' AND (${time} AT TIME ZONE ${ZONE})::time < '16:00'`);
   if (options.strikes?.min !== undefined) where.push(`strike >= ${p(options.strikes.min, 'numeric')}`);
   if (options.strikes?.max !== undefined) where.push(`strike <= ${p(options.strikes.max, 'numeric')}`);
@@ -118,7 +108,7 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
       : `sum(${pc === 'C' ? 'call' : 'put'}_${measure})`;
   };
   const group = options.groupBy ?? 'none';
-  const series = group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(dte) : `'total'`;
+  const series = group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(daysToExpiration(time)) : `'total'`;
   const bucket = `date_bin(${p(`${width / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
   const running = (col: string) => (options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col);
   const value = VALUE[options.metric];
@@ -139,6 +129,6 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   ].join('\n');
   return {
     sql: `SELECT t, series, value FROM (${sql}) q WHERE t >= ${p(firstBucket, 'float8')} ORDER BY series, t`,
-    params,
+    params: params.values,
   };
 }

@@ -1,2 +1,2 @@
-export { createApi } from './server.ts';
-export type { ApiOptions } from './server.ts';
+export { createApi, listenApi } from './server.ts';
+export type { ApiOptions, ListeningApi } from './server.ts';

@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Database, Session } from '@optflow/db';
 import { bearerMatches } from './auth.ts';
 import { CursorError, decodeCursor, encodeCursor, fingerprint } from './cursor.ts';
@@ -19,8 +19,8 @@ export interface ApiOptions {
   db: Database;
   /** When set, every route but /api/health requires `Authorization: Bearer <token>`. */
   token?: string | undefined;
-  /** Fastify's logger: structured JSON request logs. */
-  logger?: boolean;
+  /** Fastify's logger: structured JSON request logs (e.g. `{ level: 'info', stream: process.stderr }`). */
+  logger?: FastifyServerOptions['logger'];
   statementTimeoutMs?: number;
   maxWaiters?: number;
 }
@@ -71,13 +71,18 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       return fn(s);
     });
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: LIMITS.bodyBytes, disableRequestLogging: false });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: LIMITS.bodyBytes });
   app.addHook('onClose', () => notifier.close());
   app.addHook('onRequest', async (request, reply) => {
     if (!options.token || request.url === '/api/health' || request.url.startsWith('/api/health?')) return;
     if (!bearerMatches(request.headers.authorization, options.token)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a bearer token is required (Authorization: Bearer <OPTFLOW_API_TOKEN>)' });
     }
+  });
+  // Server-Timing: what the service spent on the request (for benchmarks and browser dev tools).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -207,4 +212,23 @@ async function backfilledSince(s: Session, underlying: string, cursor: Cursor): 
     [underlying, new Date(cursor.last!).toISOString(), cursor.snapshot],
   );
   return rows[0]?.found === true;
+}
+
+export interface ListeningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Creates the service and listens on host:port (port 0: any free port). */
+export async function listenApi(options: ApiOptions & { host: string; port: number }): Promise<ListeningApi> {
+  const app = await createApi(options);
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, close: () => app.close() };
 }

@@ -10,21 +10,30 @@ export interface Child {
   output(): string;
   /** Resolves with the first match of `pattern` in stdout+stderr; rejects if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Sends `signal` and resolves with the exit code. */
+  /** Sends `signal` (to the whole process group of a `group` child, as Ctrl-C does) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
 }
 
 /** Children still running when the test process exits are killed, never left writing on their own. */
-const running = new Set<ChildProcessWithoutNullStreams>();
+const running = new Set<() => void>();
 process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const kill of running) kill();
 });
 
-export function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env } });
-  running.add(child);
-  child.on('exit', () => running.delete(child));
+/**
+ * `args` run by node, or by `options.command` (e.g. npm) from `options.cwd`. A `group` child leads a
+ * process group of its own, so signals reach what it starts too (npm → sh → node), like Ctrl-C.
+ */
+export function startChild(args: string[], env: NodeJS.ProcessEnv = {}, options: { command?: string; cwd?: string; group?: boolean } = {}): Child {
+  const child = spawn(options.command ?? process.execPath, args, { env: { ...process.env, ...env }, cwd: options.cwd, detached: options.group === true });
+  const signal = (sig: NodeJS.Signals) => {
+    if (options.group) process.kill(-child.pid!, sig);
+    else child.kill(sig);
+  };
+  const kill = () => signal('SIGKILL');
+  running.add(kill);
+  child.on('exit', () => running.delete(kill));
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -33,7 +42,9 @@ export function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Child {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+  // 'close': the process has exited and its output pipes are closed, i.e. whatever it started and
+  // that shares them (npm's script) has exited too, and every line it wrote has been read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
     for (const l of listeners) l();
     resolve(code);
   }));
@@ -59,8 +70,8 @@ export function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Child {
         check();
       });
     },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+    async stop(sig = 'SIGTERM') {
+      if (child.exitCode === null) signal(sig);
       return exited;
     },
   };

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerLoad } from './commands/load.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSample } from './commands/sample.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWatch } from './commands/watch.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -30,6 +31,7 @@ Exit codes: 0 success; 1 some input failed or had rejected rows; 2 usage or conf
   registerWatch(program);
   registerMigrate(program);
   registerSample(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,48 +1,111 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { listenApi } from '@optflow/api';
+import type { ListeningApi } from '@optflow/api';
 import { EmbeddedDatabase, onShutdownSignal, serveSocket } from '@optflow/db';
 import type { SocketHandle } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
+import { warmUpReader } from '../../load/batch-reader.ts';
+import { watchDirectory } from '../../load/watch.ts';
+import { DEFAULT_SAMPLE, sampleFileName } from '../../sample/sample-day.ts';
+import { writeSampleDay } from '../../sample/sample-writer.ts';
+import { addApiOptions, apiToken } from '../api-options.ts';
+import type { ApiFlags } from '../api-options.ts';
 import { configFromEnv, connect, redact } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
+import type { ReadFlags } from '../load-options.ts';
+import { integerIn } from '../options.ts';
 import { createOutput } from '../output.ts';
+import { describeFile } from './load.ts';
+
+interface StartFlags extends ApiFlags, ReadFlags {
+  data: string;
+  demo?: boolean;
+  poll: number;
+  quiet?: boolean;
+}
 
 export function registerStart(program: Command): void {
-  program
-    .command('start')
-    .description('the main job: start the database (embedded TimescaleDB unless DATABASE_URL is set), apply migrations, and serve the embedded database to psql and Grafana until Ctrl-C')
+  addReadOptions(addApiOptions(
+    program
+      .command('start')
+      .description('the main job, in one process: start the database (embedded TimescaleDB unless DATABASE_URL is set), apply migrations, load and keep watching the data directory, serve the query API and (embedded) the PostgreSQL socket, until Ctrl-C'),
+  ))
+    .option('--data <dir>', 'directory the collectors write Parquet files to', 'data')
+    .option('--demo', 'when the data directory has no Parquet files, first write a sample trading day there')
+    .option('--poll <ms>', 'milliseconds between looks at the data directory', integerIn(50, 60_000), 1000)
     .option('--quiet', 'print nothing but errors')
-    .action(async (flags: { quiet?: boolean }) => {
+    .action(async (flags: StartFlags) => {
       const out = createOutput(flags);
+      const read = loadOptionsFrom(flags);
       const config = configFromEnv();
+      const dataDir = resolve(flags.data);
+      await mkdir(dataDir, { recursive: true });
+      warmUpReader();
       const db = await connect(config);
-      let socket: SocketHandle | undefined;
+      // What is running, for the shutdown handler (installed first: Ctrl-C may come at any point).
+      const running: { socket?: SocketHandle; api?: ListeningApi } = {};
+      const stopWatching = new AbortController();
+      let watching: Promise<void> = Promise.resolve();
       onShutdownSignal(async (signal) => {
-        out.info(`optflow: ${signal}: stopping`);
-        await socket?.stop();
+        out.info(`optflow: ${signal}: stopping (the load in progress finishes its transaction)`);
+        stopWatching.abort();
+        await watching;
+        await running.api?.close();
+        await running.socket?.stop();
         await db.close();
         out.info('optflow: stopped');
       });
+
       const ran = await migrate(db, { direction: 'up', log: () => undefined });
       const info = await db.info();
       const engine = info.timescaledb ? `TimescaleDB ${info.timescaledb} on PostgreSQL ${info.serverVersion}` : `PostgreSQL ${info.serverVersion} (no TimescaleDB: plain tables and views)`;
       if (config.kind === 'embedded' && db instanceof EmbeddedDatabase) {
         out.info(`optflow: embedded ${engine}, data in ${config.dataDir}`);
-        try {
-          socket = await serveSocket(db, config.socket);
-        } catch (error) {
+        running.socket = await serveSocket(db, config.socket).catch(async (error: unknown) => {
           await db.close();
           throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
-        }
+        });
       } else if (config.kind === 'server') {
         out.info(`optflow: ${engine} at ${redact(config.url)}`);
       }
       out.info(`optflow: migrations ${ran.length > 0 ? `applied: ${ran.join(', ')}` : 'up to date'}`);
+
+      if (flags.demo && !(await readdir(dataDir)).some((f) => f.endsWith('.parquet'))) {
+        const path = join(dataDir, sampleFileName(DEFAULT_SAMPLE));
+        out.info(`optflow: --demo: writing a sample trading day to ${path}`);
+        await writeSampleDay(path, DEFAULT_SAMPLE);
+      }
+
+      const api = await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger: false }).catch(async (error: unknown) => {
+        await running.socket?.stop();
+        await db.close();
+        throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
+      });
+      running.api = api;
+      out.info(`optflow: query API: ${api.url}/api (OpenAPI ${api.url}/api/openapi.json)`);
+      out.info(`optflow:   Grafana optflow data source: URL ${api.url}${apiToken() ? ', with the bearer token from OPTFLOW_API_TOKEN' : ''}`);
+      const socket = running.socket;
       if (socket) {
         out.info(`optflow: PostgreSQL socket: ${socket.url}`);
         out.info(`optflow:   psql "${socket.url}" -c 'SELECT * FROM optflow.flow_1m ORDER BY bucket DESC LIMIT 5'`);
         out.info(`optflow:   Grafana PostgreSQL data source: host ${socket.host}:${socket.port}, database postgres, user postgres, password postgres, TLS off, TimescaleDB on`);
       }
-      out.info('optflow: ready (Ctrl-C to stop)');
-      await new Promise<never>(() => undefined); // runs until a signal
+      out.info(`optflow: loading and watching ${dataDir} (Ctrl-C to stop)`);
+      out.info('optflow: ready');
+      watching = watchDirectory(db, dataDir, {
+        ...read,
+        pollMs: flags.poll,
+        signal: stopWatching.signal,
+        onLoad: (summary) => {
+          if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
+          else out.info(describeFile(summary));
+        },
+        onError: (message) => process.stderr.write(`optflow: ${message}\n`),
+      });
+      await watching;
+      await new Promise<never>(() => undefined); // the shutdown handler exits
     });
 }

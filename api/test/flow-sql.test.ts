@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { decodeCursor, encodeCursor } from '../src/cursor.ts';
+import { buildFlowSql } from '../src/flow-sql.ts';
+import type { FlowOptions } from '../src/flow-sql.ts';
+import { autoInterval, flowSource } from '../src/intervals.ts';
+import type { IntervalName } from '../src/intervals.ts';
+
+const HOUR = 3_600_000;
+
+describe('autoInterval', () => {
+  const cases: Array<[string, number, number, IntervalName]> = [
+    ['a trading day in 1000 points', 6.5 * HOUR, 1000, '1m'],
+    ['a trading day in 50 points', 6.5 * HOUR, 50, '15m'],
+    ['a week in 1000 points', 7 * 24 * HOUR, 1000, '15m'],
+    ['a year in 1000 points', 365 * 24 * HOUR, 1000, '1d'],
+    ['more than any interval allows: the coarsest', 10_000 * 24 * HOUR, 10, '1d'],
+  ];
+  for (const [name, span, points, want] of cases) test(name, () => assert.equal(autoInterval(0, span, points), want));
+});
+
+describe('flowSource: the coarsest aggregate whose width divides the interval', () => {
+  const cases: Array<[IntervalName, { strikes: boolean; regularHours: boolean }, string]> = [
+    ['1m', { strikes: false, regularHours: false }, 'optflow.flow_1m'],
+    ['5m', { strikes: false, regularHours: false }, 'optflow.flow_5m'],
+    ['15m', { strikes: false, regularHours: false }, 'optflow.flow_5m'],
+    ['1h', { strikes: false, regularHours: false }, 'optflow.flow_1h'],
+    ['1d', { strikes: false, regularHours: false }, 'optflow.flow_1d'],
+    ['1h', { strikes: false, regularHours: true }, 'optflow.flow_5m'],
+    ['1d', { strikes: false, regularHours: true }, 'optflow.flow_5m'],
+    ['1d', { strikes: true, regularHours: false }, 'optflow.quotes'],
+  ];
+  for (const [interval, needs, want] of cases) test(`${interval} ${JSON.stringify(needs)} → ${want}`, () => assert.equal(flowSource(interval, needs).relation, want));
+});
+
+describe('buildFlowSql', () => {
+  const range = { from: Date.parse('2023-05-19T13:30:00Z'), to: Date.parse('2023-05-19T20:00:00Z') };
+  const base: FlowOptions = { underlying: 'SPX', metric: 'net_volume' };
+
+  test('user values are parameters, never SQL text', () => {
+    const hostile = "SPX'; DROP TABLE optflow.quotes; --";
+    const { sql, params } = buildFlowSql({ ...base, underlying: hostile, expirations: ["2023-05-19'"] }, '1m', range);
+    assert.ok(!sql.includes(hostile) && !sql.includes("2023-05-19'"));
+    assert.ok(params.includes(hostile));
+  });
+
+  const cases: Array<[string, FlowOptions, IntervalName, RegExp[]]> = [
+    ['net volume per minute from flow_1m', base, '1m', [/FROM optflow\.flow_1m/, /sum\(call_volume\)/, /cc - pp/]],
+    ['premium reads the premium columns', { ...base, metric: 'call_premium' }, '5m', [/FROM optflow\.flow_5m/, /sum\(call_premium\)/]],
+    ['signed volume reads the signed columns', { ...base, metric: 'net_signed_volume' }, '1h', [/sum\(put_signed_volume\)/]],
+    ['puts only: the call side is zero', { ...base, putCall: 'P' }, '1m', [/\(0\)::float8 AS c/]],
+    ['strike filters read the quotes', { ...base, strikes: { min: 4100, max: 4300 } }, '5m', [/FROM optflow\.quotes/, /FILTER \(WHERE put_call = 'C'\)/, /strike >= \$\d+::numeric/]],
+    ['around spot: the latest underlying price', { ...base, strikesAroundSpotPct: 2 }, '1m', [/ORDER BY quote_time DESC LIMIT 1/]],
+    ['cumulative: running sums per session from the session open', { ...base, cumulative: true }, '1m', [/sum\(c\) OVER \(PARTITION BY series, \(t AT TIME ZONE 'America\/New_York'\)::date ORDER BY t\)/, /::date::timestamp AT TIME ZONE/]],
+    ['rolling mean', { ...base, rolling: 5 }, '1m', [/ROWS BETWEEN 4 PRECEDING AND CURRENT ROW/]],
+    ['group by DTE bucket', { ...base, groupBy: 'dte' }, '1m', [/'0DTE'/, /'2-7DTE'/]],
+    ['regular hours', { ...base, regularHours: true }, '1h', [/FROM optflow\.flow_5m/, /::time >= '09:30'/]],
+    ['0DTE', { ...base, zeroDte: true }, '1m', [/\(expiration - \(bucket AT TIME ZONE 'America\/New_York'\)::date\) = 0/]],
+  ];
+  for (const [name, options, interval, patterns] of cases) {
+    test(name, () => {
+      const { sql } = buildFlowSql(options, interval, range);
+      for (const pattern of patterns) assert.match(sql, pattern);
+    });
+  }
+
+  test('an incremental query starts at the cursor bucket; a rolling one scans the buckets before it', () => {
+    const since = Date.parse('2023-05-19T15:00:00Z');
+    const plain = buildFlowSql(base, '1m', range, since);
+    assert.equal(plain.params.at(-1), since, 'first bucket returned');
+    assert.ok(plain.params.includes('2023-05-19T15:00:00.000Z'), 'scan starts there');
+    const rolling = buildFlowSql({ ...base, rolling: 3 }, '1m', range, since);
+    assert.ok(rolling.params.includes('2023-05-19T14:58:00.000Z'), 'two buckets earlier');
+  });
+});
+
+describe('cursor', () => {
+  test('round-trips', () => {
+    const c = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11' };
+    assert.deepEqual(decodeCursor(encodeCursor(c)), c);
+  });
+  for (const bad of ['', 'x', Buffer.from('[2,"a",1,1,"1:2:"]').toString('base64url'), Buffer.from('[1,"a",1,1,"1:2:3; drop"]').toString('base64url')]) {
+    test(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => decodeCursor(bad), /cursor: not a cursor issued by this API/));
+  }
+});

@@ -1,0 +1,135 @@
+// npm run bench:api — the query API on a loaded 1M-row day (server backend: OPTFLOW_BENCH_DATABASE_URL,
+// default the local PostgreSQL), measured side by side in one run:
+//   a "today" dashboard of net volume by minute refreshed every 5 s: full-range vs incremental query,
+//     server time (Server-Timing) and response bytes (targets: ≥ 100× fewer bytes, ≥ 10× less time);
+//   commit → long-poll answer latency p50/p95 (target p95 ≤ 250 ms);
+//   200 concurrent long-poll clients held for 60 s (target: zero errors).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import { listenApi } from '@optflow/api';
+import { ServerDatabase } from '@optflow/db';
+import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import type { SampleBatch } from '@optflow/loader';
+import { migrate } from '@optflow/migrations';
+
+const serverUrl = process.env.OPTFLOW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const HOLD_SECONDS = Number(process.env.OPTFLOW_BENCH_HOLD_SECONDS ?? 60);
+const CLIENTS = 200;
+const dir = mkdtempSync(join(tmpdir(), 'optflow-bench-api-'));
+const dbName = `optflow_bench_api_${process.pid}`;
+const admin = async (sql: string) => {
+  const c = new pg.Client(serverUrl);
+  await c.connect();
+  try { await c.query(sql); } finally { await c.end(); }
+};
+const load = { timeZone: 'America/New_York', overrides: {} };
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const median = (values: number[]) => percentile(values, 50);
+
+await admin(`CREATE DATABASE ${dbName}`);
+const db = new ServerDatabase(Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString(), { max: 20 });
+try {
+  await migrate(db, { direction: 'up', log: () => undefined });
+  // The day so far: everything but the last 20 snapshots, which arrive one by one during the bench.
+  const day = { ...DEFAULT_SAMPLE, snapshotsPerRowGroup: 1 };
+  const snapshots = [...sampleDay(day)];
+  const write = (name: string, batches: SampleBatch[]) => {
+    const path = join(dir, name);
+    const writer = new ParquetWriter({ writer: fileWriter(path), schema: SAMPLE_SCHEMA });
+    for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((c) => ({ name: c, data: b[c] })), rowGroupSize: b.symbol.length });
+    writer.finish();
+    return path;
+  };
+  const later = snapshots.splice(snapshots.length - 20);
+  const groups = Array.from({ length: Math.ceil(snapshots.length / 30) }, (_, i) => mergeBatches(snapshots.slice(i * 30, i * 30 + 30)));
+  const morning = write('SPX.X.2023-05-19.sofar.parquet', groups);
+  const loaded = await loadFile(db, morning, load);
+  console.log(`loaded ${loaded.inserted.toLocaleString('en-US')} rows in ${loaded.seconds.toFixed(1)} s; ${later.length} snapshots to come\n`);
+
+  const api = await listenApi({ db, host: '127.0.0.1', port: 0, maxWaiters: 1000 });
+  const range = { from: '2023-05-19T13:30:00Z', to: '2023-05-19T20:01:00Z' };
+  const flow = { refId: 'net', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } };
+  const post = async (body: object) => {
+    const response = await fetch(`${api.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${text}`);
+    const serverMs = Number(/dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1]);
+    return { bytes: Buffer.byteLength(text), serverMs, json: JSON.parse(text) as { results: Array<{ cursor: string }> } };
+  };
+
+  // Full vs incremental, alternating so both see the same machine state.
+  const full: Array<{ bytes: number; serverMs: number }> = [];
+  const incremental: Array<{ bytes: number; serverMs: number }> = [];
+  let cursor = (await post({ range, queries: [flow] })).json.results[0]!.cursor;
+  for (let i = 0; i < 30; i++) {
+    full.push(await post({ range, queries: [flow] }));
+    const r = await post({ range, queries: [{ ...flow, cursor }] });
+    incremental.push(r);
+    cursor = r.json.results[0]!.cursor;
+  }
+  const bytesRatio = median(full.map((r) => r.bytes)) / median(incremental.map((r) => r.bytes));
+  const timeRatio = median(full.map((r) => r.serverMs)) / median(incremental.map((r) => r.serverMs));
+
+  // Commit → long-poll answer: the commit instant is when the loader's NOTIFY arrives on our own LISTEN.
+  let notifiedAt = 0;
+  const unlisten = await db.listen('optflow_ingest', () => (notifiedAt = performance.now()));
+  const latencies: number[] = [];
+  for (const [i, snapshot] of later.slice(0, 10).entries()) {
+    const waiting = post({ range, wait: 30, queries: [{ ...flow, cursor }] });
+    await new Promise((r) => setTimeout(r, 100));
+    await loadFile(db, write(`SPX.X.2023-05-19.next${i}.parquet`, [snapshot]), load);
+    const answer = await waiting;
+    latencies.push(performance.now() - notifiedAt);
+    cursor = answer.json.results[0]!.cursor;
+  }
+
+  // 200 long-poll clients for HOLD_SECONDS while a snapshot is committed every 5 s.
+  let errors = 0;
+  let answers = 0;
+  const until = performance.now() + HOLD_SECONDS * 1000;
+  const clients = Array.from({ length: CLIENTS }, async () => {
+    let own = cursor;
+    while (performance.now() < until) {
+      try {
+        const r = await post({ range, wait: Math.min(30, Math.max(1, (until - performance.now()) / 1000)), queries: [{ ...flow, cursor: own }] });
+        own = r.json.results[0]!.cursor;
+        answers++;
+      } catch (error) {
+        errors++;
+        console.error(error instanceof Error ? error.message : error);
+      }
+    }
+  });
+  const committer = (async () => {
+    for (const [i, snapshot] of later.slice(10).entries()) {
+      if (performance.now() >= until) break;
+      await new Promise((r) => setTimeout(r, 5000));
+      await loadFile(db, write(`SPX.X.2023-05-19.held${i}.parquet`, [snapshot]), load);
+    }
+  })();
+  await Promise.all([...clients, committer]);
+  await unlisten();
+  await api.close();
+
+  const f = (n: number) => n.toFixed(1);
+  console.log(`today, net volume by minute (${full.length} requests each, medians):`);
+  console.log(`  full range   ${median(full.map((r) => r.bytes)).toLocaleString('en-US')} bytes, ${f(median(full.map((r) => r.serverMs)))} ms server`);
+  console.log(`  incremental  ${median(incremental.map((r) => r.bytes)).toLocaleString('en-US')} bytes, ${f(median(incremental.map((r) => r.serverMs)))} ms server`);
+  console.log(`  ratios: ${f(bytesRatio)}× fewer bytes (target ≥ 100), ${f(timeRatio)}× less server time (target ≥ 10)`);
+  console.log(`commit → long-poll answer: p50 ${f(percentile(latencies, 50))} ms, p95 ${f(percentile(latencies, 95))} ms over ${latencies.length} commits (target p95 ≤ 250 ms)`);
+  console.log(`${CLIENTS} long-poll clients for ${HOLD_SECONDS} s: ${answers} answers, ${errors} errors (target 0)`);
+} finally {
+  await db.close();
+  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** One row group of several snapshots. */
+function mergeBatches(batches: SampleBatch[]): SampleBatch {
+  const out = Object.fromEntries(SAMPLE_COLUMNS.map((c) => [c, [] as unknown[]])) as unknown as SampleBatch;
+  for (const b of batches) for (const c of SAMPLE_COLUMNS) for (const v of b[c] as unknown[]) (out[c] as unknown[]).push(v);
+  return out;
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { listenApi } from '@optflow/api';
+import { onShutdownSignal } from '@optflow/db';
+import { addApiOptions, apiToken } from '../api-options.ts';
+import type { ApiFlags } from '../api-options.ts';
+import { connect } from '../database.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+
+export function registerServe(program: Command): void {
+  addApiOptions(
+    program
+      .command('serve')
+      .description('serve the query API (incremental flow queries with long-poll) over the database, until Ctrl-C; request logs are JSON lines on stderr'),
+  )
+    .option('--quiet', 'no request logs')
+    .action(async (flags: ApiFlags & { quiet?: boolean }) => {
+      const db = await connect();
+      const { rows } = await db.query<{ ready: boolean }>(`SELECT to_regclass('optflow.snapshots') IS NOT NULL AS ready`);
+      if (!rows[0]?.ready) {
+        await db.close();
+        throw new CliError('the optflow schema is missing: run "optflow migrate" (or "optflow start") first', EXIT.USAGE);
+      }
+      const api = await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger: flags.quiet ? false : { level: 'info', stream: process.stderr } }).catch(async (error: unknown) => {
+        await db.close();
+        throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
+      });
+      onShutdownSignal(async () => {
+        await api.close();
+        await db.close();
+      });
+      process.stdout.write(`optflow: query API at ${api.url}/api (OpenAPI: ${api.url}/api/openapi.json)\n`);
+      await new Promise<never>(() => undefined); // runs until a signal
+    });
+}
