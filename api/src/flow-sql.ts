@@ -73,13 +73,14 @@ const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 
  * Rows (t: epoch ms of the bucket start, series, value) ordered by series and time, for buckets in
  * [max(range.from, since), range.to). `since` is an incremental cursor's last bucket: windows
  * (cumulative, rolling) still read what precedes it, so the values equal a full query's.
+ * `materialized`: the flow aggregates are continuous aggregates (TimescaleDB), not plain views.
  */
-export function buildFlowSql(options: FlowOptions, interval: IntervalName, range: FlowRange, since: number | null = null): BuiltQuery {
+export function buildFlowSql(options: FlowOptions, interval: IntervalName, range: FlowRange, since: number | null = null, materialized = true): BuiltQuery {
   const params = new Params();
   const p = (value: unknown, type: string) => params.add(value, type);
   const width = INTERVALS[interval];
   const byStrike = options.strikes !== undefined || options.strikesAroundSpotPct !== undefined;
-  const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true });
+  const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true, materialized });
   const time = source.time;
   const first = Math.max(range.from, since ?? -Infinity);
   const firstBucket = Math.floor(first / width) * width;

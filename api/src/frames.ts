@@ -46,3 +46,24 @@ export function flowFrames(rows: ReadonlyArray<{ t: number; series: string; valu
   }
   return [...frames.values()];
 }
+
+export interface Column<Row> {
+  key: keyof Row & string;
+  name?: string;
+  type: FrameField['type'];
+  unit?: string;
+}
+
+/** Rows → one frame with a field per column. */
+export function tableFrame<Row extends Record<string, unknown>>(name: string, rows: readonly Row[], columns: ReadonlyArray<Column<Row>>, labels?: Record<string, string>): Frame {
+  return {
+    name,
+    fields: columns.map((c) => ({
+      name: c.name ?? c.key,
+      type: c.type,
+      ...(c.unit ? { unit: c.unit } : {}),
+      ...(labels && c.type !== 'time' ? { labels } : {}),
+      values: rows.map((r) => (r[c.key] ?? null) as number | string | null),
+    })),
+  };
+}

@@ -31,10 +31,12 @@ const REGULAR_HOURS_MAX_WIDTH = INTERVALS['5m'];
 
 /**
  * The coarsest aggregate that serves `interval`; the quotes themselves when the query filters on
- * strikes (the aggregates are per expiration, not per strike).
+ * strikes (the aggregates are per expiration, not per strike) or when the aggregates are plain views
+ * (PostgreSQL without TimescaleDB: a view would aggregate every quote before a time filter applies,
+ * while the quotes' time index serves the range directly).
  */
-export function flowSource(interval: IntervalName, needs: { strikes: boolean; regularHours: boolean }): FlowSource {
-  if (needs.strikes) return { relation: 'optflow.quotes', time: 'quote_time', widthMs: 0 };
+export function flowSource(interval: IntervalName, needs: { strikes: boolean; regularHours: boolean; materialized?: boolean }): FlowSource {
+  if (needs.strikes || needs.materialized === false) return { relation: 'optflow.quotes', time: 'quote_time', widthMs: 0 };
   const width = INTERVALS[interval];
   const level = LEVELS.find((l) => width % l.widthMs === 0 && (!needs.regularHours || l.widthMs <= REGULAR_HOURS_MAX_WIDTH));
   if (!level) throw new Error(`no flow aggregate serves ${interval}`);

@@ -18,6 +18,13 @@ const time = { description: 'epoch milliseconds or an ISO 8601 time', anyOf: [{ 
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const symbol = { type: 'string', pattern: '^[A-Za-z0-9._/$-]{1,16}$' } as const;
 
+const expirationFilter = {
+  expirations: { type: 'array', items: date, maxItems: 100 },
+  dte: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } } },
+  zeroDte: { type: 'boolean' },
+} as const;
+const strikes = { type: 'object', additionalProperties: false, properties: { min: { type: 'number' }, max: { type: 'number' } } } as const;
+
 export const flowOptionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -27,16 +34,27 @@ export const flowOptionsSchema = {
     metric: { type: 'string', enum: [...FLOW_METRICS] },
     cumulative: { type: 'boolean', description: 'running total from the session open' },
     rolling: { type: 'integer', minimum: 1, maximum: 500, description: 'rolling mean over this many buckets' },
-    expirations: { type: 'array', items: date, maxItems: 100 },
-    dte: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } } },
-    zeroDte: { type: 'boolean' },
+    ...expirationFilter,
     putCall: { type: 'string', enum: ['C', 'P'] },
-    strikes: { type: 'object', additionalProperties: false, properties: { min: { type: 'number' }, max: { type: 'number' } } },
+    strikes,
     strikesAroundSpotPct: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     regularHours: { type: 'boolean', description: '09:30–16:00 New York only' },
     groupBy: { type: 'string', enum: [...FLOW_GROUPS] },
   },
 } as const;
+
+const options = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, required: ['underlying'], properties: { underlying: symbol, ...expirationFilter, ...properties } }) as const;
+
+/** Per query type, its options. */
+const OPTIONS = {
+  flow: flowOptionsSchema,
+  ladder: options({ measure: { type: 'string', enum: ['volume', 'premium'] }, lastMinutes: { type: 'integer', minimum: 1, maximum: 1440 } }),
+  chain: options({ limit: { type: 'integer', minimum: 1, maximum: 500 } }),
+  contracts: options({ putCall: { type: 'string', enum: ['C', 'P'] }, strikes, limit: { type: 'integer', minimum: 1, maximum: 20 } }),
+  gex: options({}),
+} as const;
+
+export const QUERY_TYPES = Object.keys(OPTIONS) as Array<keyof typeof OPTIONS>;
 
 export const queryRequestSchema = {
   type: 'object',
@@ -52,15 +70,19 @@ export const queryRequestSchema = {
       maxItems: LIMITS.maxQueries,
       items: {
         type: 'object',
-        additionalProperties: false,
         required: ['refId', 'type', 'options'],
-        properties: {
-          refId: { type: 'string', minLength: 1, maxLength: 64 },
-          type: { type: 'string', enum: ['flow'] },
-          interval: { type: 'string', enum: ['auto', ...INTERVAL_NAMES] },
-          cursor: { type: 'string', maxLength: 512 },
-          options: flowOptionsSchema,
-        },
+        discriminator: { propertyName: 'type' },
+        oneOf: QUERY_TYPES.map((type) => ({
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            refId: { type: 'string', minLength: 1, maxLength: 64 },
+            type: { const: type },
+            interval: { type: 'string', enum: ['auto', ...INTERVAL_NAMES] },
+            cursor: { type: 'string', maxLength: 512 },
+            options: OPTIONS[type],
+          },
+        })),
       },
     },
   },

@@ -161,6 +161,55 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     for (const [time, v] of series(ratio!)) assert.ok(Math.abs((v as number) - (series(puts!).get(time) as number) / (series(calls!).get(time) as number)) < 1e-12);
   });
 
+  // Before the incremental test, which loads the rest of the day and a backfill.
+  test('ladder, chain, contracts and gex at the latest snapshot equal the generator rows', async () => {
+    const part = batches.slice(0, 5);
+    const last = part.at(-1)!;
+    const lastTime = utc(last.processDateTime.at(-1)!);
+    const end = lastTime + 60_000;
+    const range = { from: OPEN, to: end };
+    // Expected: per contract the rise of its cumulative total over the range (as in expectedPerMinute).
+    const first = new Map<string, number>();
+    const final = new Map<string, { total: number; strike: number; putCall: string; gamma: number; oi: number; spot: number }>();
+    for (const b of part) {
+      for (let i = 0; i < b.symbol.length; i++) {
+        if (!first.has(b.symbol[i]!)) first.set(b.symbol[i]!, Number(b.totalVolume[i]));
+        final.set(b.symbol[i]!, { total: Number(b.totalVolume[i]), strike: b.strikePrice[i]!, putCall: b.putCall[i]!, gamma: b.gamma[i]!, oi: Number(b.openInterest[i]), spot: b.underlyingPrice[i]! });
+      }
+    }
+    const { status, body } = await query({
+      range,
+      queries: [
+        { refId: 'ladder', type: 'ladder', options: { underlying: 'SPX' } },
+        { refId: 'chain', type: 'chain', options: { underlying: 'SPX', limit: 5 } },
+        { refId: 'contracts', type: 'contracts', options: { underlying: 'SPX', limit: 3, putCall: 'C' } },
+        { refId: 'gex', type: 'gex', options: { underlying: 'SPX' } },
+      ],
+    });
+    assert.equal(status, 200, JSON.stringify(body));
+    const [ladder, chain, contracts, gex] = body.results;
+    const values = (r: Result, frame: number, field: string) => r.frames[frame]!.fields.find((f) => f.name === field)!.values;
+
+    const strikes = [...new Set([...final.values()].map((c) => c.strike))].sort((a, b) => a - b);
+    assert.deepEqual(values(ladder!, 0, 'strike'), strikes);
+    const rise = (pc: string, strike: number) => [...final].filter(([, c]) => c.putCall === pc && c.strike === strike).reduce((a, [sym, c]) => a + c.total - first.get(sym)!, 0);
+    assert.deepEqual(values(ladder!, 0, 'call_volume'), strikes.map((k) => rise('CALL', k)));
+    assert.deepEqual(values(ladder!, 0, 'put_volume'), strikes.map((k) => rise('PUT', k)));
+    assert.equal(values(ladder!, 1, 'spot')[0], last.underlyingPrice.at(-1));
+
+    const byTotal = [...final.values()].map((c) => c.total).sort((a, b) => b - a).slice(0, 5);
+    assert.deepEqual(values(chain!, 0, 'total_volume'), byTotal, 'latest snapshot, most active first');
+
+    const activity = [...final].filter(([, c]) => c.putCall === 'CALL').map(([sym, c]) => c.total - first.get(sym)!).sort((a, b) => b - a).slice(0, 3);
+    assert.deepEqual(contracts!.frames.map((f) => (f.fields[1]!.values as number[]).reduce((a, b) => a + b, 0)), activity);
+    assert.ok(contracts!.frames.every((f) => /^SPXW  230519C|^SPXW  230522C/.test(f.fields[1]!.labels!.contract!)));
+
+    const spot = last.underlyingPrice.at(-1)!;
+    const net = strikes.map((k) => [...final.values()].filter((c) => c.strike === k).reduce((a, c) => a + (c.putCall === 'CALL' ? 1 : -1) * c.gamma * c.oi * 100 * spot * spot * 0.01, 0));
+    (values(gex!, 0, 'net_gex') as number[]).forEach((v, i) => assert.ok(Math.abs(v - net[i]!) < 1e-6 * Math.max(1, Math.abs(net[i]!)), `net gex at ${strikes[i]}`));
+    assert.equal(values(gex!, 1, 'spot')[0], spot);
+  });
+
   test('incremental: merged increments equal a full query; a backfill answers reset with the full range', async () => {
     const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } };
     const first = (await query({ range: RANGE, queries: [q] })).body.results[0]!;
@@ -226,6 +275,8 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
       [{ range: { from: CLOSE, to: OPEN }, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /range: "to" must be after "from"/],
       [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', cursor: 'nonsense', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /cursor: not a cursor issued by this API/],
       [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: "SPX'; DROP TABLE optflow.quotes; --", metric: 'net_volume' } }] }, /options\/underlying must match pattern/],
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'ladder', options: { underlying: 'SPX', measure: 'oi' } }] }, /queries\/0\/options\/measure must be equal to one of the allowed values/],
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'candles', options: { underlying: 'SPX' } }] }, /queries\/0.*type.*must be/],
       [{ range: RANGE, wait: 31, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /wait must be <= 30/],
     ] as const;
     for (const [body, message] of bad) {

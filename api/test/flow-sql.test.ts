@@ -20,7 +20,7 @@ describe('autoInterval', () => {
 });
 
 describe('flowSource: the coarsest aggregate whose width divides the interval', () => {
-  const cases: Array<[IntervalName, { strikes: boolean; regularHours: boolean }, string]> = [
+  const cases: Array<[IntervalName, { strikes: boolean; regularHours: boolean; materialized?: boolean }, string]> = [
     ['1m', { strikes: false, regularHours: false }, 'optflow.flow_1m'],
     ['5m', { strikes: false, regularHours: false }, 'optflow.flow_5m'],
     ['15m', { strikes: false, regularHours: false }, 'optflow.flow_5m'],
@@ -29,6 +29,7 @@ describe('flowSource: the coarsest aggregate whose width divides the interval', 
     ['1h', { strikes: false, regularHours: true }, 'optflow.flow_5m'],
     ['1d', { strikes: false, regularHours: true }, 'optflow.flow_5m'],
     ['1d', { strikes: true, regularHours: false }, 'optflow.quotes'],
+    ['1m', { strikes: false, regularHours: false, materialized: false }, 'optflow.quotes'],
   ];
   for (const [interval, needs, want] of cases) test(`${interval} ${JSON.stringify(needs)} → ${want}`, () => assert.equal(flowSource(interval, needs).relation, want));
 });

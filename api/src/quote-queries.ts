@@ -1,0 +1,103 @@
+import type { FlowRange, BuiltQuery } from './flow-sql.ts';
+import { expirationConditions, Params } from './sql-params.ts';
+import type { ExpirationFilter } from './sql-params.ts';
+
+/**
+ * SQL for the query types that read the quotes themselves: the strike ladder, the latest chain,
+ * per-contract series and gamma exposure. Pure, like flow-sql.ts: values are parameters.
+ */
+export interface LadderOptions extends ExpirationFilter {
+  underlying: string;
+  measure?: 'volume' | 'premium';
+  /** Only the last N minutes before the range end (else the whole range). */
+  lastMinutes?: number;
+}
+
+export interface ChainOptions extends ExpirationFilter {
+  underlying: string;
+  limit?: number;
+}
+
+export interface ContractsOptions extends ExpirationFilter {
+  underlying: string;
+  putCall?: 'C' | 'P';
+  strikes?: { min?: number; max?: number };
+  limit?: number;
+}
+
+export interface GexOptions extends ExpirationFilter {
+  underlying: string;
+}
+
+export const LIMITS = { chain: 500, contracts: 20 } as const;
+
+function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: number): string[] {
+  const from = lastMinutes === undefined ? range.from : Math.max(range.from, range.to - lastMinutes * 60_000);
+  return [`underlying = ${p.add(underlying, 'text')}`, `quote_time >= ${p.add(new Date(from).toISOString(), 'timestamptz')}`, `quote_time < ${p.add(new Date(range.to).toISOString(), 'timestamptz')}`];
+}
+
+/** The latest snapshot time of the underlying before the range end (conditions $1 underlying, $3 end). */
+const LATEST = `(SELECT max(quote_time) FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz)`;
+const SPOT = `(SELECT underlying_price FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz AND underlying_price IS NOT NULL ORDER BY quote_time DESC LIMIT 1)`;
+
+/** Rows: strike, call, put (the measure summed over the window), spot (the same on every row). */
+export function ladderSql(options: LadderOptions, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range, options.lastMinutes), ...expirationConditions(options, 'quote_time', p)];
+  const measure = options.measure === 'premium' ? 'premium' : 'volume';
+  return {
+    sql: `SELECT strike::float8 AS strike,
+       coalesce(sum(${measure}) FILTER (WHERE put_call = 'C'), 0)::float8 AS call,
+       coalesce(sum(${measure}) FILTER (WHERE put_call = 'P'), 0)::float8 AS put,
+       ${SPOT}::float8 AS spot
+FROM optflow.quotes WHERE ${where.join(' AND ')}
+GROUP BY strike ORDER BY strike`,
+    params: p.values,
+  };
+}
+
+/** The latest snapshot in the range as a table, the most active contracts (by cumulative volume) first. */
+export function chainSql(options: ChainOptions, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
+  return {
+    sql: `SELECT contract, expiration::text AS expiration, put_call, strike::float8 AS strike, bid, ask, mark, total_volume::float8 AS total_volume,
+       open_interest::float8 AS open_interest, iv, delta, gamma, underlying_price
+FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST}
+ORDER BY total_volume DESC NULLS LAST, contract LIMIT ${p.add(Math.min(options.limit ?? 100, LIMITS.chain), 'int')}`,
+    params: p.values,
+  };
+}
+
+/** Per-contract series over the range for the most active matching contracts: t, contract, volume, mark, total_volume. */
+export function contractsSql(options: ContractsOptions, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
+  if (options.putCall) where.push(`put_call = ${p.add(options.putCall, 'text')}`);
+  if (options.strikes?.min !== undefined) where.push(`strike >= ${p.add(options.strikes.min, 'numeric')}`);
+  if (options.strikes?.max !== undefined) where.push(`strike <= ${p.add(options.strikes.max, 'numeric')}`);
+  const conditions = where.join(' AND ');
+  return {
+    sql: `WITH active AS (
+  SELECT contract, sum(volume) AS activity FROM optflow.quotes WHERE ${conditions}
+  GROUP BY contract ORDER BY activity DESC, contract LIMIT ${p.add(Math.min(options.limit ?? 10, LIMITS.contracts), 'int')}
+)
+SELECT (extract(epoch FROM q.quote_time) * 1000)::float8 AS t, q.contract, q.volume::float8 AS volume, q.mark, q.total_volume::float8 AS total_volume
+FROM optflow.quotes q JOIN active a USING (contract)
+WHERE q.underlying = $1::text AND q.quote_time >= $2::timestamptz AND q.quote_time < $3::timestamptz
+ORDER BY a.activity DESC, q.contract, q.quote_time`,
+    params: p.values,
+  };
+}
+
+/** Per contract at the latest snapshot in the range: strike, put_call, gamma, open interest, multiplier, and the spot. */
+export function gexSql(options: GexOptions, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
+  return {
+    sql: `SELECT strike::float8 AS strike, put_call, gamma, open_interest::float8 AS open_interest, multiplier, ${SPOT}::float8 AS spot
+FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST} AND gamma IS NOT NULL AND open_interest IS NOT NULL
+ORDER BY strike`,
+    params: p.values,
+  };
+}
