@@ -211,22 +211,50 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   });
 
   test('incremental: merged increments equal a full query; a backfill answers reset with the full range', async () => {
-    const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } };
-    const first = (await query({ range: RANGE, queries: [q] })).body.results[0]!;
-    const held = series(first);
-    let cursor = first.cursor;
-    // The rest of the day arrives in three files; after each, poll with the cursor and merge.
-    for (const [i, part] of [[5, 7], [7, 9], [9, batches.length]].entries()) {
-      await loadFile(db, writeBatches(`SPX.X.2023-05-19.b${i}.parquet`, batches.slice(part[0], part[1])), load);
-      const next = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
-      assert.equal(next.reset, false);
-      const increment = series(next);
-      assert.ok(Math.min(...increment.keys()) === Math.max(...held.keys()), 'starts at the last bucket held (it may have been filling)');
-      for (const [time, v] of increment) held.set(time, v);
-      cursor = next.cursor;
+    // A random (seeded) sequence: the rest of the day arrives in files of 1-30 snapshots, and between
+    // loads each of several query shapes is polled 0-2 times; every answer is merged per series.
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const shapes = [
+      { refId: 'cum', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } },
+      { refId: 'roll', type: 'flow', interval: '5m', options: { underlying: 'SPX', metric: 'net_premium', rolling: 4 } },
+      { refId: 'exp', type: 'flow', interval: '15m', options: { underlying: 'SPX', metric: 'put_call_ratio', groupBy: 'expiration' } },
+    ];
+    const merged = (r: Result) => new Map(r.frames.map((f, i) => [f.name, series(r, i)]));
+    const held = new Map<string, Map<string, Map<number, number | null>>>();
+    const cursors = new Map<string, string>();
+    const poll = async () => {
+      const { body } = await query({ range: RANGE, queries: shapes.map((q) => ({ ...q, ...(cursors.has(q.refId) ? { cursor: cursors.get(q.refId) } : {}) })) });
+      for (const r of body.results) {
+        assert.equal(r.reset, false, r.refId);
+        const mine = held.get(r.refId) ?? new Map<string, Map<number, number | null>>();
+        for (const [name, points] of merged(r)) {
+          const into = mine.get(name) ?? new Map<number, number | null>();
+          if (cursors.has(r.refId) && into.size > 0) assert.equal(Math.min(...points.keys()), Math.max(...into.keys()), 'starts at the last bucket held (it may have been filling)');
+          for (const [time, v] of points) into.set(time, v);
+          mine.set(name, into);
+        }
+        held.set(r.refId, mine);
+        cursors.set(r.refId, r.cursor);
+      }
+    };
+    await poll();
+    const rest = [...sampleDay({ ...day, snapshotsPerRowGroup: 1 })].slice(5 * day.snapshotsPerRowGroup);
+    for (let at = 0, file = 0; at < rest.length; file++) {
+      const size = 1 + Math.floor(random() * 30);
+      await loadFile(db, writeBatches(`SPX.X.2023-05-19.b${file}.parquet`, rest.slice(at, at + size)), load);
+      at += size;
+      for (let polls = Math.floor(random() * 3); polls > 0; polls--) await poll();
     }
-    const full = series((await query({ range: RANGE, queries: [q] })).body.results[0]!);
-    assert.deepEqual(new Map([...held].sort((a, b) => a[0] - b[0])), full);
+    await poll();
+    const { body: fullBody } = await query({ range: RANGE, queries: shapes });
+    for (const r of fullBody.results) {
+      const sorted = new Map([...held.get(r.refId)!].map(([name, points]) => [name, new Map([...points].sort((a, b) => a[0] - b[0]))]));
+      assert.deepEqual(sorted, merged(r), r.refId);
+    }
+    const q = shapes[0]!;
+    const cursor = cursors.get(q.refId)!;
+
     // Nothing new: only the overlap bucket.
     const idle = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
     assert.equal(series(idle).size, 1);
@@ -253,8 +281,9 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
 
     const waiting = query({ range: { from: OPEN, to: Date.parse('2023-05-20T00:00:00Z') }, wait: 20, queries: [{ ...q, cursor }] });
     await new Promise((r) => setTimeout(r, 200));
-    const next = Date.parse('2023-05-19T20:30:00Z'); // a snapshot after the close, for SPX
-    await db.query(`SELECT pg_notify('optflow_ingest', $1)`, [JSON.stringify({ underlying: 'SPX', latest: new Date(next).toISOString() })]);
+    // A real commit: the loader's NOTIFY for SPX (the next trading day's first snapshots).
+    const nextDay = [...sampleDay({ ...day, date: '2023-05-22', snapshotsPerRowGroup: 1 })].slice(0, 1);
+    assert.equal((await loadFile(db, writeBatches('SPX.X.2023-05-22.parquet', nextDay), load)).status, 'loaded');
     const woken = await waiting;
     assert.equal(woken.status, 200);
     assert.ok(Date.now() - started < 15_000, 'answered on the commit, not at the end of the wait');
