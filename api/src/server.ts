@@ -85,7 +85,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     });
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: LIMITS.bodyBytes, ajv: { customOptions: { discriminator: true } } });
-  app.addHook('onClose', () => notifier.close());
+  // preClose: before the server waits for requests in flight, so held long-polls answer at once.
+  app.addHook('preClose', () => notifier.close());
   app.addHook('onRequest', async (request, reply) => {
     if (!options.token || request.url === '/api/health' || request.url.startsWith('/api/health?')) return;
     if (!bearerMatches(request.headers.authorization, options.token)) {
@@ -166,10 +167,13 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       if (notifier.waiting >= maxWaiters) return reply.code(503).header('retry-after', '1').send({ error: `too many waiting long-polls (${maxWaiters}); retry` });
       const underlyings = new Set(plans.map((p) => p.query.options.underlying));
       const waiter = notifier.wait(underlyings, waitMs);
-      request.raw.once('close', waiter.cancel);
+      // The response's 'close' (not the request's, which fires once the body is read): the client left.
+      reply.raw.once('close', waiter.cancel);
       const latest = await read((s) => latestByUnderlying(s, [...underlyings]));
       if (plans.some((p) => (latest.get(p.query.options.underlying) ?? -Infinity) > (p.cursor!.latest ?? -Infinity))) waiter.cancel();
-      await waiter.done;
+      // Shutting down: answer now and close this connection, or the server would wait for the
+      // client's keep-alive connection to time out.
+      if ((await waiter.done) === 'closed') reply.header('connection', 'close');
     }
 
     const results = await read(async (s): Promise<QueryResult[]> => {

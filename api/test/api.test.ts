@@ -11,7 +11,7 @@ import type { TestDatabase } from '@optflow/db/testing';
 import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
 import type { SampleBatch, SampleOptions } from '@optflow/loader';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { createApi } from '../src/index.ts';
+import { createApi, listenApi } from '../src/index.ts';
 
 const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 4, expirations: 2, snapshotsPerRowGroup: 40, seed: 7 };
 const batches = [...sampleDay(day)];
@@ -270,30 +270,45 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.equal(changed.reset, true);
   });
 
-  test('long-poll: wakes on a commit, times out cleanly, and is released at shutdown', async () => {
+  test('long-poll over HTTP: wakes on a commit, times out cleanly, and is released at shutdown', async () => {
     const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } };
     const { cursor } = (await query({ range: RANGE, queries: [q] })).body.results[0]!;
-    const started = Date.now();
-    const timedOut = await query({ range: RANGE, wait: 0.3, queries: [{ ...q, cursor }] });
-    assert.equal(timedOut.status, 200);
-    assert.ok(Date.now() - started >= 250, 'held until the wait expired');
-    assert.equal(series(timedOut.body.results[0]!).size, 1, 'only the overlap bucket');
+    // Over a real socket, not inject(): the request's own events differ there.
+    const served = await listenApi({ db, host: '127.0.0.1', port: 0 });
+    const post = async (body: object) => {
+      const r = await fetch(`${served.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as { results: Result[] } };
+    };
+    try {
+      const started = Date.now();
+      const timedOut = await post({ range: RANGE, wait: 0.5, queries: [{ ...q, cursor }] });
+      assert.equal(timedOut.status, 200);
+      assert.ok(Date.now() - started >= 450, 'held until the wait expired');
+      assert.equal(series(timedOut.body.results[0]!).size, 1, 'only the overlap bucket');
 
-    const waiting = query({ range: { from: OPEN, to: Date.parse('2023-05-20T00:00:00Z') }, wait: 20, queries: [{ ...q, cursor }] });
-    await new Promise((r) => setTimeout(r, 200));
-    // A real commit: the loader's NOTIFY for SPX (the next trading day's first snapshots).
-    const nextDay = [...sampleDay({ ...day, date: '2023-05-22', snapshotsPerRowGroup: 1 })].slice(0, 1);
-    assert.equal((await loadFile(db, writeBatches('SPX.X.2023-05-22.parquet', nextDay), load)).status, 'loaded');
-    const woken = await waiting;
-    assert.equal(woken.status, 200);
-    assert.ok(Date.now() - started < 15_000, 'answered on the commit, not at the end of the wait');
+      let answered = false;
+      const waiting = post({ range: { from: OPEN, to: Date.parse('2023-05-23T00:00:00Z') }, wait: 20, queries: [{ ...q, cursor }] }).finally(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(answered, false, 'still waiting: nothing new yet');
+      // A real commit: the loader's NOTIFY for SPX (the next trading day's first snapshots).
+      const nextDay = [...sampleDay({ ...day, date: '2023-05-22', snapshotsPerRowGroup: 1 })].slice(0, 1);
+      const committing = Date.now();
+      assert.equal((await loadFile(db, writeBatches('SPX.X.2023-05-22.parquet', nextDay), load)).status, 'loaded');
+      const woken = await waiting;
+      assert.equal(woken.status, 200);
+      assert.ok(Date.now() - committing < 15_000, 'answered on the commit, not at the end of the wait');
+      assert.ok(series(woken.body.results[0]!).size > 1, 'with the new buckets');
+    } finally {
+      await served.close();
+    }
 
-    const shutdownApp = await createApi({ db });
-    const held = shutdownApp.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, wait: 25, queries: [{ ...q, cursor }] } });
-    await new Promise((r) => setTimeout(r, 200));
+    const current = (await query({ range: RANGE, queries: [q] })).body.results[0]!.cursor;
+    const stopping = await listenApi({ db, host: '127.0.0.1', port: 0 });
+    const held = fetch(`${stopping.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ range: RANGE, wait: 25, queries: [{ ...q, cursor: current }] }) });
+    await new Promise((r) => setTimeout(r, 300));
     const closing = Date.now();
-    await shutdownApp.close();
-    assert.equal((await held).statusCode, 200);
+    await stopping.close();
+    assert.equal((await held).status, 200);
     assert.ok(Date.now() - closing < 5000, 'waiters released on shutdown');
   });
 
