@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SessionStats } from '@optflow/db';
 
 /** The service's Prometheus metrics, in a registry of its own (several servers can share a process in tests). */
-export function createMetrics(sources: { waiting: () => number; lastIngestAt: () => number | null }) {
+export function createMetrics(sources: { waiting: () => number; lastIngestAt: () => number | null; sessions: () => SessionStats }) {
   const registry = new Registry();
   const requests = new Counter({ name: 'optflow_api_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
   const latency = new Histogram({
@@ -19,6 +20,16 @@ export function createMetrics(sources: { waiting: () => number; lastIngestAt: ()
     collect() {
       const at = sources.lastIngestAt();
       this.set(at === null ? -1 : (Date.now() - at) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'optflow_api_db_sessions',
+    help: 'Database sessions by state: total, idle, and callers waiting for one',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const stats = sources.sessions();
+      for (const state of ['total', 'idle', 'waiting'] as const) this.set({ state }, stats[state]);
     },
   });
   return { registry, requests, latency };

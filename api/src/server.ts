@@ -75,7 +75,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const readerRole = roleRows[0]?.member === true;
   const materialized = (await db.info()).timescaledb !== null;
   const notifier = await IngestNotifier.start(db);
-  const metrics = createMetrics({ waiting: () => notifier.waiting, lastIngestAt: () => notifier.lastIngestAt });
+  const metrics = createMetrics({ waiting: () => notifier.waiting, lastIngestAt: () => notifier.lastIngestAt, sessions: () => db.sessions() });
 
   const read = <T>(fn: (s: Session) => Promise<T>) =>
     db.transaction(async (s) => {
@@ -191,7 +191,15 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           continue;
         }
         let cursor: Cursor | null = plan.cursor;
-        if (cursor?.last !== null && cursor !== null && (await backfilledSince(s, query.options.underlying, cursor))) cursor = null;
+        if (cursor !== null) {
+          const changes = await changesSince(s, query.options.underlying, cursor);
+          if (!changes.any) {
+            // Nothing committed for this underlying since the cursor: nothing to send.
+            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot }), reset: false });
+            continue;
+          }
+          if (changes.backfill) cursor = null;
+        }
         const since = cursor?.last ?? null;
         const built = buildFlowSql(query.options, interval, range, since, materialized);
         const { rows } = await s.query<{ t: number; series: string; value: number | null }>(`${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`, built.params);
@@ -281,16 +289,17 @@ async function latestByUnderlying(s: Session, underlyings: string[]): Promise<Ma
   return new Map(rows.map((r) => [r.underlying, r.latest]));
 }
 
-/** Whether a snapshot older than the cursor's last bucket was written by a transaction the cursor did not see. */
-async function backfilledSince(s: Session, underlying: string, cursor: Cursor): Promise<boolean> {
-  const { rows } = await s.query<{ found: boolean }>(
-    `SELECT EXISTS (
-       SELECT 1 FROM optflow.snapshots
-       WHERE underlying = $1 AND committed_xid >= pg_snapshot_xmin($3::pg_snapshot) AND quote_time < $2
-         AND NOT pg_visible_in_snapshot(committed_xid, $3::pg_snapshot)) AS found`,
-    [underlying, new Date(cursor.last!).toISOString(), cursor.snapshot],
+/**
+ * What was committed for `underlying` since the cursor's database snapshot: anything at all, and
+ * anything older than the cursor's last bucket (a backfill: the history the client holds is stale).
+ */
+async function changesSince(s: Session, underlying: string, cursor: Cursor): Promise<{ any: boolean; backfill: boolean }> {
+  const { rows } = await s.query<{ any: boolean | null; backfill: boolean | null }>(
+    `SELECT bool_or(true) AS any, bool_or(quote_time < $2) AS backfill FROM optflow.snapshots
+     WHERE underlying = $1 AND committed_xid >= pg_snapshot_xmin($3::pg_snapshot) AND NOT pg_visible_in_snapshot(committed_xid, $3::pg_snapshot)`,
+    [underlying, cursor.last === null ? null : new Date(cursor.last).toISOString(), cursor.snapshot],
   );
-  return rows[0]?.found === true;
+  return { any: rows[0]?.any === true, backfill: rows[0]?.backfill === true };
 }
 
 export interface ListeningApi {

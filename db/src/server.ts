@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CopyColumn } from './copy-writer.ts';
 import { copyStatement, SessionDatabase } from './database.ts';
-import type { QueryResult, Session } from './database.ts';
+import type { QueryResult, Session, SessionStats } from './database.ts';
 import { assertChannel } from './identifiers.ts';
 
 const PG_INT8 = 20;
@@ -118,6 +118,10 @@ export class ServerDatabase extends SessionDatabase {
       client = null;
       await c?.end();
     };
+  }
+
+  sessions(): SessionStats {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   async close(): Promise<void> {
