@@ -18,7 +18,7 @@ export function openApiDocument() {
         post: {
           summary: 'a batch of queries; send back each cursor for only what is new, and wait (seconds) to long-poll',
           requestBody: { required: true, ...json(queryRequestSchema) },
-          responses: { 200: { description: 'one result per query', ...json(queryResponseSchema) }, 400: error, 401: error, 413: error, 503: error },
+          responses: { 200: { description: 'one result per query', ...json(queryResponseSchema) }, 204: { description: 'noContentWhenUnchanged: nothing committed since the cursors' }, 400: error, 401: error, 413: error, 503: error },
         },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },

@@ -64,6 +64,7 @@ export const queryRequestSchema = {
     range: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: time, to: time } },
     maxDataPoints: { type: 'integer', minimum: 1, maximum: LIMITS.maxDataPoints },
     wait: { type: 'number', minimum: 0, maximum: LIMITS.maxWaitSeconds, description: 'long-poll: seconds to hold the answer until new data is committed' },
+    noContentWhenUnchanged: { type: 'boolean', description: 'answer 204 No Content when nothing was committed since any query\'s cursor (keep the cursors)' },
     queries: {
       type: 'array',
       minItems: 1,

@@ -42,6 +42,8 @@ interface QueryRequest {
   range: { from: Time; to: Time };
   maxDataPoints?: number;
   wait?: number;
+  /** Answer 204 No Content (no body) when nothing was committed since any query's cursor. */
+  noContentWhenUnchanged?: boolean;
   queries: Query[];
 }
 
@@ -176,6 +178,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       if ((await waiter.done) === 'closed') reply.header('connection', 'close');
     }
 
+    let unchanged = 0; // flow results with nothing committed since their cursor
     const results = await read(async (s): Promise<QueryResult[]> => {
       const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
       const snapshot = snap[0]!.snapshot;
@@ -195,6 +198,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           const changes = await changesSince(s, query.options.underlying, cursor);
           if (!changes.any) {
             // Nothing committed for this underlying since the cursor: nothing to send.
+            unchanged++;
             out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot }), reset: false });
             continue;
           }
@@ -215,6 +219,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       }
       return out;
     });
+    // The old cursors stay valid (nothing changed since them), so a body-less answer loses nothing.
+    if (body.noContentWhenUnchanged && unchanged === results.length) return reply.code(204).send();
     return { results };
   });
 

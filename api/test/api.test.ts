@@ -259,6 +259,9 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const idle = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
     assert.deepEqual(idle.frames, []);
     assert.equal(idle.reset, false);
+    const noContent = await app.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: idle.cursor }] } });
+    assert.equal(noContent.statusCode, 204, 'opted in: no body when nothing changed');
+    assert.equal(noContent.body, '');
 
     // A backfill: snapshots from before the cursor (another expiration's file for the morning).
     const other = [...sampleDay({ ...day, underlying: 'SPX', expirations: 3, seed: 8 })].slice(0, 1);
