@@ -155,6 +155,12 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     const body = request.body;
     const range = { from: toMs(body.range.from, 'range.from'), to: toMs(body.range.to, 'range.to') };
     if (range.to <= range.from) throw new BadRequest('range: "to" must be after "from"');
+    body.queries.forEach((q, i) => {
+      // The schema checks the shape YYYY-MM-DD; the calendar is checked here (2023-02-30 is a 400, not a database error).
+      for (const d of q.options.expirations ?? []) {
+        if (new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) throw new BadRequest(`body/queries/${i}/options/expirations: "${d}" is not a calendar date`);
+      }
+    });
     const plans = body.queries.map((q) => {
       const interval = !q.interval || q.interval === 'auto' ? autoInterval(range.from, range.to, body.maxDataPoints ?? 1000) : q.interval;
       const fp = fingerprint([q.type, q.options, interval]);

@@ -325,6 +325,8 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
       [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: "SPX'; DROP TABLE optflow.quotes; --", metric: 'net_volume' } }] }, /options\/underlying must match pattern/],
       [{ range: RANGE, queries: [{ refId: 'a', type: 'ladder', options: { underlying: 'SPX', measure: 'oi' } }] }, /queries\/0\/options\/measure must be equal to one of the allowed values/],
       [{ range: RANGE, queries: [{ refId: 'a', type: 'candles', options: { underlying: 'SPX' } }] }, /queries\/0.*type.*must be/],
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', expirations: ['2023-02-30'] } }] }, /queries\/0\/options\/expirations: "2023-02-30" is not a calendar date/],
+      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', rolling: 0 } }] }, /queries\/0\/options\/rolling must be >= 1/],
       [{ range: RANGE, wait: 31, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /wait must be <= 30/],
     ] as const;
     for (const [body, message] of bad) {
