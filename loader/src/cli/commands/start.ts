@@ -35,7 +35,7 @@ export function registerStart(program: Command): void {
   ))
     .option('--data <dir>', 'directory the collectors write Parquet files to', 'data')
     .option('--demo', 'when the data directory has no Parquet files, first write a sample trading day there')
-    .option('--poll <ms>', 'milliseconds between looks at the data directory', integerIn(50, 60_000), 1000)
+    .option('--poll <ms>', 'milliseconds between looks at the data directory', integerIn(50, 60_000), 250)
     .option('--quiet', 'print nothing but errors')
     .action(async (flags: StartFlags) => {
       const out = createOutput(flags);
