@@ -5,18 +5,16 @@ import { bearerMatches } from './auth.ts';
 import { CursorError, decodeCursor, encodeCursor, fingerprint } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { buildFlowSql } from './flow-sql.ts';
-import type { FlowOptions, FlowRange } from './flow-sql.ts';
-import { flowFrames, tableFrame } from './frames.ts';
+import type { FlowOptions } from './flow-sql.ts';
+import { flowFrames } from './frames.ts';
 import type { Frame } from './frames.ts';
-import { gexOfContract, summarizeGex } from './gex.ts';
-import type { GexStrike } from './gex.ts';
 import { autoInterval } from './intervals.ts';
 import type { IntervalName } from './intervals.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestNotifier } from './notifier.ts';
 import { openApiDocument } from './openapi.ts';
-import { chainSql, contractsSql, gexSql, ladderSql } from './quote-queries.ts';
-import type { ChainOptions, ContractsOptions, GexOptions, LadderOptions } from './quote-queries.ts';
+import { quoteFrames } from './quote-answers.ts';
+import type { QuoteQuery } from './quote-answers.ts';
 import { expirationsQuerySchema, LIMITS, queryRequestSchema, queryResponseSchema } from './schemas.ts';
 
 export interface ApiOptions {
@@ -30,13 +28,7 @@ export interface ApiOptions {
 }
 
 type Time = number | string;
-type Query = { refId: string; interval?: IntervalName | 'auto'; cursor?: string } & (
-  | { type: 'flow'; options: FlowOptions }
-  | { type: 'ladder'; options: LadderOptions }
-  | { type: 'chain'; options: ChainOptions }
-  | { type: 'contracts'; options: ContractsOptions }
-  | { type: 'gex'; options: GexOptions }
-);
+type Query = { refId: string; interval?: IntervalName | 'auto'; cursor?: string } & ({ type: 'flow'; options: FlowOptions } | QuoteQuery);
 
 interface QueryRequest {
   range: { from: Time; to: Time };
@@ -231,61 +223,6 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   });
 
   return app;
-}
-
-/** Frames of the query types that read the quotes (ladder, chain, contracts, gex). */
-async function quoteFrames(s: Session, query: Exclude<Query, { type: 'flow' }>, range: FlowRange): Promise<Frame[]> {
-  switch (query.type) {
-    case 'ladder': {
-      const built = ladderSql(query.options, range);
-      const { rows } = await s.query<{ strike: number; call: number; put: number; spot: number | null }>(built.sql, built.params);
-      const m = query.options.measure ?? 'volume';
-      const unit = m === 'premium' ? 'currencyUSD' : 'short';
-      return [
-        tableFrame('ladder', rows, [{ key: 'strike', type: 'number' }, { key: 'call', name: `call_${m}`, type: 'number', unit }, { key: 'put', name: `put_${m}`, type: 'number', unit }]),
-        { name: 'spot', fields: [{ name: 'spot', type: 'number', values: [rows[0]?.spot ?? null] }] },
-      ];
-    }
-    case 'chain': {
-      const built = chainSql(query.options, range);
-      const { rows } = await s.query<Record<string, string | number | null>>(built.sql, built.params);
-      const text = ['contract', 'expiration', 'put_call'];
-      const columns = ['contract', 'expiration', 'put_call', 'strike', 'bid', 'ask', 'mark', 'total_volume', 'open_interest', 'iv', 'delta', 'gamma', 'underlying_price'];
-      return [tableFrame('chain', rows, columns.map((key) => ({ key, type: text.includes(key) ? 'string' as const : 'number' as const })))];
-    }
-    case 'contracts': {
-      const built = contractsSql(query.options, range);
-      const { rows } = await s.query<{ t: number; contract: string; volume: number; mark: number | null; total_volume: number | null }>(built.sql, built.params);
-      const byContract = new Map<string, typeof rows>();
-      for (const r of rows) byContract.set(r.contract, [...(byContract.get(r.contract) ?? []), r]);
-      return [...byContract].map(([contract, series]) => tableFrame(contract, series, [
-        { key: 't', name: 'time', type: 'time' }, { key: 'volume', type: 'number', unit: 'short' }, { key: 'mark', type: 'number', unit: 'currencyUSD' }, { key: 'total_volume', type: 'number', unit: 'short' },
-      ], { contract }));
-    }
-    case 'gex': {
-      const built = gexSql(query.options, range);
-      const { rows } = await s.query<{ strike: number; put_call: 'C' | 'P'; gamma: number; open_interest: number; multiplier: number; spot: number | null }>(built.sql, built.params);
-      const spot = rows[0]?.spot ?? null;
-      const strikes = new Map<number, GexStrike>();
-      for (const r of rows) {
-        const g = strikes.get(r.strike) ?? { strike: r.strike, callGex: 0, putGex: 0 };
-        const gex = spot === null ? 0 : gexOfContract(r.gamma, r.open_interest, r.multiplier, spot, r.put_call);
-        if (r.put_call === 'C') g.callGex += gex;
-        else g.putGex += gex;
-        strikes.set(r.strike, g);
-      }
-      const ordered = [...strikes.values()];
-      const levels = summarizeGex(ordered);
-      return [
-        tableFrame('gex', ordered.map((g) => ({ ...g, netGex: g.callGex + g.putGex })), [
-          { key: 'strike', type: 'number' }, { key: 'callGex', name: 'call_gex', type: 'number', unit: 'currencyUSD' }, { key: 'putGex', name: 'put_gex', type: 'number', unit: 'currencyUSD' }, { key: 'netGex', name: 'net_gex', type: 'number', unit: 'currencyUSD' },
-        ]),
-        tableFrame('levels', [{ spot, callWall: levels.callWall, putWall: levels.putWall, zeroGamma: levels.zeroGamma }], [
-          { key: 'spot', type: 'number' }, { key: 'callWall', name: 'call_wall', type: 'number' }, { key: 'putWall', name: 'put_wall', type: 'number' }, { key: 'zeroGamma', name: 'zero_gamma', type: 'number' },
-        ]),
-      ];
-    }
-  }
 }
 
 /** Query-string times arrive as strings: digits are epoch milliseconds. */
