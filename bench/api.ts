@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { listenApi } from '@optflow/api';
 import { ServerDatabase } from '@optflow/db';
-import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch } from '@optflow/loader';
 import { migrate } from '@optflow/migrations';
 
@@ -36,13 +35,7 @@ try {
   // The day so far: everything but the last 20 snapshots, which arrive one by one during the bench.
   const day = { ...DEFAULT_SAMPLE, snapshotsPerRowGroup: 1 };
   const snapshots = [...sampleDay(day)];
-  const write = (name: string, batches: SampleBatch[]) => {
-    const path = join(dir, name);
-    const writer = new ParquetWriter({ writer: fileWriter(path), schema: SAMPLE_SCHEMA });
-    for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((c) => ({ name: c, data: b[c] })), rowGroupSize: b.symbol.length });
-    writer.finish();
-    return path;
-  };
+  const write = (name: string, batches: SampleBatch[]) => writeSampleBatches(join(dir, name), batches).path;
   const later = snapshots.splice(snapshots.length - 20);
   const groups = Array.from({ length: Math.ceil(snapshots.length / 30) }, (_, i) => mergeBatches(snapshots.slice(i * 30, i * 30 + 30)));
   const morning = write('SPX.X.2023-05-19.sofar.parquet', groups);

@@ -4,11 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
 import { testServerUrl } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import { childDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
@@ -30,9 +29,7 @@ describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embe
     const day = { ...DEFAULT_SAMPLE, strikes: 6, expirations: 2, snapshotsPerRowGroup: 13, seed: 5 };
     const groups = [...sampleDay(day)];
     for (let f = 0; f * 3 < groups.length; f++) {
-      const writer = new ParquetWriter({ writer: fileWriter(join(data, `SPX.X.2023-05-19.${String(f).padStart(2, '0')}.parquet`)), schema: SAMPLE_SCHEMA });
-      for (const g of groups.slice(f * 3, f * 3 + 3)) writer.write({ columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: g[name] })), rowGroupSize: g.symbol.length });
-      writer.finish();
+      writeSampleBatches(join(data, `SPX.X.2023-05-19.${String(f).padStart(2, '0')}.parquet`), groups.slice(f * 3, f * 3 + 3));
     }
   });
   after(async () => {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
-import { DEFAULT_SAMPLE, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { DEFAULT_SAMPLE, sampleDay, writeSampleBatches } from '@optflow/loader';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
 /** A TCP proxy to the database that the test can take down (dropping every connection) and bring back. */
@@ -65,13 +64,7 @@ describe('optflow watch across a database restart', () => {
     const data = join(home, 'data');
     mkdirSync(data);
     const day = (date: string) => [...sampleDay({ ...DEFAULT_SAMPLE, date, strikes: 2, expirations: 1, intervalSeconds: 600, snapshotsPerRowGroup: 10 })];
-    const write = (name: string, batches: ReturnType<typeof day>) => {
-      const path = join(data, name);
-      const writer = new ParquetWriter({ writer: fileWriter(`${path}.tmp`), schema: SAMPLE_SCHEMA });
-      for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((n) => ({ name: n, data: b[n] })), rowGroupSize: b.symbol.length });
-      writer.finish();
-      renameSync(`${path}.tmp`, path);
-    };
+    const write = (name: string, batches: ReturnType<typeof day>) => writeSampleBatches(join(data, name), batches);
     const child = startChild([OPTFLOW_BIN, 'watch', data, '--json', '--poll', '100'], { DATABASE_URL: url.toString() });
     write('SPX.X.2023-05-18.parquet', day('2023-05-18'));
     await child.waitFor(/"status":"loaded"/);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { testServerUrl } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch } from '@optflow/loader';
 import { childDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
@@ -16,10 +15,7 @@ const groups = [...sampleDay({ ...DEFAULT_SAMPLE, strikes: 3, expirations: 2, sn
 
 /** Writes like a collector that rewrites its file: to a temporary name, then renamed into place. */
 function collectorWrite(path: string, batches: SampleBatch[]): void {
-  const writer = new ParquetWriter({ writer: fileWriter(`${path}.tmp`), schema: SAMPLE_SCHEMA });
-  for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: b[name] })), rowGroupSize: b.symbol.length });
-  writer.finish();
-  renameSync(`${path}.tmp`, path);
+  writeSampleBatches(path, batches);
 }
 
 const loadLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '@optflow/db';
 import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
-import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay } from '@optflow/loader';
+import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch, SampleOptions } from '@optflow/loader';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { createApi, listenApi } from '../src/index.ts';
@@ -20,13 +19,7 @@ const utc = (wall: Date) => wall.getTime() + EDT_MS;
 const dir = mkdtempSync(join(tmpdir(), 'optflow-api-'));
 const load = { timeZone: 'America/New_York', overrides: {} };
 
-function writeBatches(name: string, parts: SampleBatch[]): string {
-  const path = join(dir, name);
-  const writer = new ParquetWriter({ writer: fileWriter(path), schema: SAMPLE_SCHEMA });
-  for (const b of parts) writer.write({ columnData: SAMPLE_COLUMNS.map((c) => ({ name: c, data: b[c] })), rowGroupSize: b.symbol.length });
-  writer.finish();
-  return path;
-}
+const writeBatches = (name: string, parts: SampleBatch[]): string => writeSampleBatches(join(dir, name), parts).path;
 
 /**
  * The expected series, computed from the generator's rows without the loader: per contract, the

@@ -4,24 +4,18 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
 import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, SAMPLE_SCHEMA, sampleDay, writeSampleDay } from '../src/index.ts';
+import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches, writeSampleDay } from '../src/index.ts';
 import type { SampleBatch, SampleOptions } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-load-'));
 const options = { timeZone: 'America/New_York', overrides: {} };
 const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 3, expirations: 2, snapshotsPerRowGroup: 30, seed: 11 };
 
-function writeBatches(path: string, batches: SampleBatch[]): string {
-  const writer = new ParquetWriter({ writer: fileWriter(path), schema: SAMPLE_SCHEMA });
-  for (const b of batches) writer.write({ columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: b[name] })), rowGroupSize: b.symbol.length });
-  writer.finish();
-  return path;
-}
+const writeBatches = (path: string, batches: SampleBatch[]): string => writeSampleBatches(path, batches).path;
 
 async function snapshot(db: Database) {
   const quotes = await db.query(`SELECT contract, quote_time, total_volume, volume, signed_volume, round(premium::numeric, 6)::text AS premium, mark FROM optflow.quotes ORDER BY contract, quote_time`);

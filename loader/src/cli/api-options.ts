@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { listenApi } from '@optflow/api';
+import type { ApiOptions, ListeningApi } from '@optflow/api';
+import type { Database } from '@optflow/db';
+import { CliError, EXIT } from './exit-codes.ts';
 import { integerIn } from './options.ts';
 
 /** Where the query API listens: the options `serve` and `start` share. */
@@ -17,4 +21,14 @@ export function addApiOptions(command: Command): Command {
 /** The token from the environment; an empty value means none. */
 export function apiToken(): string | undefined {
   return process.env.OPTFLOW_API_TOKEN || undefined;
+}
+
+/** Serves the API where the flags say; if it cannot listen, `cleanup` runs and the command fails with exit 2. */
+export async function listenApiOrFail(db: Database, flags: ApiFlags, logger: ApiOptions['logger'], cleanup: () => Promise<void>): Promise<ListeningApi> {
+  try {
+    return await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger });
+  } catch (error) {
+    await cleanup();
+    throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
+  }
 }

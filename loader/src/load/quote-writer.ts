@@ -49,7 +49,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
         [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium)],
       );
     }
-    const storedStates = [...result.states.entries()].map(([key, st]) => ({ ...st, session: key.split('|')[1]! }));
+    const storedStates = [...result.states.values()]; // each carries its contract and session
     await s.query(
       `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
        SELECT * FROM unnest($1::text[], $2::date[], $3::timestamptz[], $4::bigint[], $5::float8[], $6::smallint[])

@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { SAMPLE_COLUMNS, sampleDay } from './sample-day.ts';
@@ -54,12 +54,24 @@ export async function writeSampleDay(
   options: SampleOptions,
   onRowGroup: (rowsSoFar: number) => void = () => undefined,
 ): Promise<SampleSummary> {
+  return writeSampleBatches(path, sampleDay(options), onRowGroup);
+}
+
+/**
+ * Writes batches in the sample layout to `path`, one row group each, the way a collector does:
+ * to a temporary file renamed into place. Also how tests and benchmarks write days split their way.
+ */
+export function writeSampleBatches(
+  path: string,
+  batches: Iterable<SampleBatch>,
+  onRowGroup: (rowsSoFar: number) => void = () => undefined,
+): SampleSummary {
   const temporary = `${path}.partial`;
   const writer = new ParquetWriter({ writer: fileWriter(temporary), schema: SAMPLE_SCHEMA, createdBy: 'optflow sample' });
   let rows = 0;
   let rowGroups = 0;
   let snapshots = 0;
-  for (const batch of sampleDay(options)) {
+  for (const batch of batches) {
     writer.write({
       columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: batch[name] })),
       rowGroupSize: batch.symbol.length,
@@ -70,6 +82,6 @@ export async function writeSampleDay(
     onRowGroup(rows);
   }
   writer.finish();
-  await rename(temporary, path);
+  renameSync(temporary, path);
   return { path, rows, rowGroups, snapshots, contracts: snapshots === 0 ? 0 : rows / snapshots };
 }

@@ -13,6 +13,7 @@ import { EXIT } from '../exit-codes.ts';
 import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
 import type { ReadFlags } from '../load-options.ts';
 import { createOutput } from '../output.ts';
+import type { Output } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 
 interface LoadFlags extends ReadFlags {
@@ -52,8 +53,7 @@ export function registerLoad(program: Command): void {
           const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total));
           bar.finish();
           summaries.push(summary);
-          if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
-          else out.info(describeFile(summary));
+          reportFile(out, summary);
         }
         const totals = total(summaries);
         out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
@@ -64,7 +64,13 @@ export function registerLoad(program: Command): void {
     });
 }
 
-export function describeFile(s: FileSummary): string {
+/** One file's outcome for people: a failure on stderr always, anything else as an info line. */
+export function reportFile(out: Output, summary: FileSummary): void {
+  if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
+  else out.info(describeFile(summary));
+}
+
+function describeFile(s: FileSummary): string {
   if (s.status === 'unchanged') return `unchanged ${s.path}`;
   const skipped = s.rowGroupsSkipped > 0 ? `, ${s.rowGroupsSkipped} row groups with nothing new skipped` : '';
   const rate = s.seconds > 0 ? ` (${Math.round(s.rowsRead / s.seconds).toLocaleString('en-US')} rows/s)` : '';

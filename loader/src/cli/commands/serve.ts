@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { listenApi } from '@optflow/api';
 import { onShutdownSignal } from '@optflow/db';
-import { addApiOptions, apiToken } from '../api-options.ts';
+import { addApiOptions, listenApiOrFail } from '../api-options.ts';
 import type { ApiFlags } from '../api-options.ts';
 import { connect } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -20,10 +19,7 @@ export function registerServe(program: Command): void {
         await db.close();
         throw new CliError('the optflow schema is missing: run "optflow migrate" (or "optflow start") first', EXIT.USAGE);
       }
-      const api = await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger: flags.quiet ? false : { level: 'info', stream: process.stderr } }).catch(async (error: unknown) => {
-        await db.close();
-        throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
-      });
+      const api = await listenApiOrFail(db, flags, flags.quiet ? false : { level: 'info', stream: process.stderr }, () => db.close());
       onShutdownSignal(async () => {
         await api.close();
         await db.close();

@@ -1,7 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { listenApi } from '@optflow/api';
 import type { ListeningApi } from '@optflow/api';
 import { EmbeddedDatabase, onShutdownSignal, serveSocket } from '@optflow/db';
 import type { SocketHandle } from '@optflow/db';
@@ -10,7 +9,7 @@ import { warmUpReader } from '../../load/batch-reader.ts';
 import { watchDirectory } from '../../load/watch.ts';
 import { DEFAULT_SAMPLE, sampleFileName } from '../../sample/sample-day.ts';
 import { writeSampleDay } from '../../sample/sample-writer.ts';
-import { addApiOptions, apiToken } from '../api-options.ts';
+import { addApiOptions, apiToken, listenApiOrFail } from '../api-options.ts';
 import type { ApiFlags } from '../api-options.ts';
 import { configFromEnv, connect, redact } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -18,7 +17,7 @@ import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
 import type { ReadFlags } from '../load-options.ts';
 import { integerIn } from '../options.ts';
 import { createOutput } from '../output.ts';
-import { describeFile } from './load.ts';
+import { reportFile } from './load.ts';
 
 interface StartFlags extends ApiFlags, ReadFlags {
   data: string;
@@ -79,10 +78,9 @@ export function registerStart(program: Command): void {
         await writeSampleDay(path, DEFAULT_SAMPLE);
       }
 
-      const api = await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger: false }).catch(async (error: unknown) => {
+      const api = await listenApiOrFail(db, flags, false, async () => {
         await running.socket?.stop();
         await db.close();
-        throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
       });
       running.api = api;
       out.info(`optflow: query API: ${api.url}/api (OpenAPI ${api.url}/api/openapi.json)`);
@@ -99,10 +97,7 @@ export function registerStart(program: Command): void {
         ...read,
         pollMs: flags.poll,
         signal: stopWatching.signal,
-        onLoad: (summary) => {
-          if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
-          else out.info(describeFile(summary));
-        },
+        onLoad: (summary) => reportFile(out, summary),
         onError: (message) => process.stderr.write(`optflow: ${message}\n`),
       });
       await watching;

@@ -9,7 +9,7 @@ import { integerIn } from '../options.ts';
 import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
 import type { ReadFlags } from '../load-options.ts';
 import { createOutput } from '../output.ts';
-import { describeFile } from './load.ts';
+import { reportFile } from './load.ts';
 
 interface WatchFlags extends ReadFlags {
   poll: number;
@@ -48,8 +48,7 @@ export function registerWatch(program: Command): void {
           signal: stop.signal,
           onLoad: (summary) => {
             if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-            else if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
-            else out.info(describeFile(summary));
+            else reportFile(out, summary);
           },
           onError: (message) => process.stderr.write(`optflow: ${message}\n`),
         });
