@@ -14,11 +14,18 @@ const suites = [];
 
 // Static checks count as tests: a type error or lint error fails `npm test` like a failing assertion.
 if (only.length === 0 || only.includes('static')) {
-  console.log('\n=== static (tsc, eslint) ===');
-  const checks = [['typecheck', ['tsc', '-p', '.']], ['lint', ['eslint', '.']]];
+  console.log('\n=== static (tsc, eslint, plugin build) ===');
+  // The Grafana plugin brings its own TypeScript and ESLint versions and config; its production build is a check too.
+  const checks = [
+    ['typecheck', ['npx', '--no-install', 'tsc', '-p', '.']],
+    ['lint', ['npx', '--no-install', 'eslint', '.']],
+    ['grafana-plugin typecheck', ['npm', 'run', '--silent', 'typecheck', '-w', 'grafana-plugin']],
+    ['grafana-plugin lint', ['npm', 'run', '--silent', 'lint', '-w', 'grafana-plugin']],
+    ['grafana-plugin production build', ['npm', 'run', '--silent', 'build', '-w', 'grafana-plugin']],
+  ];
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const [name, command] of checks) {
-    const run = spawnSync('npx', ['--no-install', ...command], { stdio: 'inherit' });
+    const run = spawnSync(command[0], command.slice(1), { stdio: 'inherit' });
     console.log(`${run.status === 0 ? '✔' : '✖'} ${name}`);
     counts[run.status === 0 ? 'passed' : 'failed']++;
   }

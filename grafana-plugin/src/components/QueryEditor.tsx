@@ -1,0 +1,415 @@
+import React, { useEffect, useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2, QueryEditorProps, SelectableValue } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+import {
+  Combobox,
+  InlineField,
+  InlineFieldRow,
+  InlineSwitch,
+  Input,
+  MultiCombobox,
+  RadioButtonGroup,
+  Stack,
+  useStyles2,
+  type ComboboxOption,
+} from '@grafana/ui';
+import type { DataSource } from '../datasource';
+import { validateQuery } from '../api/request-builder';
+import {
+  FLOW_GROUPS,
+  FLOW_METRICS,
+  INTERVALS,
+  QUERY_TYPES,
+  type FlowDataSourceOptions,
+  type FlowQuery,
+  type QueryType,
+} from '../types';
+import { selectors } from './selectors';
+
+type Props = QueryEditorProps<DataSource, FlowQuery, FlowDataSourceOptions>;
+
+const LABEL_WIDTH = 16;
+const TYPE_OPTIONS: Array<SelectableValue<QueryType>> = QUERY_TYPES.map((t) => ({
+  label: t[0]!.toUpperCase() + t.slice(1),
+  value: t,
+}));
+const METRIC_OPTIONS: Array<ComboboxOption<string>> = FLOW_METRICS.map((m) => ({
+  label: m.replace(/_/g, ' '),
+  value: m,
+}));
+const GROUP_OPTIONS: Array<SelectableValue<string>> = FLOW_GROUPS.map((g) => ({
+  label: g === 'dte' ? 'DTE bucket' : g[0]!.toUpperCase() + g.slice(1),
+  value: g,
+}));
+const INTERVAL_OPTIONS: Array<ComboboxOption<string>> = INTERVALS.map((i) => ({ label: i, value: i }));
+const PUT_CALL_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'Both', value: '' },
+  { label: 'Calls', value: 'C' },
+  { label: 'Puts', value: 'P' },
+];
+const MEASURE_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'Volume', value: 'volume' },
+  { label: 'Premium', value: 'premium' },
+];
+
+/** Dashboard variables, offered beside the API's values. */
+const variableOptions = (): Array<ComboboxOption<string>> =>
+  getTemplateSrv()
+    .getVariables()
+    .map((v) => ({ label: `$${v.name}`, value: `$${v.name}` }));
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  problems: css({ color: theme.colors.error.text, margin: theme.spacing(0.5, 0, 0, 2) }),
+});
+
+const parseNumber = (text: string): number | undefined =>
+  text.trim() === '' || Number.isNaN(Number(text)) ? undefined : Number(text);
+
+/** A number input that edits on change and runs the query when left. */
+function NumberInput(props: {
+  id: string;
+  value?: number;
+  placeholder?: string;
+  width?: number;
+  onChange: (v: number | undefined) => void;
+  onBlur: () => void;
+}) {
+  return (
+    <Input
+      data-testid={props.id}
+      type="number"
+      width={props.width ?? 10}
+      value={props.value ?? ''}
+      placeholder={props.placeholder}
+      onChange={(e) => props.onChange(parseNumber(e.currentTarget.value))}
+      onBlur={props.onBlur}
+    />
+  );
+}
+
+export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
+  const styles = useStyles2(getStyles);
+  const type = query.queryType ?? 'flow';
+  const [underlyings, setUnderlyings] = useState<string[]>([]);
+  const [expirations, setExpirations] = useState<string[]>([]);
+  const [loadError, setLoadError] = useState<string | undefined>();
+
+  useEffect(() => {
+    let current = true;
+    datasource.underlyings().then(
+      (list) => current && setUnderlyings(list),
+      (e: Error) => current && setLoadError(e.message)
+    );
+    return () => {
+      current = false;
+    };
+  }, [datasource]);
+
+  useEffect(() => {
+    let current = true;
+    const underlying = query.underlying ? getTemplateSrv().replace(query.underlying) : '';
+    if (!underlying || underlying.includes('$')) {
+      return;
+    }
+    datasource.expirations(underlying).then(
+      (list) => current && setExpirations(list),
+      (e: Error) => current && setLoadError(e.message)
+    );
+    return () => {
+      current = false;
+    };
+  }, [datasource, query.underlying]);
+
+  const problems = useMemo(() => validateQuery(query, { interpolated: false }), [query]);
+  const problemOf = (field: keyof FlowQuery) => problems.find((p) => p.field === field)?.message;
+
+  /** Change and run at once (pickers, switches). */
+  const set = (patch: Partial<FlowQuery>) => {
+    const next = { ...query, ...patch };
+    onChange(next);
+    if (validateQuery(next, { interpolated: false }).length === 0) {
+      onRunQuery();
+    }
+  };
+  /** Change only; the number inputs run on blur. */
+  const edit = (patch: Partial<FlowQuery>) => onChange({ ...query, ...patch });
+  const run = () => problems.length === 0 && onRunQuery();
+
+  const underlyingOptions = [...underlyings.map((u) => ({ label: u, value: u })), ...variableOptions()];
+  const expirationOptions: Array<ComboboxOption<string>> = [
+    ...[...new Set([...expirations, ...(query.expirations ?? [])])].map((e) => ({ label: e, value: e })),
+    ...variableOptions(),
+  ];
+  const flow = type === 'flow';
+
+  return (
+    <div>
+      <InlineFieldRow>
+        <InlineField label="Query type" labelWidth={LABEL_WIDTH}>
+          <div data-testid={selectors.query.queryType}>
+            <RadioButtonGroup options={TYPE_OPTIONS} value={type} onChange={(v) => set({ queryType: v })} />
+          </div>
+        </InlineField>
+        <InlineField
+          label="Underlying"
+          labelWidth={LABEL_WIDTH}
+          invalid={!!problemOf('underlying')}
+          error={problemOf('underlying') ?? loadError}
+        >
+          <Combobox
+            data-testid={selectors.query.underlying}
+            width={20}
+            options={underlyingOptions}
+            value={query.underlying ?? null}
+            createCustomValue
+            placeholder="SPX"
+            onChange={(o) => set({ underlying: o?.value })}
+          />
+        </InlineField>
+        <InlineField
+          label="Live"
+          labelWidth={8}
+          tooltip="Stream new data as it is committed instead of waiting for the dashboard refresh"
+        >
+          <InlineSwitch
+            data-testid={selectors.query.live}
+            value={query.live ?? false}
+            onChange={(e) => set({ live: e.currentTarget.checked })}
+          />
+        </InlineField>
+      </InlineFieldRow>
+
+      {flow && (
+        <InlineFieldRow>
+          <InlineField label="Metric" labelWidth={LABEL_WIDTH}>
+            <Combobox
+              data-testid={selectors.query.metric}
+              width={22}
+              options={METRIC_OPTIONS}
+              value={query.metric ?? 'net_volume'}
+              onChange={(o) => set({ metric: o.value as FlowQuery['metric'] })}
+            />
+          </InlineField>
+          <InlineField label="Cumulative" labelWidth={12} tooltip="Running total from the session open">
+            <InlineSwitch
+              data-testid={selectors.query.cumulative}
+              value={query.cumulative ?? false}
+              onChange={(e) => set({ cumulative: e.currentTarget.checked })}
+            />
+          </InlineField>
+          <InlineField
+            label="Rolling mean"
+            labelWidth={13}
+            tooltip="Mean over this many buckets"
+            invalid={!!problemOf('rolling')}
+            error={problemOf('rolling')}
+          >
+            <NumberInput
+              id={selectors.query.rolling}
+              value={query.rolling}
+              placeholder="off"
+              onChange={(rolling) => edit({ rolling })}
+              onBlur={run}
+            />
+          </InlineField>
+          <InlineField label="Group by" labelWidth={10}>
+            <div data-testid={selectors.query.groupBy}>
+              <RadioButtonGroup
+                options={GROUP_OPTIONS}
+                value={query.groupBy ?? 'none'}
+                onChange={(g) => set({ groupBy: g as FlowQuery['groupBy'] })}
+              />
+            </div>
+          </InlineField>
+          <InlineField label="Interval" labelWidth={10}>
+            <Combobox
+              data-testid={selectors.query.interval}
+              width={10}
+              options={INTERVAL_OPTIONS}
+              value={query.interval ?? 'auto'}
+              onChange={(o) => set({ interval: o.value as FlowQuery['interval'] })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
+      <InlineFieldRow>
+        <InlineField
+          label="Expirations"
+          labelWidth={LABEL_WIDTH}
+          invalid={!!problemOf('expirations')}
+          error={problemOf('expirations')}
+        >
+          <MultiCombobox
+            data-testid={selectors.query.expirations}
+            width={36}
+            options={expirationOptions}
+            value={query.expirations ?? []}
+            createCustomValue
+            placeholder="all"
+            onChange={(items) => set({ expirations: items.map((i) => i.value) })}
+          />
+        </InlineField>
+        <InlineField label="0DTE" labelWidth={7}>
+          <InlineSwitch
+            data-testid={selectors.query.zeroDte}
+            value={query.zeroDte ?? false}
+            onChange={(e) => set({ zeroDte: e.currentTarget.checked })}
+          />
+        </InlineField>
+        <InlineField
+          label="DTE"
+          labelWidth={6}
+          invalid={!!(problemOf('dteMin') ?? problemOf('dteMax'))}
+          error={problemOf('dteMin') ?? problemOf('dteMax')}
+        >
+          <Stack gap={0.5}>
+            <NumberInput
+              id={selectors.query.dteMin}
+              value={query.dteMin}
+              placeholder="min"
+              width={8}
+              onChange={(dteMin) => edit({ dteMin })}
+              onBlur={run}
+            />
+            <NumberInput
+              id={selectors.query.dteMax}
+              value={query.dteMax}
+              placeholder="max"
+              width={8}
+              onChange={(dteMax) => edit({ dteMax })}
+              onBlur={run}
+            />
+          </Stack>
+        </InlineField>
+      </InlineFieldRow>
+
+      {(flow || type === 'contracts') && (
+        <InlineFieldRow>
+          <InlineField label="Put/call" labelWidth={LABEL_WIDTH}>
+            <div data-testid={selectors.query.putCall}>
+              <RadioButtonGroup
+                options={PUT_CALL_OPTIONS}
+                value={query.putCall ?? ''}
+                onChange={(v) => set({ putCall: v === '' ? undefined : (v as FlowQuery['putCall']) })}
+              />
+            </div>
+          </InlineField>
+          <InlineField label="Strikes" labelWidth={9} invalid={!!problemOf('strikeMax')} error={problemOf('strikeMax')}>
+            <Stack gap={0.5}>
+              <NumberInput
+                id={selectors.query.strikeMin}
+                value={query.strikeMin}
+                placeholder="min"
+                onChange={(strikeMin) => edit({ strikeMin })}
+                onBlur={run}
+              />
+              <NumberInput
+                id={selectors.query.strikeMax}
+                value={query.strikeMax}
+                placeholder="max"
+                onChange={(strikeMax) => edit({ strikeMax })}
+                onBlur={run}
+              />
+            </Stack>
+          </InlineField>
+          {flow && (
+            <>
+              <InlineField
+                label="± % of spot"
+                labelWidth={12}
+                invalid={!!problemOf('strikesAroundSpotPct')}
+                error={problemOf('strikesAroundSpotPct')}
+              >
+                <NumberInput
+                  id={selectors.query.strikesAroundSpotPct}
+                  value={query.strikesAroundSpotPct}
+                  placeholder="all"
+                  onChange={(strikesAroundSpotPct) => edit({ strikesAroundSpotPct })}
+                  onBlur={run}
+                />
+              </InlineField>
+              <InlineField label="Regular hours" labelWidth={14} tooltip="09:30–16:00 New York only">
+                <InlineSwitch
+                  data-testid={selectors.query.regularHours}
+                  value={query.regularHours ?? false}
+                  onChange={(e) => set({ regularHours: e.currentTarget.checked })}
+                />
+              </InlineField>
+            </>
+          )}
+        </InlineFieldRow>
+      )}
+
+      {type === 'ladder' && (
+        <InlineFieldRow>
+          <InlineField label="Measure" labelWidth={LABEL_WIDTH}>
+            <div data-testid={selectors.query.measure}>
+              <RadioButtonGroup
+                options={MEASURE_OPTIONS}
+                value={query.measure ?? 'volume'}
+                onChange={(m) => set({ measure: m as FlowQuery['measure'] })}
+              />
+            </div>
+          </InlineField>
+          <InlineField
+            label="Last minutes"
+            labelWidth={14}
+            invalid={!!problemOf('lastMinutes')}
+            error={problemOf('lastMinutes')}
+          >
+            <NumberInput
+              id={selectors.query.lastMinutes}
+              value={query.lastMinutes}
+              placeholder="whole range"
+              onChange={(lastMinutes) => edit({ lastMinutes })}
+              onBlur={run}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
+      {(type === 'chain' || type === 'contracts') && (
+        <InlineFieldRow>
+          <InlineField label="Limit" labelWidth={LABEL_WIDTH} invalid={!!problemOf('limit')} error={problemOf('limit')}>
+            <NumberInput
+              id={selectors.query.limit}
+              value={query.limit}
+              placeholder={type === 'contracts' ? '5' : '100'}
+              onChange={(limit) => edit({ limit })}
+              onBlur={run}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
+      {flow && (
+        <InlineFieldRow>
+          <InlineField
+            label="Legend"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Series name; {{metric}}, {{underlying}}, {{expiration}}, {{dte}} are replaced"
+          >
+            <Input
+              data-testid={selectors.query.legendFormat}
+              width={36}
+              value={query.legendFormat ?? ''}
+              placeholder="auto"
+              onChange={(e) => edit({ legendFormat: e.currentTarget.value || undefined })}
+              onBlur={run}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
+      {problems.length > 0 && (
+        <ul data-testid={selectors.query.problems} role="alert" className={styles.problems}>
+          {problems.map((p) => (
+            <li key={`${p.field}:${p.message}`}>{p.message}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+/** Test ids shared by the unit tests, the preview page's browser test and plugin-e2e specs. */
+export const selectors = {
+  config: {
+    apiUrl: 'optflow-config-api-url',
+    apiToken: 'optflow-config-api-token',
+    defaultUnderlying: 'optflow-config-default-underlying',
+    liveByDefault: 'optflow-config-live-default',
+  },
+  query: {
+    queryType: 'optflow-query-type',
+    underlying: 'optflow-query-underlying',
+    metric: 'optflow-query-metric',
+    cumulative: 'optflow-query-cumulative',
+    rolling: 'optflow-query-rolling',
+    groupBy: 'optflow-query-group-by',
+    expirations: 'optflow-query-expirations',
+    zeroDte: 'optflow-query-zero-dte',
+    dteMin: 'optflow-query-dte-min',
+    dteMax: 'optflow-query-dte-max',
+    putCall: 'optflow-query-put-call',
+    strikeMin: 'optflow-query-strike-min',
+    strikeMax: 'optflow-query-strike-max',
+    strikesAroundSpotPct: 'optflow-query-strikes-around-spot',
+    regularHours: 'optflow-query-regular-hours',
+    interval: 'optflow-query-interval',
+    legendFormat: 'optflow-query-legend',
+    live: 'optflow-query-live',
+    measure: 'optflow-query-measure',
+    lastMinutes: 'optflow-query-last-minutes',
+    limit: 'optflow-query-limit',
+    problems: 'optflow-query-problems',
+  },
+} as const;

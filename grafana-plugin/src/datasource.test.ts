@@ -1,0 +1,251 @@
+import { FieldType, LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/data';
+import { lastValueFrom } from 'rxjs';
+import type { ApiQueryRequest } from './api/wire';
+import type { FlowQuery } from './types';
+import {
+  appendBatches,
+  fixture,
+  newDataSource,
+  nyTime,
+  panelRequest,
+  stopEmptyDatabase,
+  useTemplateVariables,
+} from '../test/support/fixture';
+
+const OPEN = nyTime('09:30');
+const RANGE = { from: OPEN, to: nyTime('16:01'), relative: false };
+const flow = (refId: string, extra: Partial<FlowQuery> = {}): FlowQuery => ({
+  refId,
+  queryType: 'flow',
+  underlying: 'SPX',
+  metric: 'net_volume',
+  ...extra,
+});
+const run = async (ds: ReturnType<typeof newDataSource>['ds'], targets: FlowQuery[], range = RANGE) =>
+  lastValueFrom(ds.query(panelRequest(targets, range)));
+const valuesOf = (frame: DataFrame, name: string) => frame.fields.find((f) => f.name === name)?.values ?? [];
+
+/** The API's own answer for one query, asked directly (no plugin code). */
+async function direct(body: ApiQueryRequest) {
+  const response = await fetch(`${fixture().api}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture().token}` },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return (
+    (await response.json()) as {
+      results: Array<{ frames: Array<{ fields: Array<{ name: string; values: unknown[] }> }> }>;
+    }
+  ).results[0]!;
+}
+
+beforeEach(() => useTemplateVariables({}));
+
+describe('queries against the real API (data proxy route, bearer token)', () => {
+  test('flow: typed fields, units, display names; values are the API answer for the same options', async () => {
+    const { ds, backendSrv } = newDataSource();
+    const response = await run(ds, [
+      flow('A', { putCall: 'C', zeroDte: true }),
+      flow('B', { metric: 'call_premium', cumulative: true }),
+      flow('C', { groupBy: 'expiration', legendFormat: '{{underlying}} {{expiration}}' }),
+    ]);
+    expect(response.errors ?? []).toEqual([]);
+    const [a, b, ...grouped] = response.data as DataFrame[];
+    expect(a!.fields.map((f) => f.type)).toEqual([FieldType.time, FieldType.number]);
+    expect(a!.fields[1]!.config.unit).toBe('count:contracts');
+    expect(a!.fields[1]!.config.displayNameFromDS).toBe('SPX Net volume');
+    expect(b!.fields[1]!.config.unit).toBe('currencyUSD');
+    expect(grouped.map((f) => f.fields[1]!.config.displayNameFromDS)).toEqual(['SPX 2023-05-19', 'SPX 2023-05-22']);
+
+    // The plugin sent the filters as the API's options, and shows exactly what the API answers.
+    const sent = backendSrv.requests[0]!.data as ApiQueryRequest;
+    expect(sent.queries[0]).toEqual({
+      refId: 'A',
+      type: 'flow',
+      options: { underlying: 'SPX', metric: 'net_volume', putCall: 'C', zeroDte: true },
+    });
+    const truth = await direct({
+      range: RANGE,
+      maxDataPoints: 1000,
+      queries: [
+        { refId: 'A', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', putCall: 'C', zeroDte: true } },
+      ],
+    });
+    expect(valuesOf(a!, 'time')).toEqual(truth.frames[0]!.fields[0]!.values);
+    expect(valuesOf(a!, 'net_volume')).toEqual(truth.frames[0]!.fields[1]!.values);
+    expect(valuesOf(a!, 'net_volume').length).toBeGreaterThan(100);
+    // Call volume of 0DTE calls is never negative and something traded.
+    expect((valuesOf(a!, 'net_volume') as number[]).every((v) => v >= 0)).toBe(true);
+    expect((valuesOf(a!, 'net_volume') as number[]).some((v) => v > 0)).toBe(true);
+  });
+
+  test('ladder, chain, contracts and gex: tables with typed columns', async () => {
+    const { ds } = newDataSource();
+    const response = await run(ds, [
+      { refId: 'L', queryType: 'ladder', underlying: 'SPX', measure: 'premium' },
+      { refId: 'CH', queryType: 'chain', underlying: 'SPX', limit: 10 },
+      { refId: 'K', queryType: 'contracts', underlying: 'SPX', putCall: 'P', limit: 2 },
+      { refId: 'G', queryType: 'gex', underlying: 'SPX' },
+    ]);
+    expect(response.errors ?? []).toEqual([]);
+    const byRef = (refId: string) => (response.data as DataFrame[]).filter((f) => f.refId === refId);
+    const [ladder, spot] = byRef('L');
+    expect(ladder!.fields.map((f) => [f.name, f.type])).toEqual([
+      ['strike', FieldType.number],
+      ['call_premium', FieldType.number],
+      ['put_premium', FieldType.number],
+    ]);
+    expect(ladder!.fields[1]!.config.unit).toBe('currencyUSD');
+    expect(ladder!.length).toBeGreaterThan(0);
+    expect(valuesOf(spot!, 'spot')[0]).toBeGreaterThan(0);
+    const [chain] = byRef('CH');
+    expect(chain!.length).toBe(10);
+    expect(chain!.fields.find((f) => f.name === 'contract')!.type).toBe(FieldType.string);
+    const contracts = byRef('K');
+    expect(contracts).toHaveLength(2);
+    expect(contracts[0]!.fields[0]!.type).toBe(FieldType.time);
+    const gex = byRef('G');
+    expect(gex.map((f) => f.name)).toEqual(['gex', 'levels']);
+  });
+
+  test('invalid queries answer an error naming the query; the others still run', async () => {
+    const { ds } = newDataSource();
+    const response = await run(ds, [flow('A'), flow('B', { expirations: ['2023-02-30'] }), flow('C', { hide: true })]);
+    expect(response.errors).toEqual([{ refId: 'B', message: 'B: "2023-02-30" is not a date (YYYY-MM-DD)' }]);
+    expect((response.data as DataFrame[]).map((f) => f.refId)).toEqual(['A']);
+  });
+
+  test('template variables: underlying, multi-value expirations, legend', async () => {
+    useTemplateVariables({ underlying: 'SPX', exp: ['2023-05-22', '2023-05-19'], label: 'flow' });
+    const { ds, backendSrv } = newDataSource();
+    const response = await run(ds, [
+      flow('A', { underlying: '$underlying', expirations: ['$exp'], legendFormat: '$label {{underlying}}' }),
+    ]);
+    expect(response.errors ?? []).toEqual([]);
+    const sent = backendSrv.requests[0]!.data as ApiQueryRequest;
+    expect(sent.queries[0]!.options).toEqual({
+      underlying: 'SPX',
+      metric: 'net_volume',
+      expirations: ['2023-05-19', '2023-05-22'],
+    });
+    expect((response.data as DataFrame[])[0]!.fields[1]!.config.displayNameFromDS).toBe('flow SPX');
+
+    expect(await ds.metricFindQuery({ query: 'underlyings()' })).toEqual([{ text: 'SPX', value: 'SPX' }]);
+    expect((await ds.metricFindQuery('expirations($underlying)')).map((v) => v.text)).toEqual([
+      '2023-05-19',
+      '2023-05-22',
+    ]);
+    await expect(ds.metricFindQuery('strikes(SPX)')).rejects.toThrow('use underlyings() or expirations(SYMBOL)');
+  });
+
+  test('a request the API refuses reports its reason', async () => {
+    const { ds } = newDataSource();
+    const dates = Array.from({ length: 101 }, (_, i) =>
+      new Date(Date.UTC(2023, 5, 1) + i * 86_400_000).toISOString().slice(0, 10)
+    );
+    const response = await run(ds, [flow('A', { expirations: dates })]);
+    expect(response.state).toBe(LoadingState.Error);
+    expect(response.errors).toEqual([
+      { message: 'optflow API /api/query: 400 body/queries/0/options/expirations must NOT have more than 100 items' },
+    ]);
+  });
+});
+
+describe('health check (Save & test)', () => {
+  test('working: names the database and what is loaded', async () => {
+    const { ds } = newDataSource();
+    const result = await ds.testDatasource();
+    expect(result.status).toBe('success');
+    expect(result.message).toMatch(/^optflow is working \((embedded|server) PostgreSQL .*\): SPX up to 2023-05-19T/);
+  });
+
+  test('wrong token: says the token was rejected', async () => {
+    const { ds } = newDataSource({ token: 'wrong' });
+    expect(await ds.testDatasource()).toEqual({
+      status: 'error',
+      message: 'The optflow API rejected the token: set the API token to the value of OPTFLOW_API_TOKEN',
+    });
+  });
+
+  test('unreachable: says it cannot reach the URL', async () => {
+    const { ds } = newDataSource({ apiUrl: 'http://127.0.0.1:9' });
+    const result = await ds.testDatasource();
+    expect(result.status).toBe('error');
+    expect(result.message).toMatch(
+      /^Cannot reach the optflow API at http:\/\/127\.0\.0\.1:9: optflow API unreachable \(502/
+    );
+  });
+
+  test('no data yet, then database down', async () => {
+    const { ds } = newDataSource({ apiUrl: fixture().emptyApi });
+    const empty = await ds.testDatasource();
+    expect(empty.status).toBe('warning');
+    expect(empty.message).toMatch(/but no data is loaded yet/);
+    await stopEmptyDatabase();
+    const down = await ds.testDatasource();
+    expect(down.status).toBe('error');
+    expect(down.message).toMatch(/^The optflow API is running, but its database is down: .*database unavailable/);
+  });
+});
+
+describe('refresh-driven incremental queries', () => {
+  /** Deterministic pseudo-random numbers (mulberry32). */
+  const random = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const shapes: FlowQuery[] = [
+    flow('net'),
+    flow('cum', { metric: 'call_premium', cumulative: true }),
+    flow('grp', { groupBy: 'dte', rolling: 3 }),
+    flow('five', { metric: 'put_call_ratio', interval: '5m' }),
+  ];
+  const series = (response: DataQueryResponse) =>
+    (response.data as DataFrame[]).map((f) => ({
+      refId: f.refId,
+      name: f.fields[1]!.config.displayNameFromDS,
+      time: valuesOf(f, 'time'),
+      value: f.fields[1]!.values,
+    }));
+
+  test('random appends: each refresh sends cursors and the merged series equal a full query', async () => {
+    const { ds, backendSrv } = newDataSource();
+    const next = random(42);
+    let now = nyTime('12:30');
+    for (let step = 0; step < 6; step++) {
+      const append = Math.floor(next() * 3); // 0, 1 or 2 row groups of 30 minutes
+      if (append > 0) {
+        await appendBatches(append);
+      }
+      now += Math.floor(next() * 40) * 60_000;
+      const range = { from: now - 3 * 3_600_000, to: now };
+      const sentBefore = backendSrv.requests.length;
+      const incremental = await lastValueFrom(ds.query(panelRequest(shapes, range)));
+      const full = await lastValueFrom(
+        newDataSource({ install: false }).ds.query(panelRequest(shapes, { ...range, relative: false }))
+      );
+      expect(incremental.errors ?? []).toEqual([]);
+      expect(series(incremental)).toEqual(series(full));
+      if (step > 0) {
+        const sent = backendSrv.requests[sentBefore]!.data as ApiQueryRequest;
+        expect(sent.queries.every((q) => typeof q.cursor === 'string')).toBe(true);
+      }
+    }
+  });
+
+  test('a changed query, or a range not ending at now, asks in full', async () => {
+    const { ds, backendSrv } = newDataSource();
+    const range = { from: OPEN, to: nyTime('13:00') };
+    await lastValueFrom(ds.query(panelRequest([flow('A')], range)));
+    await lastValueFrom(ds.query(panelRequest([flow('A', { metric: 'put_volume' })], range)));
+    await lastValueFrom(ds.query(panelRequest([flow('A', { metric: 'put_volume' })], { ...range, relative: false })));
+    await lastValueFrom(ds.query(panelRequest([flow('A', { metric: 'put_volume' })], range)));
+    const cursors = backendSrv.requests.map((r) => (r.data as ApiQueryRequest).queries[0]!.cursor !== undefined);
+    expect(cursors).toEqual([false, false, false, false]);
+    await lastValueFrom(ds.query(panelRequest([flow('A', { metric: 'put_volume' })], range)));
+    expect((backendSrv.requests.at(-1)!.data as ApiQueryRequest).queries[0]!.cursor).toBeDefined();
+  });
+});

@@ -1,0 +1,298 @@
+import {
+  DataSourceApi,
+  LoadingState,
+  type CoreApp,
+  type DataQueryRequest,
+  type DataQueryResponse,
+  type DataSourceInstanceSettings,
+  type MetricFindValue,
+  type ScopedVars,
+  type TestDataSourceResponse,
+} from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+import { Observable, lastValueFrom, map, merge, of, catchError } from 'rxjs';
+import { ApiClient, ApiError } from './api/api-client';
+import { querySignature, toApiQuery, validateQuery } from './api/request-builder';
+import type { ApiHealth, ApiQuery } from './api/wire';
+import { toDataFrames } from './frames/to-data-frames';
+import { IncrementalCache, applyResult } from './incremental/incremental-cache';
+import { liveQuery } from './live/live-query';
+import { DEFAULT_QUERY, type FlowDataSourceOptions, type FlowQuery, type FlowVariableQuery } from './types';
+
+/** Test seams: the clock and the long-poll hold (Grafana itself passes only the settings). */
+export interface DataSourceDeps {
+  now?: () => number;
+  liveWaitSeconds?: number;
+}
+
+const REFRESH_KEY = 'optflow-refresh';
+/** The API's cap on points per series. */
+const MAX_DATA_POINTS = 20_000;
+const maxDataPoints = (request: DataQueryRequest<FlowQuery>) =>
+  request.maxDataPoints ? { maxDataPoints: Math.min(MAX_DATA_POINTS, Math.round(request.maxDataPoints)) } : {};
+
+interface Planned {
+  target: FlowQuery;
+  api: ApiQuery;
+  key: string;
+  signature: string;
+}
+
+export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> {
+  readonly client: ApiClient;
+  /** Incremental state per (dashboard, panel, refId); outlives each refresh's Observable. */
+  readonly cache = new IncrementalCache();
+  readonly #settings: FlowDataSourceOptions;
+  readonly #now: () => number;
+  readonly #liveWaitSeconds: number;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<FlowDataSourceOptions>, deps: DataSourceDeps = {}) {
+    super(instanceSettings);
+    this.client = new ApiClient(instanceSettings.url ?? '');
+    this.#settings = instanceSettings.jsonData ?? {};
+    this.#now = deps.now ?? Date.now;
+    this.#liveWaitSeconds = deps.liveWaitSeconds ?? 25;
+  }
+
+  override getDefaultQuery(_app: CoreApp): Partial<FlowQuery> {
+    return {
+      ...DEFAULT_QUERY,
+      ...(this.#settings.defaultUnderlying ? { underlying: this.#settings.defaultUnderlying } : {}),
+      live: this.#settings.liveByDefault ?? false,
+    };
+  }
+
+  /** Hidden queries are not sent. */
+  override filterQuery(query: FlowQuery): boolean {
+    return query.hide !== true;
+  }
+
+  applyTemplateVariables(query: FlowQuery, scopedVars: ScopedVars): FlowQuery {
+    const templateSrv = getTemplateSrv();
+    const text = (value: string | undefined) =>
+      value === undefined ? undefined : templateSrv.replace(value, scopedVars);
+    // A multi-value variable expands to several dates.
+    const expirations = query.expirations
+      ?.flatMap((e) => templateSrv.replace(e, scopedVars, 'csv').split(','))
+      .map((e) => e.trim())
+      .filter(Boolean);
+    return {
+      ...query,
+      underlying: text(query.underlying ?? this.#settings.defaultUnderlying),
+      ...(expirations ? { expirations } : {}),
+      ...(query.legendFormat ? { legendFormat: text(query.legendFormat) } : {}),
+    };
+  }
+
+  override getQueryDisplayText(query: FlowQuery): string {
+    const type = query.queryType ?? 'flow';
+    const parts = [
+      query.underlying ?? this.#settings.defaultUnderlying ?? '?',
+      type === 'flow' ? (query.metric ?? 'net_volume') : type,
+    ];
+    if (query.cumulative) {
+      parts.push('cumulative');
+    }
+    if (query.rolling) {
+      parts.push(`rolling ${query.rolling}`);
+    }
+    if (query.zeroDte) {
+      parts.push('0DTE');
+    }
+    if (query.expirations?.length) {
+      parts.push(`exp ${query.expirations.join(',')}`);
+    }
+    if (query.putCall) {
+      parts.push(query.putCall === 'C' ? 'calls' : 'puts');
+    }
+    if (query.groupBy && query.groupBy !== 'none') {
+      parts.push(`by ${query.groupBy}`);
+    }
+    if (query.live) {
+      parts.push('live');
+    }
+    return parts.join(' ');
+  }
+
+  query(request: DataQueryRequest<FlowQuery>): Observable<DataQueryResponse> {
+    const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf() };
+    // Incremental only while the range ends at now: an absolute range is asked in full.
+    const endsAtNow = typeof request.range.raw.to === 'string' && request.range.raw.to.trim() === 'now';
+    const prefix = `${request.dashboardUID ?? request.app}|${request.panelId ?? request.panelPluginId ?? ''}`;
+    const errors: NonNullable<DataQueryResponse['errors']> = [];
+    const planned: Planned[] = [];
+    for (const raw of request.targets.filter((t) => this.filterQuery(t))) {
+      const target = this.applyTemplateVariables(raw, request.scopedVars);
+      const problems = validateQuery(target, { interpolated: true });
+      if (problems.length > 0) {
+        errors.push({ refId: target.refId, message: `${target.refId}: ${problems.map((p) => p.message).join('; ')}` });
+        continue;
+      }
+      const api = toApiQuery(target);
+      planned.push({
+        target,
+        api,
+        key: `${prefix}|${target.refId}`,
+        signature: querySignature(api, maxDataPoints(request).maxDataPoints),
+      });
+    }
+    if (!endsAtNow) {
+      planned.forEach((p) => this.cache.delete(p.key));
+    }
+
+    const live = endsAtNow ? planned.filter((p) => p.target.live) : [];
+    const refresh = planned.filter((p) => !live.includes(p));
+    const streams: Array<Observable<DataQueryResponse>> = live.map((p) =>
+      liveQuery({
+        key: p.key,
+        signature: p.signature,
+        query: p.api,
+        range,
+        ...maxDataPoints(request),
+        toFrames: (frames) => toDataFrames(frames, this.#frameContext(p.target)),
+        client: this.client,
+        cache: this.cache,
+        now: this.#now,
+        waitSeconds: this.#liveWaitSeconds,
+      })
+    );
+    // Invalid queries' errors travel with the refresh answer: one response, so neither replaces the other.
+    if (refresh.length > 0) {
+      streams.push(this.#refresh(refresh, range, endsAtNow, request, errors));
+    } else if (errors.length > 0 || streams.length === 0) {
+      streams.push(
+        of({ key: REFRESH_KEY, data: [], errors, state: errors.length ? LoadingState.Error : LoadingState.Done })
+      );
+    }
+    return merge(...streams);
+  }
+
+  /** One API request for every refresh-driven query; cursors where state of the same signature is held. */
+  #refresh(
+    planned: Planned[],
+    range: { from: number; to: number },
+    incremental: boolean,
+    request: DataQueryRequest<FlowQuery>,
+    invalid: NonNullable<DataQueryResponse['errors']>
+  ): Observable<DataQueryResponse> {
+    const queries = planned.map((p) => {
+      const held = incremental ? this.cache.get(p.key) : undefined;
+      return held && held.signature === p.signature
+        ? { ...p.api, interval: held.interval, cursor: held.cursor }
+        : p.api;
+    });
+    return this.client.query({ range, ...maxDataPoints(request), queries }, request.requestId).pipe(
+      map((answer) => {
+        const data = planned.flatMap((p) => {
+          const result = answer?.results.find((r) => r.refId === p.api.refId);
+          const held = this.cache.get(p.key);
+          const next = result ? applyResult(incremental ? held : undefined, p.signature, result, range.from) : held;
+          if (!next) {
+            return [];
+          }
+          if (incremental) {
+            this.cache.set(p.key, next);
+          }
+          return toDataFrames(next.frames, this.#frameContext(p.target));
+        });
+        return {
+          key: REFRESH_KEY,
+          data,
+          state: invalid.length ? LoadingState.Error : LoadingState.Done,
+          ...(invalid.length ? { errors: invalid } : {}),
+        };
+      }),
+      catchError((error: unknown) =>
+        of({
+          key: REFRESH_KEY,
+          data: [],
+          state: LoadingState.Error,
+          errors: [...invalid, { message: error instanceof Error ? error.message : String(error) }],
+        })
+      )
+    );
+  }
+
+  #frameContext(target: FlowQuery) {
+    return {
+      refId: target.refId,
+      queryType: target.queryType ?? 'flow',
+      underlying: target.underlying ?? '',
+      legendFormat: target.legendFormat,
+    };
+  }
+
+  /** Template variables: `underlyings()` or `expirations(SPX)` (the underlying may be a variable). */
+  override async metricFindQuery(
+    query: FlowVariableQuery | string,
+    options?: { range?: { from: { valueOf(): number }; to: { valueOf(): number } } }
+  ): Promise<MetricFindValue[]> {
+    const text = getTemplateSrv()
+      .replace(typeof query === 'string' ? query : query.query)
+      .trim();
+    if (text === '' || /^underlyings\(\s*\)$/.test(text)) {
+      const { underlyings } = await lastValueFrom(this.client.get<{ underlyings: string[] }>('/api/underlyings'));
+      return underlyings.map((u) => ({ text: u, value: u }));
+    }
+    const expirations = /^expirations\(\s*([^)\s]+)\s*\)$/.exec(text);
+    if (expirations) {
+      const params: Record<string, string> = { underlying: expirations[1]! };
+      if (options?.range) {
+        Object.assign(params, { from: String(options.range.from.valueOf()), to: String(options.range.to.valueOf()) });
+      }
+      const answer = await lastValueFrom(this.client.get<{ expirations: string[] }>('/api/expirations', params));
+      return answer.expirations.map((e) => ({ text: e, value: e }));
+    }
+    throw new Error(`optflow variable query "${text}": use underlyings() or expirations(SYMBOL)`);
+  }
+
+  /** Underlyings for the query editor's picker. */
+  async underlyings(): Promise<string[]> {
+    return (await lastValueFrom(this.client.get<{ underlyings: string[] }>('/api/underlyings'))).underlyings;
+  }
+
+  async expirations(underlying: string): Promise<string[]> {
+    return (await lastValueFrom(this.client.get<{ expirations: string[] }>('/api/expirations', { underlying })))
+      .expirations;
+  }
+
+  /** Save & test: reachable, database up, token accepted, data loaded; each failure said plainly. */
+  async testDatasource(): Promise<TestDataSourceResponse> {
+    let health: ApiHealth;
+    try {
+      health = await lastValueFrom(this.client.get<ApiHealth>('/api/health'));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 503) {
+        return { status: 'error', message: `The optflow API is running, but its database is down: ${error.message}` };
+      }
+      return {
+        status: 'error',
+        message: `Cannot reach the optflow API at ${this.#settings.apiUrl ?? '(no URL set)'}: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+    try {
+      // /api/health needs no token; this route does.
+      await lastValueFrom(this.client.get('/api/underlyings'));
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        return {
+          status: 'error',
+          message: 'The optflow API rejected the token: set the API token to the value of OPTFLOW_API_TOKEN',
+        };
+      }
+      return { status: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
+    const db = health.database
+      ? `${health.database.backend} PostgreSQL ${health.database.serverVersion}${health.database.timescaledb ? `, TimescaleDB ${health.database.timescaledb}` : ''}`
+      : 'database';
+    const loaded = health.underlyings ?? [];
+    if (loaded.length === 0) {
+      return {
+        status: 'warning',
+        message: `Connected to optflow (${db}), but no data is loaded yet: run the loader on your Parquet files`,
+      };
+    }
+    const newest = loaded.map((u) => `${u.underlying} up to ${u.latest}`).join(', ');
+    return { status: 'success', message: `optflow is working (${db}): ${newest}` };
+  }
+}

@@ -1,0 +1,90 @@
+import type { DataSourceJsonData } from '@grafana/data';
+import type { DataQuery } from '@grafana/schema';
+
+/** The query types of the optflow API (`POST /api/query`). */
+export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export const FLOW_METRICS = [
+  'net_volume',
+  'call_volume',
+  'put_volume',
+  'net_premium',
+  'call_premium',
+  'put_premium',
+  'net_signed_volume',
+  'put_call_ratio',
+] as const;
+export type FlowMetric = (typeof FLOW_METRICS)[number];
+
+export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
+export type FlowGroup = (typeof FLOW_GROUPS)[number];
+
+export const INTERVALS = ['auto', '1m', '5m', '15m', '1h', '1d'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+export type PutCall = 'C' | 'P';
+export type LadderMeasure = 'volume' | 'premium';
+
+/**
+ * One panel query. Every option is flat and optional so that Grafana's query JSON stays readable
+ * and template variables can stand in any string field.
+ */
+export interface FlowQuery extends DataQuery {
+  queryType?: QueryType;
+  /** An underlying such as `SPX`, or a template variable (`$underlying`). */
+  underlying?: string;
+  metric?: FlowMetric;
+  cumulative?: boolean;
+  /** Rolling mean over this many buckets. */
+  rolling?: number;
+  groupBy?: FlowGroup;
+  /** Expiration dates `YYYY-MM-DD` (template variables allowed; multi-value variables expand). */
+  expirations?: string[];
+  zeroDte?: boolean;
+  dteMin?: number;
+  dteMax?: number;
+  putCall?: PutCall;
+  strikeMin?: number;
+  strikeMax?: number;
+  /** Only strikes within ± this percentage of spot. */
+  strikesAroundSpotPct?: number;
+  regularHours?: boolean;
+  interval?: Interval;
+  /** Series name; `{{metric}}`, `{{underlying}}`, `{{expiration}}`, `{{dte}}` are replaced. */
+  legendFormat?: string;
+  /** Stream new data as it is committed (long-poll) instead of waiting for the dashboard refresh. */
+  live?: boolean;
+  /** ladder: volume or premium per strike. */
+  measure?: LadderMeasure;
+  /** ladder: only the last N minutes. */
+  lastMinutes?: number;
+  /** chain, contracts: at most this many rows or contracts. */
+  limit?: number;
+}
+
+export const DEFAULT_QUERY: Partial<FlowQuery> = {
+  queryType: 'flow',
+  metric: 'net_volume',
+  groupBy: 'none',
+  interval: 'auto',
+};
+
+/** Visible to every viewer of the data source. */
+export interface FlowDataSourceOptions extends DataSourceJsonData {
+  /** Where Grafana's data proxy reaches the optflow API, e.g. `http://optflow-api:3100`. */
+  apiUrl?: string;
+  defaultUnderlying?: string;
+  /** New queries start in live mode. */
+  liveByDefault?: boolean;
+}
+
+/** Stored encrypted by Grafana; only the data proxy reads it. */
+export interface FlowSecureJsonData {
+  apiToken?: string;
+}
+
+/** Template-variable queries: `underlyings()` or `expirations(SPX)`. */
+export interface FlowVariableQuery {
+  query: string;
+}
