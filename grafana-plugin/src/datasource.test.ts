@@ -9,7 +9,7 @@ import {
   nyTime,
   panelRequest,
   stopEmptyDatabase,
-  useTemplateVariables,
+  setTemplateVariables,
 } from '../test/support/fixture';
 
 const OPEN = nyTime('09:30');
@@ -40,7 +40,7 @@ async function direct(body: ApiQueryRequest) {
   ).results[0]!;
 }
 
-beforeEach(() => useTemplateVariables({}));
+beforeEach(() => setTemplateVariables({}));
 
 describe('queries against the real API (data proxy route, bearer token)', () => {
   test('flow: typed fields, units, display names; values are the API answer for the same options', async () => {
@@ -117,7 +117,7 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
   });
 
   test('template variables: underlying, multi-value expirations, legend', async () => {
-    useTemplateVariables({ underlying: 'SPX', exp: ['2023-05-22', '2023-05-19'], label: 'flow' });
+    setTemplateVariables({ underlying: 'SPX', exp: ['2023-05-22', '2023-05-19'], label: 'flow' });
     const { ds, backendSrv } = newDataSource();
     const response = await run(ds, [
       flow('A', { underlying: '$underlying', expirations: ['$exp'], legendFormat: '$label {{underlying}}' }),

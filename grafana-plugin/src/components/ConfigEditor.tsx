@@ -7,6 +7,8 @@ import { selectors } from './selectors';
 type Props = DataSourcePluginOptionsEditorProps<FlowDataSourceOptions, FlowSecureJsonData>;
 
 const URL_PATTERN = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+/** The route appends `/api/...`: no trailing slash. */
+const normalizeUrl = (url: string) => url.trim().replace(/\/+$/, '');
 
 /** Where the API is, its token (write-only: Grafana keeps it encrypted), and query defaults. */
 export function ConfigEditor({ options, onOptionsChange }: Props) {
@@ -16,8 +18,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const setJson = (patch: Partial<FlowDataSourceOptions>) =>
     onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
   const apiUrl = jsonData.apiUrl ?? '';
-  const urlProblem =
-    apiUrl && !URL_PATTERN.test(apiUrl) ? 'A URL such as http://optflow-api:3100 (no path needed)' : undefined;
+  const urlProblem = apiUrl && !URL_PATTERN.test(apiUrl) ? 'A URL such as http://optflow-api:3100' : undefined;
 
   return (
     <>
@@ -34,7 +35,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             width={48}
             value={apiUrl}
             placeholder="http://localhost:3100"
-            onChange={(e) => setJson({ apiUrl: e.currentTarget.value.trim().replace(/\/+$/, '') })}
+            onChange={(e) => setJson({ apiUrl: e.currentTarget.value })}
+            onBlur={() => setJson({ apiUrl: normalizeUrl(apiUrl) })}
           />
         </Field>
         <Field

@@ -66,6 +66,23 @@ const getStyles = (theme: GrafanaTheme2) => ({
 const parseNumber = (text: string): number | undefined =>
   text.trim() === '' || Number.isNaN(Number(text)) ? undefined : Number(text);
 
+/**
+ * Holds a control without a test id of its own (RadioButtonGroup) or several controls. InlineField
+ * passes `invalid` and friends to its child; a bare div or Stack would put them into the DOM.
+ */
+function Marked({
+  testId,
+  children,
+}: {
+  testId?: string;
+  children: React.ReactNode;
+  invalid?: boolean;
+  disabled?: boolean;
+  loading?: boolean;
+}) {
+  return <div data-testid={testId}>{children}</div>;
+}
+
 /** A number input that edits on change and runs the query when left. */
 function NumberInput(props: {
   id: string;
@@ -147,9 +164,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     <div>
       <InlineFieldRow>
         <InlineField label="Query type" labelWidth={LABEL_WIDTH}>
-          <div data-testid={selectors.query.queryType}>
+          <Marked testId={selectors.query.queryType}>
             <RadioButtonGroup options={TYPE_OPTIONS} value={type} onChange={(v) => set({ queryType: v })} />
-          </div>
+          </Marked>
         </InlineField>
         <InlineField
           label="Underlying"
@@ -214,13 +231,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             />
           </InlineField>
           <InlineField label="Group by" labelWidth={10}>
-            <div data-testid={selectors.query.groupBy}>
+            <Marked testId={selectors.query.groupBy}>
               <RadioButtonGroup
                 options={GROUP_OPTIONS}
                 value={query.groupBy ?? 'none'}
                 onChange={(g) => set({ groupBy: g as FlowQuery['groupBy'] })}
               />
-            </div>
+            </Marked>
           </InlineField>
           <InlineField label="Interval" labelWidth={10}>
             <Combobox
@@ -264,55 +281,59 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           invalid={!!(problemOf('dteMin') ?? problemOf('dteMax'))}
           error={problemOf('dteMin') ?? problemOf('dteMax')}
         >
-          <Stack gap={0.5}>
-            <NumberInput
-              id={selectors.query.dteMin}
-              value={query.dteMin}
-              placeholder="min"
-              width={8}
-              onChange={(dteMin) => edit({ dteMin })}
-              onBlur={run}
-            />
-            <NumberInput
-              id={selectors.query.dteMax}
-              value={query.dteMax}
-              placeholder="max"
-              width={8}
-              onChange={(dteMax) => edit({ dteMax })}
-              onBlur={run}
-            />
-          </Stack>
+          <Marked>
+            <Stack gap={0.5}>
+              <NumberInput
+                id={selectors.query.dteMin}
+                value={query.dteMin}
+                placeholder="min"
+                width={8}
+                onChange={(dteMin) => edit({ dteMin })}
+                onBlur={run}
+              />
+              <NumberInput
+                id={selectors.query.dteMax}
+                value={query.dteMax}
+                placeholder="max"
+                width={8}
+                onChange={(dteMax) => edit({ dteMax })}
+                onBlur={run}
+              />
+            </Stack>
+          </Marked>
         </InlineField>
       </InlineFieldRow>
 
       {(flow || type === 'contracts') && (
         <InlineFieldRow>
           <InlineField label="Put/call" labelWidth={LABEL_WIDTH}>
-            <div data-testid={selectors.query.putCall}>
+            <Marked testId={selectors.query.putCall}>
               <RadioButtonGroup
                 options={PUT_CALL_OPTIONS}
                 value={query.putCall ?? ''}
                 onChange={(v) => set({ putCall: v === '' ? undefined : (v as FlowQuery['putCall']) })}
               />
-            </div>
+            </Marked>
           </InlineField>
           <InlineField label="Strikes" labelWidth={9} invalid={!!problemOf('strikeMax')} error={problemOf('strikeMax')}>
-            <Stack gap={0.5}>
-              <NumberInput
-                id={selectors.query.strikeMin}
-                value={query.strikeMin}
-                placeholder="min"
-                onChange={(strikeMin) => edit({ strikeMin })}
-                onBlur={run}
-              />
-              <NumberInput
-                id={selectors.query.strikeMax}
-                value={query.strikeMax}
-                placeholder="max"
-                onChange={(strikeMax) => edit({ strikeMax })}
-                onBlur={run}
-              />
-            </Stack>
+            <Marked>
+              <Stack gap={0.5}>
+                <NumberInput
+                  id={selectors.query.strikeMin}
+                  value={query.strikeMin}
+                  placeholder="min"
+                  onChange={(strikeMin) => edit({ strikeMin })}
+                  onBlur={run}
+                />
+                <NumberInput
+                  id={selectors.query.strikeMax}
+                  value={query.strikeMax}
+                  placeholder="max"
+                  onChange={(strikeMax) => edit({ strikeMax })}
+                  onBlur={run}
+                />
+              </Stack>
+            </Marked>
           </InlineField>
           {flow && (
             <>
@@ -345,13 +366,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {type === 'ladder' && (
         <InlineFieldRow>
           <InlineField label="Measure" labelWidth={LABEL_WIDTH}>
-            <div data-testid={selectors.query.measure}>
+            <Marked testId={selectors.query.measure}>
               <RadioButtonGroup
                 options={MEASURE_OPTIONS}
                 value={query.measure ?? 'volume'}
                 onChange={(m) => set({ measure: m as FlowQuery['measure'] })}
               />
-            </div>
+            </Marked>
           </InlineField>
           <InlineField
             label="Last minutes"

@@ -72,9 +72,10 @@ export function toDataFrames(frames: readonly ApiFrame[], ctx: FrameContext): Da
         return {
           name: f.name,
           type: FIELD_TYPES[f.type],
-          values: f.values,
+          // Copies: panels and transformations may modify what they get; the held series must not change.
+          values: f.values.slice(),
           config,
-          ...(f.labels ? { labels: f.labels } : {}),
+          ...(f.labels ? { labels: { ...f.labels } } : {}),
         };
       }),
       meta: { preferredVisualisationType: isSeries ? 'graph' : 'table' },

@@ -69,8 +69,9 @@ export function trimToRange(frames: readonly ApiFrame[], from: number, interval:
 /**
  * Merges an incremental answer into what is held. Each series (frame name) of the increment
  * starts at the held cursor's last bucket, which may have grown since: held rows from the
- * increment's first bucket on are replaced, the rest appended. Series without new rows stay.
- * Returns new frames; neither input is modified.
+ * increment's first bucket on are replaced, the rest appended. Series without new rows stay (and
+ * are shared with `held`: the state is immutable; toDataFrames hands Grafana copies).
+ * Neither input is modified.
  */
 export function mergeIncrement(held: readonly ApiFrame[], increment: readonly ApiFrame[]): ApiFrame[] {
   const byName = new Map(held.map((f) => [f.name, f]));

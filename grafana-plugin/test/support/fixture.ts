@@ -41,7 +41,7 @@ export async function stopEmptyDatabase(): Promise<void> {
 /** Values of the template variables the fake TemplateSrv knows (Grafana's runtime service is the boundary mocked). */
 export type Variables = Record<string, string | string[]>;
 
-export function useTemplateVariables(variables: Variables): void {
+export function setTemplateVariables(variables: Variables): void {
   const format = (value: string | string[], fmt?: string) =>
     Array.isArray(value) ? (fmt === 'csv' ? value.join(',') : `{${value.join(',')}}`) : value;
   const templateSrv: Pick<TemplateSrv, 'replace' | 'getVariables' | 'containsTemplate' | 'updateTimeRange'> = {

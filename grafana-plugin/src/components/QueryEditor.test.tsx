@@ -1,0 +1,102 @@
+import React, { useState } from 'react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { FlowQuery } from '../types';
+import type { DataSource } from '../datasource';
+import { QueryEditor } from './QueryEditor';
+import { selectors } from './selectors';
+import { newDataSource, setTemplateVariables } from '../../test/support/fixture';
+
+/** The editor as a panel hosts it: the query lives in the parent, every change re-renders. */
+function Host({
+  datasource,
+  initial,
+  onRun,
+  onQuery,
+}: {
+  datasource: DataSource;
+  initial: FlowQuery;
+  onRun: () => void;
+  onQuery: (q: FlowQuery) => void;
+}) {
+  const [query, setQuery] = useState(initial);
+  return (
+    <QueryEditor
+      datasource={datasource}
+      query={query}
+      onChange={(q) => {
+        setQuery(q);
+        onQuery(q);
+      }}
+      onRunQuery={onRun}
+    />
+  );
+}
+
+function setup(initial: FlowQuery = { refId: 'A', queryType: 'flow', underlying: 'SPX', metric: 'net_volume' }) {
+  setTemplateVariables({ underlying: 'SPX' });
+  const { ds } = newDataSource();
+  const onRun = jest.fn();
+  let last = initial;
+  render(<Host datasource={ds} initial={initial} onRun={onRun} onQuery={(q) => (last = q)} />);
+  return { onRun, query: () => last, user: userEvent.setup() };
+}
+
+test('lists the API underlyings and dashboard variables; choosing a metric changes the query and runs it', async () => {
+  const { onRun, query, user } = setup();
+  await user.click(screen.getByTestId(selectors.query.underlying));
+  await waitFor(() => expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['SPX', '$underlying']));
+  await user.keyboard('{Escape}');
+
+  await user.click(screen.getByTestId(selectors.query.metric));
+  await user.click(await screen.findByRole('option', { name: 'call premium' }));
+  expect(query().metric).toBe('call_premium');
+  expect(onRun).toHaveBeenCalledTimes(1);
+});
+
+test('switches, group by and query type change the query; ladder shows its own options', async () => {
+  const { onRun, query, user } = setup();
+  await user.click(within(screen.getByTestId(selectors.query.cumulative).parentElement!).getByRole('switch'));
+  expect(query().cumulative).toBe(true);
+  await user.click(within(screen.getByTestId(selectors.query.groupBy)).getByText('Expiration'));
+  expect(query().groupBy).toBe('expiration');
+  await user.click(within(screen.getByTestId(selectors.query.putCall)).getByText('Puts'));
+  expect(query().putCall).toBe('P');
+  expect(onRun).toHaveBeenCalledTimes(3);
+
+  expect(screen.queryByTestId(selectors.query.measure)).toBeNull();
+  await user.click(within(screen.getByTestId(selectors.query.queryType)).getByText('Ladder'));
+  expect(query().queryType).toBe('ladder');
+  await user.click(within(screen.getByTestId(selectors.query.measure)).getByText('Premium'));
+  expect(query().measure).toBe('premium');
+  expect(screen.queryByTestId(selectors.query.metric)).toBeNull();
+});
+
+test('expirations come from the API for the chosen underlying', async () => {
+  const { query, user } = setup();
+  await user.click(screen.getByTestId(selectors.query.expirations));
+  await user.click(await screen.findByRole('option', { name: '2023-05-22' }));
+  await waitFor(() => expect(query().expirations).toEqual(['2023-05-22']));
+});
+
+test('invalid numbers show an inline message and do not run the query', async () => {
+  const { onRun, query, user } = setup();
+  const rolling = screen.getByTestId(selectors.query.rolling);
+  await user.type(rolling, '2.5');
+  await act(async () => rolling.blur());
+  expect(query().rolling).toBe(2.5);
+  expect(screen.getByTestId(selectors.query.problems)).toHaveTextContent(
+    'Rolling mean: a whole number of buckets from 1 to 500'
+  );
+  expect(onRun).not.toHaveBeenCalled();
+
+  await user.clear(rolling);
+  await user.type(rolling, '3');
+  await act(async () => rolling.blur());
+  expect(screen.queryByTestId(selectors.query.problems)).toBeNull();
+  expect(onRun).toHaveBeenCalledTimes(1);
+
+  await user.type(screen.getByTestId(selectors.query.dteMin), '5');
+  await user.type(screen.getByTestId(selectors.query.dteMax), '1');
+  expect(screen.getByTestId(selectors.query.problems)).toHaveTextContent('DTE max is below DTE min');
+});
