@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * answer starts there: that bucket may still have been filling), the newest snapshot then stored
  * (long-poll answers at once when a newer one exists) and the database snapshot the answer was read
  * in (a snapshot row older than `last` written by a transaction that snapshot did not see is a
- * backfill, and the client must start over).
+ * backfill, and the client must start over), and the end of the range answered (a later range that
+ * reaches past it may uncover rows stored before the cursor: data beyond a window's end is not
+ * "nothing new" for a window that has moved on).
  */
 export interface Cursor {
   fingerprint: string;
@@ -14,6 +16,8 @@ export interface Cursor {
   latest: number | null;
   /** pg_snapshot text, e.g. "1042:1045:1043". */
   snapshot: string;
+  /** End of the range answered (epoch ms); null in cursors issued before it was recorded. */
+  to: number | null;
 }
 
 export class CursorError extends Error {}
@@ -23,7 +27,7 @@ export function fingerprint(parts: unknown): string {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([1, cursor.fingerprint, cursor.last, cursor.latest, cursor.snapshot])).toString('base64url');
+  return Buffer.from(JSON.stringify([2, cursor.fingerprint, cursor.last, cursor.latest, cursor.snapshot, cursor.to])).toString('base64url');
 }
 
 export function decodeCursor(text: string): Cursor {
@@ -34,8 +38,21 @@ export function decodeCursor(text: string): Cursor {
     throw new CursorError('cursor: not a cursor issued by this API');
   }
   const numberOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
-  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== 1 || typeof parsed[1] !== 'string' || !numberOrNull(parsed[2]) || !numberOrNull(parsed[3]) || typeof parsed[4] !== 'string' || !/^\d+:\d+:[\d,]*$/.test(parsed[4])) {
+  // Version 1 (without the range end) is still accepted from clients holding one across an upgrade.
+  if (!Array.isArray(parsed)) throw new CursorError('cursor: not a cursor issued by this API');
+  const shaped = (parsed[0] === 1 && parsed.length === 5) || (parsed[0] === 2 && parsed.length === 6 && numberOrNull(parsed[5]));
+  if (!shaped || typeof parsed[1] !== 'string' || !numberOrNull(parsed[2]) || !numberOrNull(parsed[3]) || typeof parsed[4] !== 'string' || !/^\d+:\d+:[\d,]*$/.test(parsed[4])) {
     throw new CursorError('cursor: not a cursor issued by this API');
   }
-  return { fingerprint: parsed[1], last: parsed[2] as number | null, latest: parsed[3] as number | null, snapshot: parsed[4] };
+  return { fingerprint: parsed[1], last: parsed[2] as number | null, latest: parsed[3] as number | null, snapshot: parsed[4], to: (parsed[5] ?? null) as number | null };
+}
+
+/**
+ * Whether a query over a range ending at `to` may find stored rows its cursor's answer did not
+ * cover although nothing was committed since: the range reaches past the previous end and data
+ * newer than that end is stored (or the cursor does not know its end).
+ */
+export function uncoversStoredRows(cursor: Cursor, to: number, latest: number | null): boolean {
+  if (cursor.to === null) return true;
+  return to > cursor.to && latest !== null && latest >= cursor.to;
 }

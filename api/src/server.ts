@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Database, Session } from '@optflow/db';
 import { bearerMatches } from './auth.ts';
-import { CursorError, decodeCursor, encodeCursor, fingerprint } from './cursor.ts';
+import { CursorError, decodeCursor, encodeCursor, fingerprint, uncoversStoredRows } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { buildFlowSql } from './flow-sql.ts';
 import type { FlowOptions } from './flow-sql.ts';
@@ -170,7 +170,11 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       // The response's 'close' (not the request's, which fires once the body is read): the client left.
       reply.raw.once('close', waiter.cancel);
       const latest = await read((s) => latestByUnderlying(s, [...underlyings]));
-      if (plans.some((p) => (latest.get(p.query.options.underlying) ?? -Infinity) > (p.cursor!.latest ?? -Infinity))) waiter.cancel();
+      const newer = (p: (typeof plans)[number]) => {
+        const stored = latest.get(p.query.options.underlying) ?? null;
+        return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
+      };
+      if (plans.some(newer)) waiter.cancel();
       // Shutting down: answer now and close this connection, or the server would wait for the
       // client's keep-alive connection to time out.
       if ((await waiter.done) === 'closed') reply.header('connection', 'close');
@@ -188,16 +192,16 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         if (query.type !== 'flow') {
           // A snapshot-style answer is whole each time: the cursor only serves long-poll.
           const frames = await quoteFrames(s, query, range);
-          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot }), reset: true });
+          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot, to: range.to }), reset: true });
           continue;
         }
         let cursor: Cursor | null = plan.cursor;
         if (cursor !== null) {
           const changes = await changesSince(s, query.options.underlying, cursor);
-          if (!changes.any) {
+          if (!changes.any && !uncoversStoredRows(cursor, range.to, latestOf)) {
             // Nothing committed for this underlying since the cursor: nothing to send.
             unchanged++;
-            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot }), reset: false });
+            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot, to: Math.max(range.to, cursor.to ?? range.to) }), reset: false });
             continue;
           }
           if (changes.backfill) cursor = null;
@@ -211,7 +215,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           refId: query.refId,
           interval,
           frames: flowFrames(rows, query.options.metric, query.options.groupBy ?? 'none'),
-          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot }),
+          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot, to: range.to }),
           reset: plan.staleCursor || (plan.cursor !== null && cursor === null),
         });
       }

@@ -256,6 +256,14 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.equal(noContent.statusCode, 204, 'opted in: no body when nothing changed');
     assert.equal(noContent.body, '');
 
+    // A window that moves past rows stored before its cursor still gets them, though nothing was committed since.
+    const early = (await query({ range: { from: OPEN, to: OPEN + 60 * 60_000 }, queries: [q] })).body.results[0]!;
+    const later = (await query({ range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: early.cursor }] })).body.results[0]!;
+    assert.equal(later.reset, false);
+    assert.deepEqual(new Map([...series(early), ...series(later)]), series((await query({ range: RANGE, queries: [q] })).body.results[0]!));
+    const again = await app.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: later.cursor }] } });
+    assert.equal(again.statusCode, 204, 'and then nothing is new');
+
     // A backfill: snapshots from before the cursor (another expiration's file for the morning).
     const other = [...sampleDay({ ...day, underlying: 'SPX', expirations: 3, seed: 8 })].slice(0, 1);
     await loadFile(db, writeBatches('SPX.X.2023-05-19.backfill.parquet', other), load);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeCursor, encodeCursor } from '../src/cursor.ts';
+import { decodeCursor, encodeCursor, uncoversStoredRows } from '../src/cursor.ts';
 import { buildFlowSql } from '../src/flow-sql.ts';
 import type { FlowOptions } from '../src/flow-sql.ts';
 import { autoInterval, flowSource } from '../src/intervals.ts';
@@ -77,10 +77,24 @@ describe('buildFlowSql', () => {
 
 describe('cursor', () => {
   test('round-trips', () => {
-    const c = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11' };
+    const c = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11', to: 5 };
     assert.deepEqual(decodeCursor(encodeCursor(c)), c);
   });
-  for (const bad of ['', 'x', Buffer.from('[2,"a",1,1,"1:2:"]').toString('base64url'), Buffer.from('[1,"a",1,1,"1:2:3; drop"]').toString('base64url')]) {
+  test('accepts version 1 (no range end) from before an upgrade', () => {
+    assert.deepEqual(decodeCursor(Buffer.from('[1,"a",1,2,"1:2:"]').toString('base64url')), { fingerprint: 'a', last: 1, latest: 2, snapshot: '1:2:', to: null });
+  });
+  for (const [name, cursor, to, latest, expected] of [
+    ['same end', { to: 100 }, 100, 150, false],
+    ['later end, nothing stored past the old end', { to: 100 }, 200, 99, false],
+    ['later end, rows stored past the old end', { to: 100 }, 200, 100, true],
+    ['nothing stored', { to: 100 }, 200, null, false],
+    ['version 1 cursor: unknown end', { to: null }, 100, 50, true],
+  ] as const) {
+    test(`uncoversStoredRows: ${name}`, () => {
+      assert.equal(uncoversStoredRows({ fingerprint: 'a', last: 0, latest: 0, snapshot: '1:1:', ...cursor }, to, latest), expected);
+    });
+  }
+  for (const bad of ['', 'x', Buffer.from('[2,"a",1,1,"1:2:"]').toString('base64url'), Buffer.from('[1,"a",1,1,"1:2:3; drop"]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1]').toString('base64url')]) {
     test(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => decodeCursor(bad), /cursor: not a cursor issued by this API/));
   }
 });
