@@ -131,7 +131,10 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
     });
     expect((response.data as DataFrame[])[0]!.fields[1]!.config.displayNameFromDS).toBe('flow SPX');
 
-    expect(await ds.metricFindQuery({ query: 'underlyings()' })).toEqual([{ text: 'SPX', value: 'SPX' }]);
+    expect(await ds.metricFindQuery({ query: 'underlyings()' })).toEqual([
+      { text: 'NDX', value: 'NDX' },
+      { text: 'SPX', value: 'SPX' },
+    ]);
     expect((await ds.metricFindQuery('expirations($underlying)')).map((v) => v.text)).toEqual([
       '2023-05-19',
       '2023-05-22',
@@ -157,7 +160,7 @@ describe('health check (Save & test)', () => {
     const { ds } = newDataSource();
     const result = await ds.testDatasource();
     expect(result.status).toBe('success');
-    expect(result.message).toMatch(/^optflow is working \((embedded|server) PostgreSQL .*\): SPX up to 2023-05-19T/);
+    expect(result.message).toMatch(/^optflow is working \((embedded|server) PostgreSQL .*\): NDX up to 2023-05-19T.*, SPX up to 2023-05-19T/);
   });
 
   test('wrong token: says the token was rejected', async () => {

@@ -217,7 +217,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           </InlineField>
           <InlineField
             label="Rolling mean"
-            labelWidth={13}
+            labelWidth={16}
             tooltip="Mean over this many buckets"
             invalid={!!problemOf('rolling')}
             error={problemOf('rolling')}
@@ -351,7 +351,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                   onBlur={run}
                 />
               </InlineField>
-              <InlineField label="Regular hours" labelWidth={14} tooltip="09:30–16:00 New York only">
+              <InlineField label="Regular hours" labelWidth={16} tooltip="09:30–16:00 New York only">
                 <InlineSwitch
                   data-testid={selectors.query.regularHours}
                   value={query.regularHours ?? false}

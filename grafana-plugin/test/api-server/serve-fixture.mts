@@ -1,7 +1,7 @@
 /**
  * The real optflow API for the plugin's tests, run with tsx as a child of jest's global setup:
  * a migrated test database (embedded TimescaleDB, or a fresh database on OPTFLOW_TEST_DATABASE_URL)
- * loaded with the first snapshots of a generated day, served on a free port with a token; and a
+ * loaded with the first snapshots of a generated SPX day (and of an NDX day), served on a free port with a token; and a
  * second API on an empty database, for the health check's "no data" and "database down" answers.
  *
  * A control server lets tests load more of the day (`POST /append?batches=N`) and take the empty
@@ -45,6 +45,12 @@ async function append(n: number): Promise<number> {
   return loadedBatches;
 }
 await append(INITIAL_BATCHES);
+// A second underlying, so that choosing one changes the series.
+const ndx = writeSampleBatches(
+  join(dir, 'NDX.X.2023-05-19.parquet'),
+  [...sampleDay({ ...FIXTURE_DAY, underlying: 'NDX', seed: 12 })].slice(0, INITIAL_BATCHES)
+);
+if ((await loadFile(loaded.db, ndx.path, load)).status !== 'loaded') throw new Error('fixture load: NDX');
 
 const api = await listenApi({ db: loaded.db, token: TOKEN, host: '127.0.0.1', port: 0 });
 const emptyApi = await listenApi({ db: empty.db, host: '127.0.0.1', port: 0 });
