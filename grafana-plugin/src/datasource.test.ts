@@ -155,12 +155,49 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
   });
 });
 
+describe('editor hooks', () => {
+  test('getDefaultQuery takes the data source defaults', () => {
+    const plain = newDataSource().ds.getDefaultQuery('dashboard' as never);
+    expect(plain).toEqual({ queryType: 'flow', metric: 'net_volume', groupBy: 'none', interval: 'auto', live: false });
+    const configured = newDataSource({
+      jsonData: { defaultUnderlying: 'NDX', liveByDefault: true },
+    }).ds.getDefaultQuery('dashboard' as never);
+    expect(configured).toMatchObject({ underlying: 'NDX', live: true });
+  });
+
+  test.each([
+    [{ refId: 'A' }, 'SPX net_volume'],
+    [
+      flow('A', { metric: 'put_premium', cumulative: true, zeroDte: true, putCall: 'P', live: true }),
+      'SPX put_premium cumulative 0DTE puts live',
+    ],
+    [
+      flow('A', { rolling: 5, groupBy: 'expiration', expirations: ['2023-05-19'] }),
+      'SPX net_volume rolling 5 exp 2023-05-19 by expiration',
+    ],
+    [{ refId: 'A', queryType: 'ladder', underlying: '$u' } as FlowQuery, '$u ladder'],
+  ])('getQueryDisplayText(%j) = %s', (query, text) => {
+    const { ds } = newDataSource({ jsonData: { defaultUnderlying: 'SPX' } });
+    expect(ds.getQueryDisplayText(query as FlowQuery)).toBe(text);
+  });
+
+  test('a query without an underlying uses the default underlying', async () => {
+    const { ds, backendSrv } = newDataSource({ jsonData: { defaultUnderlying: 'NDX' } });
+    const response = await run(ds, [{ refId: 'A', queryType: 'flow' }]);
+    expect(response.errors ?? []).toEqual([]);
+    expect((backendSrv.requests[0]!.data as ApiQueryRequest).queries[0]!.options.underlying).toBe('NDX');
+    expect((response.data as DataFrame[])[0]!.fields[1]!.config.displayNameFromDS).toBe('NDX Net volume');
+  });
+});
+
 describe('health check (Save & test)', () => {
   test('working: names the database and what is loaded', async () => {
     const { ds } = newDataSource();
     const result = await ds.testDatasource();
     expect(result.status).toBe('success');
-    expect(result.message).toMatch(/^optflow is working \((embedded|server) PostgreSQL .*\): NDX up to 2023-05-19T.*, SPX up to 2023-05-19T/);
+    expect(result.message).toMatch(
+      /^optflow is working \((embedded|server) PostgreSQL .*\): NDX up to 2023-05-19T.*, SPX up to 2023-05-19T/
+    );
   });
 
   test('wrong token: says the token was rejected', async () => {
