@@ -19,11 +19,17 @@ export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRang
   switch (query.type) {
     case 'ladder': {
       const built = ladderSql(query.options, range);
-      const { rows } = await s.query<{ strike: number; call: number; put: number; spot: number | null }>(built.sql, built.params);
+      const { rows } = await s.query<{ strike: number; call: number; put: number; latest: number; mean: number | null; spot: number | null }>(built.sql, built.params);
       const m = query.options.measure ?? 'volume';
       const unit = m === 'premium' ? 'currencyUSD' : 'short';
       return [
-        tableFrame('ladder', rows, [{ key: 'strike', type: 'number' }, { key: 'call', name: `call_${m}`, type: 'number', unit }, { key: 'put', name: `put_${m}`, type: 'number', unit }]),
+        tableFrame('ladder', rows, [
+          { key: 'strike', type: 'number' },
+          { key: 'call', name: `call_${m}`, type: 'number', unit },
+          { key: 'put', name: `put_${m}`, type: 'number', unit },
+          { key: 'latest', name: `latest_${m}`, type: 'number', unit },
+          { key: 'mean', name: `mean_${m}`, type: 'number', unit },
+        ]),
         { name: 'spot', fields: [{ name: 'spot', type: 'number', values: [rows[0]?.spot ?? null] }] },
       ];
     }

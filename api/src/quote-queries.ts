@@ -40,7 +40,11 @@ function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: n
 const LATEST = `(SELECT max(quote_time) FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz)`;
 const SPOT = `(SELECT underlying_price FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz AND underlying_price IS NOT NULL ORDER BY quote_time DESC LIMIT 1)`;
 
-/** Rows: strike, call, put (the measure summed over the window), spot (the same on every row). */
+/**
+ * Rows: strike, call, put (the measure summed over the window), latest (both sides in the latest
+ * snapshot: the newest interval), mean (both sides per snapshot over the window: what the latest
+ * interval is compared with), spot (the same on every row).
+ */
 export function ladderSql(options: LadderOptions, range: FlowRange): BuiltQuery {
   const p = new Params();
   const where = [...window(p, options.underlying, range, options.lastMinutes), ...expirationConditions(options, 'quote_time', p)];
@@ -49,6 +53,8 @@ export function ladderSql(options: LadderOptions, range: FlowRange): BuiltQuery 
     sql: `SELECT strike::float8 AS strike,
        coalesce(sum(${measure}) FILTER (WHERE put_call = 'C'), 0)::float8 AS call,
        coalesce(sum(${measure}) FILTER (WHERE put_call = 'P'), 0)::float8 AS put,
+       coalesce(sum(${measure}) FILTER (WHERE quote_time = ${LATEST}), 0)::float8 AS latest,
+       coalesce(sum(${measure}), 0)::float8 / nullif(count(DISTINCT quote_time), 0) AS mean,
        ${SPOT}::float8 AS spot
 FROM optflow.quotes WHERE ${where.join(' AND ')}
 GROUP BY strike ORDER BY strike`,

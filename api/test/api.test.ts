@@ -163,10 +163,14 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const range = { from: OPEN, to: end };
     // Expected: per contract the rise of its cumulative total over the range (as in expectedPerMinute).
     const first = new Map<string, number>();
+    const beforeLast = new Map<string, number>();
     const final = new Map<string, { total: number; strike: number; putCall: string; gamma: number; oi: number; spot: number }>();
+    const snapshots = new Set<number>();
     for (const b of part) {
       for (let i = 0; i < b.symbol.length; i++) {
+        snapshots.add(b.processDateTime[i]!.getTime());
         if (!first.has(b.symbol[i]!)) first.set(b.symbol[i]!, Number(b.totalVolume[i]));
+        if (final.has(b.symbol[i]!)) beforeLast.set(b.symbol[i]!, final.get(b.symbol[i]!)!.total);
         final.set(b.symbol[i]!, { total: Number(b.totalVolume[i]), strike: b.strikePrice[i]!, putCall: b.putCall[i]!, gamma: b.gamma[i]!, oi: Number(b.openInterest[i]), spot: b.underlyingPrice[i]! });
       }
     }
@@ -188,6 +192,10 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const rise = (pc: string, strike: number) => [...final].filter(([, c]) => c.putCall === pc && c.strike === strike).reduce((a, [sym, c]) => a + c.total - first.get(sym)!, 0);
     assert.deepEqual(values(ladder!, 0, 'call_volume'), strikes.map((k) => rise('CALL', k)));
     assert.deepEqual(values(ladder!, 0, 'put_volume'), strikes.map((k) => rise('PUT', k)));
+    // The newest interval per strike (both sides), and the mean interval over the window.
+    const latestRise = (strike: number) => [...final].filter(([, c]) => c.strike === strike).reduce((a, [sym, c]) => a + c.total - beforeLast.get(sym)!, 0);
+    assert.deepEqual(values(ladder!, 0, 'latest_volume'), strikes.map(latestRise));
+    assert.deepEqual(values(ladder!, 0, 'mean_volume'), strikes.map((k) => (rise('CALL', k) + rise('PUT', k)) / snapshots.size));
     assert.equal(values(ladder!, 1, 'spot')[0], last.underlyingPrice.at(-1));
 
     const byTotal = [...final.values()].map((c) => c.total).sort((a, b) => b - a).slice(0, 5);

@@ -10,6 +10,7 @@ import {
   type DataFrame,
   type DataSourceInstanceSettings,
   type DataSourceSettings,
+  type PanelProps,
   type TimeRange,
 } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';
@@ -18,6 +19,8 @@ import { LegendDisplayMode } from '@grafana/schema';
 import { DataSource } from '../src/datasource';
 import { ConfigEditor } from '../src/components/ConfigEditor';
 import { QueryEditor } from '../src/components/QueryEditor';
+import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel';
+import { DEFAULT_OPTIONS as LADDER_OPTIONS, type StrikeLadderOptions } from '../src/panels/strike-ladder/types';
 import type { FlowDataSourceOptions, FlowQuery, FlowSecureJsonData } from '../src/types';
 import type { ApiHealth } from '../src/api/wire';
 import { fetchBackendSrv } from '../test/support/fetch-backend-srv';
@@ -132,24 +135,33 @@ function App() {
   const [range, setRange] = useState<TimeRange | undefined>();
   const [error, setError] = useState<string | undefined>();
 
+  const [ladder, setLadder] = useState<DataFrame[]>([]);
+
   const run = useCallback(async (q: FlowQuery) => {
     const r = await latestRange(q.underlying ?? 'SPX');
-    const response = await lastValueFrom(
-      datasource.query({
-        requestId: 'preview',
-        interval: '1m',
-        intervalMs: 60_000,
-        maxDataPoints: 900,
-        range: r,
-        scopedVars: {},
-        targets: [q],
-        timezone: 'America/New_York',
-        app: 'panel-editor',
-        startTime: Date.now(),
-      })
-    );
+    const ask = (targets: FlowQuery[]) =>
+      lastValueFrom(
+        datasource.query({
+          requestId: `preview-${targets[0]!.refId}`,
+          interval: '1m',
+          intervalMs: 60_000,
+          maxDataPoints: 900,
+          range: r,
+          scopedVars: {},
+          targets,
+          timezone: 'America/New_York',
+          app: 'panel-editor',
+          startTime: Date.now(),
+        })
+      );
+    // The ladder panel beside it: the same underlying, the last 30 minutes.
+    const [response, ladderResponse] = await Promise.all([
+      ask([q]),
+      ask([{ refId: 'L', queryType: 'ladder', underlying: q.underlying, lastMinutes: 30 }]),
+    ]);
     setRange(r);
     setFrames(response.data as DataFrame[]);
+    setLadder(ladderResponse.data as DataFrame[]);
     setError(response.errors?.map((e) => e.message).join('; '));
   }, []);
 
@@ -181,6 +193,30 @@ function App() {
           {error && <p data-testid="optflow-preview-error">{error}</p>}
           {range && <Panel frames={frames} range={range} />}
         </section>
+        {range && (
+          <section>
+            <h3>Strike ladder (last 30 minutes)</h3>
+            <StrikeLadderPanel
+              {...({
+                id: 2,
+                data: { series: ladder, state: 'Done', timeRange: range },
+                timeRange: range,
+                timeZone: 'America/New_York',
+                options: LADDER_OPTIONS,
+                width: 900,
+                height: 360,
+                fieldConfig: { defaults: {}, overrides: [] },
+                renderCounter: 0,
+                title: 'Strike ladder',
+                transparent: false,
+                replaceVariables: (v: string) => v,
+                onOptionsChange: () => undefined,
+                onFieldConfigChange: () => undefined,
+                onChangeTimeRange: () => undefined,
+              } as unknown as PanelProps<StrikeLadderOptions>)}
+            />
+          </section>
+        )}
       </main>
     </ThemeContext.Provider>
   );

@@ -95,6 +95,8 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
       ['strike', FieldType.number],
       ['call_premium', FieldType.number],
       ['put_premium', FieldType.number],
+      ['latest_premium', FieldType.number],
+      ['mean_premium', FieldType.number],
     ]);
     expect(ladder!.fields[1]!.config.unit).toBe('currencyUSD');
     expect(ladder!.length).toBeGreaterThan(0);

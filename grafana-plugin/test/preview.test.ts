@@ -126,6 +126,11 @@ test('the editors drive the panel: choosing metric and underlying changes the se
   await expect(page.getByTestId(selectors.config.apiUrl).inputValue()).resolves.toBe('http://optflow-api:3100');
   await page.screenshot({ path: join(ARTIFACTS, 'preview-net-volume.png'), fullPage: true });
 
+  // The strike ladder beside it: a row per strike and the spot line.
+  await expect(page.locator('[data-testid^="optflow-ladder-row-"]').count()).resolves.toBeGreaterThan(1);
+  await expect(page.getByTestId('optflow-ladder-spot').isVisible()).resolves.toBe(true);
+  await page.getByTestId('optflow-strike-ladder').screenshot({ path: join(ARTIFACTS, 'preview-strike-ladder.png') });
+
   await choose(selectors.query.metric, 'call premium');
   const premium = await seriesNamed('SPX Call premium');
   expect(premium.sum).toBeGreaterThan(0);

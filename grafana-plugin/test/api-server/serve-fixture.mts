@@ -19,7 +19,7 @@ import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 
 export const FIXTURE_DAY: SampleOptions = {
   ...DEFAULT_SAMPLE,
-  strikes: 4,
+  strikes: 12,
   expirations: 2,
   snapshotsPerRowGroup: 30,
   seed: 11,
