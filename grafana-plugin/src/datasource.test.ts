@@ -133,6 +133,11 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
     });
     expect((response.data as DataFrame[])[0]!.fields[1]!.config.displayNameFromDS).toBe('flow SPX');
 
+    // A variable's "All" (allValue `*`) leaves the expiration filter out.
+    setTemplateVariables({ underlying: 'SPX', exp: '*' });
+    await run(ds, [flow('B', { underlying: '$underlying', expirations: ['$exp'] })]);
+    expect((backendSrv.requests.at(-1)!.data as ApiQueryRequest).queries[0]!.options).toEqual({ underlying: 'SPX', metric: 'net_volume' });
+
     expect(await ds.metricFindQuery({ query: 'underlyings()' })).toEqual([
       { text: 'NDX', value: 'NDX' },
       { text: 'SPX', value: 'SPX' },

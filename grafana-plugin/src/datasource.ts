@@ -26,6 +26,8 @@ export interface DataSourceDeps {
 }
 
 const REFRESH_KEY = 'optflow-refresh';
+/** The `allValue` of expiration variables: every expiration, i.e. no filter. */
+export const ALL_EXPIRATIONS = '*';
 /** The API's cap on points per series. */
 const MAX_DATA_POINTS = 20_000;
 const maxDataPoints = (request: DataQueryRequest<FlowQuery>) =>
@@ -71,11 +73,12 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     const templateSrv = getTemplateSrv();
     const text = (value: string | undefined) =>
       value === undefined ? undefined : templateSrv.replace(value, scopedVars);
-    // A multi-value variable expands to several dates.
-    const expirations = query.expirations
+    // A multi-value variable expands to several dates; `*` (a variable's "All") means no filter.
+    const expanded = query.expirations
       ?.flatMap((e) => templateSrv.replace(e, scopedVars, 'csv').split(','))
       .map((e) => e.trim())
       .filter(Boolean);
+    const expirations = expanded?.includes(ALL_EXPIRATIONS) ? [] : expanded;
     return {
       ...query,
       underlying: text(query.underlying ?? this.#settings.defaultUnderlying),

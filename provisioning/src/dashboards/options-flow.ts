@@ -1,0 +1,96 @@
+import { ThresholdsMode, type Dashboard, type Panel } from '@grafana/schema';
+import {
+  DASHBOARD_UIDS,
+  EXPIRATION_VARIABLE,
+  MIXED,
+  SPOT_SQL,
+  TIMESERIES_DEFAULTS,
+  UNDERLYING_VARIABLE,
+  flowTarget,
+  panel,
+  sqlTarget,
+} from './common.ts';
+
+/** Per-minute bars on the left axis; the cumulative line (B) and the spot (C) on right-hand axes. */
+function perMinuteWithCumulativeAndSpot(id: number, title: string, metric: 'net_volume' | 'net_premium', y: number): Panel {
+  const unit = metric === 'net_volume' ? 'count:contracts' : 'currencyUSD';
+  return panel(id, title, 'timeseries', { x: 0, y, w: 24, h: 9 }, {
+    datasource: MIXED,
+    targets: [
+      flowTarget('A', { queryType: 'flow', metric, live: true, legendFormat: `{{underlying}} ${metric === 'net_volume' ? 'net volume' : 'net premium'}` }),
+      flowTarget('B', { queryType: 'flow', metric, cumulative: true, live: true, legendFormat: 'cumulative' }),
+      sqlTarget('C', SPOT_SQL),
+    ],
+    fieldConfig: {
+      defaults: { ...TIMESERIES_DEFAULTS, unit, custom: { ...TIMESERIES_DEFAULTS.custom, drawStyle: 'bars', fillOpacity: 60 } },
+      overrides: [
+        {
+          matcher: { id: 'byFrameRefID', options: 'B' },
+          properties: [
+            { id: 'custom.drawStyle', value: 'line' },
+            { id: 'custom.fillOpacity', value: 0 },
+            { id: 'custom.axisPlacement', value: 'right' },
+            { id: 'custom.axisLabel', value: 'cumulative' },
+          ],
+        },
+        {
+          matcher: { id: 'byFrameRefID', options: 'C' },
+          properties: [
+            { id: 'custom.drawStyle', value: 'line' },
+            { id: 'custom.fillOpacity', value: 0 },
+            { id: 'custom.axisPlacement', value: 'right' },
+            { id: 'custom.axisLabel', value: 'spot' },
+            { id: 'unit', value: 'none' },
+            { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } },
+            { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
+          ],
+        },
+      ],
+    },
+    options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
+  });
+}
+
+export const optionsFlow: Dashboard = {
+  uid: DASHBOARD_UIDS.flow,
+  title: 'Options flow',
+  description: 'Call/put/net volume and premium per minute from optflow, live.',
+  tags: ['optflow'],
+  timezone: 'America/New_York',
+  editable: true,
+  graphTooltip: 1,
+  refresh: '5s',
+  time: { from: 'now-6h', to: 'now' },
+  schemaVersion: 41,
+  links: [{ title: 'Strike ladder', type: 'link', url: `/d/${DASHBOARD_UIDS.ladder}?\${underlying:queryparam}`, icon: 'dashboard', tooltip: '', asDropdown: false, includeVars: false, keepTime: true, tags: [], targetBlank: false }],
+  templating: { list: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE] },
+  annotations: { list: [] },
+  panels: [
+    perMinuteWithCumulativeAndSpot(1, 'Net volume per minute — $underlying', 'net_volume', 0),
+    perMinuteWithCumulativeAndSpot(2, 'Net premium per minute — $underlying', 'net_premium', 9),
+    panel(3, 'Net volume by expiration', 'timeseries', { x: 0, y: 18, w: 12, h: 8 }, {
+      targets: [flowTarget('A', { queryType: 'flow', metric: 'net_volume', groupBy: 'expiration', live: true, legendFormat: '{{expiration}}' })],
+      fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
+    }),
+    panel(4, '0DTE vs the rest (net volume, cumulative)', 'timeseries', { x: 12, y: 18, w: 12, h: 8 }, {
+      targets: [
+        flowTarget('A', { queryType: 'flow', metric: 'net_volume', cumulative: true, zeroDte: true, live: true, legendFormat: '0DTE' }),
+        flowTarget('B', { queryType: 'flow', metric: 'net_volume', cumulative: true, dteMin: 1, live: true, legendFormat: '1+ DTE' }),
+      ],
+      fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
+    }),
+    panel(5, 'Put/call volume ratio (5-minute rolling mean)', 'timeseries', { x: 0, y: 26, w: 24, h: 7 }, {
+      targets: [flowTarget('A', { queryType: 'flow', metric: 'put_call_ratio', rolling: 5, live: true, legendFormat: 'put/call' })],
+      fieldConfig: {
+        defaults: {
+          ...TIMESERIES_DEFAULTS,
+          unit: 'none',
+          decimals: 2,
+          thresholds: { mode: ThresholdsMode.Absolute, steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] },
+          custom: { ...TIMESERIES_DEFAULTS.custom, thresholdsStyle: { mode: 'line' } },
+        },
+        overrides: [],
+      },
+    }),
+  ],
+};
