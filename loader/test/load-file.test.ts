@@ -10,6 +10,7 @@ import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches, writeSampleDay } from '../src/index.ts';
 import type { SampleBatch, SampleOptions } from '../src/index.ts';
+import { readerHeapCap, setReaderHeapCap } from '../src/load/batch-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-load-'));
 const options = { timeZone: 'America/New_York', overrides: {} };
@@ -32,7 +33,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     // The same day as ten files of ~39 snapshots each (plus the last minute).
     const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
     parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       dbs.push(await openMigratedTestDatabase());
     }
   });
@@ -83,6 +84,17 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.ok(expected.quotes.length > 0 && expected.flow.length > 0);
     assert.deepEqual(await snapshot(dbs[1]!.db), expected, 'in order');
     assert.deepEqual(await snapshot(dbs[2]!.db), expected, 'shuffled (backfills replayed)');
+  });
+
+  test('a row group too large for the reading thread\'s heap cap: the thread restarts without the cap and the file loads the same', async () => {
+    setReaderHeapCap(8);
+    try {
+      assert.equal((await loadFile(dbs[3]!.db, whole, options)).status, 'loaded');
+      assert.equal(readerHeapCap(), null, 'ran out of memory under 8 MiB and went on without a cap');
+      assert.deepEqual(await snapshot(dbs[3]!.db), await snapshot(dbs[0]!.db));
+    } finally {
+      setReaderHeapCap(128);
+    }
   });
 
   test('a corrupt file fails with its path; bad rows are stored with reasons while good rows load', async () => {

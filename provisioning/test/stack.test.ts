@@ -172,8 +172,8 @@ describe('provisioning', () => {
         }
       }
     }
+    for (const d of Object.values(DASHBOARDS)) assert.equal(d.refresh, '5s', d.uid);
     for (const d of [DASHBOARDS['options-flow']!, DASHBOARDS['strike-ladder']!]) {
-      assert.equal(d.refresh, '5s');
       assert.deepEqual(d.templating?.list?.map((v) => v.name), ['underlying', 'expiration']);
     }
   });

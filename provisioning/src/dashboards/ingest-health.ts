@@ -11,7 +11,7 @@ export const ingestHealth: Dashboard = {
   tags: ['optflow'],
   timezone: 'America/New_York',
   editable: true,
-  refresh: '30s',
+  refresh: '5s',
   time: { from: 'now-24h', to: 'now' },
   schemaVersion: 41,
   templating: { list: [] },
