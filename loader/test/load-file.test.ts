@@ -93,7 +93,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
       assert.equal(readerHeapCap(), null, 'ran out of memory under 8 MiB and went on without a cap');
       assert.deepEqual(await snapshot(dbs[3]!.db), await snapshot(dbs[0]!.db));
     } finally {
-      setReaderHeapCap(128);
+      setReaderHeapCap(1024);
     }
   });
 
