@@ -1,4 +1,4 @@
-import type { DataSourceRef, Panel, VariableModel } from '@grafana/schema';
+import type { Dashboard, DataSourceRef, Panel, VariableModel } from '@grafana/schema';
 
 /**
  * A query of the optflow data source as a dashboard stores it (the plugin's FlowQuery). The
@@ -71,3 +71,36 @@ export function panel(id: number, title: string, type: string, gridPos: Grid, re
 
 /** Time-series field defaults of these dashboards: thin lines, a light fill, no points. */
 export const TIMESERIES_DEFAULTS = { custom: { lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false } };
+
+/**
+ * What every optflow dashboard shares: the tag, New York time, a 5 s refresh, the schema version;
+ * `linkTo` adds a link to another dashboard carrying the underlying.
+ */
+export function dashboard(d: {
+  uid: string;
+  title: string;
+  description: string;
+  time: { from: string; to: string };
+  variables: VariableModel[];
+  panels: Panel[];
+  linkTo?: { title: string; uid: string };
+}): Dashboard {
+  return {
+    uid: d.uid,
+    title: d.title,
+    description: d.description,
+    tags: ['optflow'],
+    timezone: 'America/New_York',
+    editable: true,
+    graphTooltip: 1,
+    refresh: '5s',
+    time: d.time,
+    schemaVersion: 41,
+    links: d.linkTo
+      ? [{ title: d.linkTo.title, type: 'link', url: `/d/${d.linkTo.uid}?\${underlying:queryparam}`, icon: 'dashboard', tooltip: '', asDropdown: false, includeVars: false, keepTime: true, tags: [], targetBlank: false }]
+      : [],
+    templating: { list: d.variables },
+    annotations: { list: [] },
+    panels: d.panels,
+  };
+}

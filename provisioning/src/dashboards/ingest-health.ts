@@ -1,21 +1,15 @@
 import type { Dashboard } from '@grafana/schema';
-import { DASHBOARD_UIDS, POSTGRES, TIMESERIES_DEFAULTS, panel, sqlTarget } from './common.ts';
+import { DASHBOARD_UIDS, POSTGRES, TIMESERIES_DEFAULTS, dashboard, panel, sqlTarget } from './common.ts';
 
 const MINUTE = `date_bin(INTERVAL '1 minute', %s, TIMESTAMPTZ '2000-01-03 00:00:00+00')`;
 const perMinute = (column: string) => MINUTE.replace('%s', column);
 
-export const ingestHealth: Dashboard = {
+export const ingestHealth: Dashboard = dashboard({
   uid: DASHBOARD_UIDS.ingest,
   title: 'Ingest health',
   description: "What the loader did: rows per minute, lag from snapshot to commit, rejected rows and files that did not load cleanly (SQL on optflow's bookkeeping tables).",
-  tags: ['optflow'],
-  timezone: 'America/New_York',
-  editable: true,
-  refresh: '5s',
   time: { from: 'now-24h', to: 'now' },
-  schemaVersion: 41,
-  templating: { list: [] },
-  annotations: { list: [] },
+  variables: [],
   panels: [
     panel(1, 'Rows loaded per minute', 'timeseries', { x: 0, y: 0, w: 12, h: 8 }, {
       datasource: POSTGRES,
@@ -101,4 +95,4 @@ LIMIT 100`,
       ],
     }),
   ],
-};
+});

@@ -6,6 +6,7 @@ import {
   SPOT_SQL,
   TIMESERIES_DEFAULTS,
   UNDERLYING_VARIABLE,
+  dashboard,
   flowTarget,
   panel,
   sqlTarget,
@@ -51,20 +52,13 @@ function perMinuteWithCumulativeAndSpot(id: number, title: string, metric: 'net_
   });
 }
 
-export const optionsFlow: Dashboard = {
+export const optionsFlow: Dashboard = dashboard({
   uid: DASHBOARD_UIDS.flow,
   title: 'Options flow',
   description: 'Call/put/net volume and premium per minute from optflow, live.',
-  tags: ['optflow'],
-  timezone: 'America/New_York',
-  editable: true,
-  graphTooltip: 1,
-  refresh: '5s',
   time: { from: 'now-6h', to: 'now' },
-  schemaVersion: 41,
-  links: [{ title: 'Strike ladder', type: 'link', url: `/d/${DASHBOARD_UIDS.ladder}?\${underlying:queryparam}`, icon: 'dashboard', tooltip: '', asDropdown: false, includeVars: false, keepTime: true, tags: [], targetBlank: false }],
-  templating: { list: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE] },
-  annotations: { list: [] },
+  variables: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE],
+  linkTo: { title: 'Strike ladder', uid: DASHBOARD_UIDS.ladder },
   panels: [
     perMinuteWithCumulativeAndSpot(1, 'Net volume per minute — $underlying', 'net_volume', 0),
     perMinuteWithCumulativeAndSpot(2, 'Net premium per minute — $underlying', 'net_premium', 9),
@@ -93,4 +87,4 @@ export const optionsFlow: Dashboard = {
       },
     }),
   ],
-};
+});

@@ -1,22 +1,15 @@
 import type { Dashboard } from '@grafana/schema';
-import { DASHBOARD_UIDS, EXPIRATION_VARIABLE, TIMESERIES_DEFAULTS, UNDERLYING_VARIABLE, flowTarget, panel } from './common.ts';
+import { DASHBOARD_UIDS, EXPIRATION_VARIABLE, TIMESERIES_DEFAULTS, UNDERLYING_VARIABLE, dashboard, flowTarget, panel } from './common.ts';
 
 const fieldsNamed = (names: string[]) => ({ id: 'filterFieldsByName', options: { include: { names } } });
 
-export const strikeLadder: Dashboard = {
+export const strikeLadder: Dashboard = dashboard({
   uid: DASHBOARD_UIDS.ladder,
   title: 'Strike ladder',
   description: 'Where the flow is by strike: the ladder of the last 30 minutes, gamma exposure, the most active contracts.',
-  tags: ['optflow'],
-  timezone: 'America/New_York',
-  editable: true,
-  graphTooltip: 1,
-  refresh: '5s',
   time: { from: 'now-6h', to: 'now' },
-  schemaVersion: 41,
-  links: [{ title: 'Options flow', type: 'link', url: `/d/${DASHBOARD_UIDS.flow}?\${underlying:queryparam}`, icon: 'dashboard', tooltip: '', asDropdown: false, includeVars: false, keepTime: true, tags: [], targetBlank: false }],
-  templating: { list: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE] },
-  annotations: { list: [] },
+  variables: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE],
+  linkTo: { title: 'Options flow', uid: DASHBOARD_UIDS.flow },
   panels: [
     panel(1, 'Strike ladder — volume, last 30 minutes', 'optflow-strikeladder-panel', { x: 0, y: 0, w: 12, h: 18 }, {
       targets: [flowTarget('A', { queryType: 'ladder', measure: 'volume', lastMinutes: 30, live: true })],
@@ -42,4 +35,4 @@ export const strikeLadder: Dashboard = {
       targets: [flowTarget('A', { queryType: 'chain', limit: 50 })],
     }),
   ],
-};
+});
