@@ -78,6 +78,13 @@ export const QUOTE_COPY_COLUMNS: readonly QuoteColumn[] = [
   { name: 'file_id', type: 'int8', get: (_q, fileId) => fileId },
 ];
 
+/**
+ * Room per row in the payload: a quote row of a TDA chain takes ~330 bytes (24 fields with their
+ * lengths, an OSI contract, the source symbol). Too little doubles (and copies) the buffer of every
+ * row group, and the doubled buffer is what travels to the main thread.
+ */
+const BYTES_PER_ROW = 360;
+
 /** Collects normalized quotes of one row group into an EncodedBatch. */
 export class BatchEncoder {
   readonly #fileId: number;
@@ -94,10 +101,10 @@ export class BatchEncoder {
   readonly #underlyings = new Map<string, number>();
   readonly #rejected: RejectedRow[] = [];
 
-  /** `expectedRows`: sizes the payload buffer up front (a quote row takes about 250 bytes). */
+  /** `expectedRows`: sizes the payload buffer up front (a quote row takes about 330 bytes). */
   constructor(fileId: number, expectedRows = 4096) {
     this.#fileId = fileId;
-    this.#writer = new BinaryCopyWriter(QUOTE_COPY_COLUMNS, expectedRows * 256);
+    this.#writer = new BinaryCopyWriter(QUOTE_COPY_COLUMNS, expectedRows * BYTES_PER_ROW);
   }
 
   add(q: QuoteInput): void {
