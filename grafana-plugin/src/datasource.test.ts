@@ -136,7 +136,10 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
     // A variable's "All" (allValue `*`) leaves the expiration filter out.
     setTemplateVariables({ underlying: 'SPX', exp: '*' });
     await run(ds, [flow('B', { underlying: '$underlying', expirations: ['$exp'] })]);
-    expect((backendSrv.requests.at(-1)!.data as ApiQueryRequest).queries[0]!.options).toEqual({ underlying: 'SPX', metric: 'net_volume' });
+    expect((backendSrv.requests.at(-1)!.data as ApiQueryRequest).queries[0]!.options).toEqual({
+      underlying: 'SPX',
+      metric: 'net_volume',
+    });
 
     expect(await ds.metricFindQuery({ query: 'underlyings()' })).toEqual([
       { text: 'NDX', value: 'NDX' },
@@ -283,7 +286,7 @@ describe('refresh-driven incremental queries', () => {
     }
   });
 
-  test('a changed query, or a range not ending at now, asks in full', async () => {
+  test('a changed query, a range not ending at now, or another range start asks in full', async () => {
     const { ds, backendSrv } = newDataSource();
     const range = { from: OPEN, to: nyTime('13:00') };
     await lastValueFrom(ds.query(panelRequest([flow('A')], range)));
@@ -294,5 +297,17 @@ describe('refresh-driven incremental queries', () => {
     expect(cursors).toEqual([false, false, false, false]);
     await lastValueFrom(ds.query(panelRequest([flow('A', { metric: 'put_volume' })], range)));
     expect((backendSrv.requests.at(-1)!.data as ApiQueryRequest).queries[0]!.cursor).toBeDefined();
+    // A wider range, still ending at now, needs history the held series does not have.
+    const wider = { from: range.from - 2 * 86_400_000, to: range.to, rawFrom: 'now-2d' };
+    const widened = await lastValueFrom(ds.query(panelRequest([flow('A', { metric: 'put_volume' })], wider)));
+    expect((backendSrv.requests.at(-1)!.data as ApiQueryRequest).queries[0]!.cursor).toBeUndefined();
+    const full = await lastValueFrom(
+      newDataSource({ install: false }).ds.query(
+        panelRequest([flow('A', { metric: 'put_volume' })], { ...wider, relative: false })
+      )
+    );
+    expect((widened.data as DataFrame[])[0]!.fields[0]!.values).toEqual(
+      (full.data as DataFrame[])[0]!.fields[0]!.values
+    );
   });
 });

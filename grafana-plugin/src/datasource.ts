@@ -121,6 +121,8 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf() };
     // Incremental only while the range ends at now: an absolute range is asked in full.
     const endsAtNow = typeof request.range.raw.to === 'string' && request.range.raw.to.trim() === 'now';
+    const rangeStart =
+      typeof request.range.raw.from === 'string' ? request.range.raw.from : String(request.range.from.valueOf());
     const prefix = `${request.dashboardUID ?? request.app}|${request.panelId ?? request.panelPluginId ?? ''}`;
     const errors: NonNullable<DataQueryResponse['errors']> = [];
     const planned: Planned[] = [];
@@ -136,7 +138,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
         target,
         api,
         key: `${prefix}|${target.refId}`,
-        signature: querySignature(api, maxDataPoints(request).maxDataPoints),
+        signature: querySignature(api, maxDataPoints(request).maxDataPoints, rangeStart),
       });
     }
     if (!endsAtNow) {

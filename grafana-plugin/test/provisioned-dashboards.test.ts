@@ -23,7 +23,9 @@ const queries = readdirSync(DIR)
   .flatMap((file) => {
     const dashboard = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { panels: StoredPanel[] };
     return dashboard.panels.flatMap((panel) =>
-      (panel.targets ?? []).filter((t) => t.datasource?.uid === 'optflow').map((t) => [`${file} / ${panel.title} / ${t.refId}`, t] as const),
+      (panel.targets ?? [])
+        .filter((t) => t.datasource?.uid === 'optflow')
+        .map((t) => [`${file} / ${panel.title} / ${t.refId}`, t] as const)
     );
   });
 
@@ -35,7 +37,9 @@ test.each(queries)('%s', async (_where, target) => {
   setTemplateVariables({ underlying: 'SPX', expiration: '*' });
   const { ds } = newDataSource();
   const { datasource: _ref, ...query } = target;
-  const response = await lastValueFrom(ds.query(panelRequest([query], { from: nyTime('09:30'), to: nyTime('16:01'), relative: false })));
+  const response = await lastValueFrom(
+    ds.query(panelRequest([query], { from: nyTime('09:30'), to: nyTime('16:01'), relative: false }))
+  );
   expect(response.errors ?? []).toEqual([]);
   const frames = response.data as DataFrame[];
   expect(frames.length).toBeGreaterThan(0);

@@ -145,10 +145,13 @@ describe('validateQuery', () => {
   });
 });
 
-test('the signature ignores the refId and range but not options, interval or max data points', () => {
+test('the signature ignores the refId and the moving range but not options, interval, max data points or the range start', () => {
   const a = toApiQuery(q({}));
-  expect(querySignature({ ...a, refId: 'B' }, 1000)).toBe(querySignature(a, 1000));
-  expect(querySignature(a, 1000)).not.toBe(querySignature(a, 500));
-  expect(querySignature(a, 1000)).not.toBe(querySignature(toApiQuery(q({ interval: '5m' })), 1000));
-  expect(querySignature(a, 1000)).not.toBe(querySignature(toApiQuery(q({ cumulative: true })), 1000));
+  const signature = (query: ReturnType<typeof toApiQuery>, points = 1000, start = 'now-6h') =>
+    querySignature(query, points, start);
+  expect(signature({ ...a, refId: 'B' })).toBe(signature(a));
+  expect(signature(a)).not.toBe(signature(a, 500));
+  expect(signature(a)).not.toBe(signature(a, 1000, 'now-2d'));
+  expect(signature(a)).not.toBe(signature(toApiQuery(q({ interval: '5m' }))));
+  expect(signature(a)).not.toBe(signature(toApiQuery(q({ cumulative: true }))));
 });

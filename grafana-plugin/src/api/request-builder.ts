@@ -117,9 +117,10 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
 }
 
 /**
- * Identifies what a query asks for regardless of the time range: cached increments only merge into
- * state of the same signature.
+ * Identifies what a query asks for as the range slides: cached increments only merge into state of
+ * the same signature. `rangeStart` is the range's raw start (`now-6h`): a wider or narrower range
+ * needs history the held series does not have, and may get another automatic interval.
  */
-export function querySignature(q: ApiQuery, maxDataPoints: number | undefined): string {
-  return JSON.stringify([q.type, q.interval ?? 'auto', q.options, maxDataPoints ?? null]);
+export function querySignature(q: ApiQuery, maxDataPoints: number | undefined, rangeStart: string): string {
+  return JSON.stringify([q.type, q.interval ?? 'auto', q.options, maxDataPoints ?? null, rangeStart]);
 }

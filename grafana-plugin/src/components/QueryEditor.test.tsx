@@ -45,7 +45,9 @@ function setup(initial: FlowQuery = { refId: 'A', queryType: 'flow', underlying:
 test('lists the API underlyings and dashboard variables; choosing a metric changes the query and runs it', async () => {
   const { onRun, query, user } = setup();
   await user.click(screen.getByTestId(selectors.query.underlying));
-  await waitFor(() => expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['NDX', 'SPX', '$underlying']));
+  await waitFor(() =>
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['NDX', 'SPX', '$underlying'])
+  );
   await user.keyboard('{Escape}');
 
   await user.click(screen.getByTestId(selectors.query.metric));

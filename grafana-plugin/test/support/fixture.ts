@@ -50,7 +50,7 @@ let requestCounter = 0;
 /** A panel's request: `relative` ranges end at now (raw "now"), as a dashboard's default range does. */
 export function panelRequest(
   targets: FlowQuery[],
-  range: { from: number; to: number; relative?: boolean },
+  range: { from: number; to: number; relative?: boolean; rawFrom?: string },
   extra: Partial<DataQueryRequest<FlowQuery>> = {}
 ): DataQueryRequest<FlowQuery> {
   const from = dateTime(range.from);
@@ -61,7 +61,7 @@ export function panelRequest(
     interval: '1m',
     intervalMs: 60_000,
     maxDataPoints: 1000,
-    range: { from, to, raw: relative ? { from: 'now-6h', to: 'now' } : { from, to } },
+    range: { from, to, raw: relative ? { from: range.rawFrom ?? 'now-6h', to: 'now' } : { from, to } },
     scopedVars: {},
     targets,
     timezone: 'utc',
