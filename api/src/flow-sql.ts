@@ -1,6 +1,6 @@
 import { flowSource, INTERVALS } from './intervals.ts';
 import type { IntervalName } from './intervals.ts';
-import { daysToExpiration, expirationConditions, Params, ZONE } from './sql-params.ts';
+import { daysToExpiration, expirationConditions, Params, spotBefore, ZONE } from './sql-params.ts';
 import type { ExpirationFilter } from './sql-params.ts';
 
 /**
@@ -96,7 +96,7 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   if (options.strikes?.min !== undefined) where.push(`strike >= ${p(options.strikes.min, 'numeric')}`);
   if (options.strikes?.max !== undefined) where.push(`strike <= ${p(options.strikes.max, 'numeric')}`);
   if (options.strikesAroundSpotPct !== undefined) {
-    const spot = `(SELECT underlying_price FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $2::timestamptz AND underlying_price IS NOT NULL ORDER BY quote_time DESC LIMIT 1)`;
+    const spot = spotBefore('$1::text', '$2::timestamptz');
     const pct = p(options.strikesAroundSpotPct / 100, 'float8');
     where.push(`strike BETWEEN ${spot} * (1 - ${pct}) AND ${spot} * (1 + ${pct})`);
   }

@@ -1,5 +1,5 @@
 import type { FlowRange, BuiltQuery } from './flow-sql.ts';
-import { expirationConditions, Params } from './sql-params.ts';
+import { expirationConditions, Params, spotBefore } from './sql-params.ts';
 import type { ExpirationFilter } from './sql-params.ts';
 
 /**
@@ -38,7 +38,7 @@ function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: n
 
 /** The latest snapshot time of the underlying before the range end (conditions $1 underlying, $3 end). */
 const LATEST = `(SELECT max(quote_time) FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz)`;
-const SPOT = `(SELECT underlying_price FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz AND underlying_price IS NOT NULL ORDER BY quote_time DESC LIMIT 1)`;
+const SPOT = spotBefore('$1::text', '$3::timestamptz');
 
 /**
  * Rows: strike, call, put (the measure summed over the window), latest (both sides in the latest

@@ -13,6 +13,11 @@ export class Params {
 
 export const ZONE = `'America/New_York'`;
 
+/** The underlying's last known price before `end` (SQL expressions, e.g. bind parameters). */
+export function spotBefore(underlying: string, end: string): string {
+  return `(SELECT underlying_price FROM optflow.quotes WHERE underlying = ${underlying} AND quote_time < ${end} AND underlying_price IS NOT NULL ORDER BY quote_time DESC LIMIT 1)`;
+}
+
 export interface ExpirationFilter {
   expirations?: string[];
   /** Days to expiration, inclusive, from the New York date of the row's time. */

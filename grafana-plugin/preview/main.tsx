@@ -10,7 +10,6 @@ import {
   type DataFrame,
   type DataSourceInstanceSettings,
   type DataSourceSettings,
-  type PanelProps,
   type TimeRange,
 } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';
@@ -20,11 +19,12 @@ import { DataSource } from '../src/datasource';
 import { ConfigEditor } from '../src/components/ConfigEditor';
 import { QueryEditor } from '../src/components/QueryEditor';
 import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel';
-import { DEFAULT_OPTIONS as LADDER_OPTIONS, type StrikeLadderOptions } from '../src/panels/strike-ladder/types';
+import { DEFAULT_OPTIONS as LADDER_OPTIONS } from '../src/panels/strike-ladder/types';
 import type { FlowDataSourceOptions, FlowQuery, FlowSecureJsonData } from '../src/types';
 import type { ApiHealth } from '../src/api/wire';
 import { fetchBackendSrv } from '../test/support/fetch-backend-srv';
 import { setTemplateVariables } from '../test/support/template-srv';
+import { panelProps } from '../test/support/panel-props';
 
 /**
  * The plugin's own components and data source in a page of ours, as Grafana would host them:
@@ -197,23 +197,13 @@ function App() {
           <section>
             <h3>Strike ladder (last 30 minutes)</h3>
             <StrikeLadderPanel
-              {...({
-                id: 2,
-                data: { series: ladder, state: 'Done', timeRange: range },
-                timeRange: range,
-                timeZone: 'America/New_York',
-                options: LADDER_OPTIONS,
-                width: 900,
-                height: 360,
-                fieldConfig: { defaults: {}, overrides: [] },
-                renderCounter: 0,
-                title: 'Strike ladder',
-                transparent: false,
-                replaceVariables: (v: string) => v,
-                onOptionsChange: () => undefined,
-                onFieldConfigChange: () => undefined,
-                onChangeTimeRange: () => undefined,
-              } as unknown as PanelProps<StrikeLadderOptions>)}
+              {...panelProps(
+                ladder,
+                LADDER_OPTIONS,
+                { width: 900, height: 360, title: 'Strike ladder' },
+                range,
+                'America/New_York'
+              )}
             />
           </section>
         )}

@@ -15,7 +15,7 @@ import { ApiClient, ApiError } from './api/api-client';
 import { querySignature, toApiQuery, validateQuery } from './api/request-builder';
 import type { ApiHealth, ApiQuery } from './api/wire';
 import { toDataFrames } from './frames/to-data-frames';
-import { IncrementalCache, applyResult } from './incremental/incremental-cache';
+import { IncrementalCache, applyResult, continuedQuery } from './incremental/incremental-cache';
 import { liveQuery } from './live/live-query';
 import { DEFAULT_QUERY, type FlowDataSourceOptions, type FlowQuery, type FlowVariableQuery } from './types';
 
@@ -180,18 +180,14 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     request: DataQueryRequest<FlowQuery>,
     invalid: NonNullable<DataQueryResponse['errors']>
   ): Observable<DataQueryResponse> {
-    const queries = planned.map((p) => {
-      const held = incremental ? this.cache.get(p.key) : undefined;
-      return held && held.signature === p.signature
-        ? { ...p.api, interval: held.interval, cursor: held.cursor }
-        : p.api;
-    });
+    // Without `incremental` nothing is held: query() dropped the state of these keys.
+    const queries = planned.map((p) => continuedQuery(p.api, this.cache.get(p.key), p.signature));
     return this.client.query({ range, ...maxDataPoints(request), queries }, request.requestId).pipe(
       map((answer) => {
         const data = planned.flatMap((p) => {
           const result = answer?.results.find((r) => r.refId === p.api.refId);
           const held = this.cache.get(p.key);
-          const next = result ? applyResult(incremental ? held : undefined, p.signature, result, range.from) : held;
+          const next = result ? applyResult(held, p.signature, result, range.from) : held;
           if (!next) {
             return [];
           }
@@ -235,30 +231,32 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     const text = getTemplateSrv()
       .replace(typeof query === 'string' ? query : query.query)
       .trim();
+    const values = (list: string[]) => list.map((v) => ({ text: v, value: v }));
     if (text === '' || /^underlyings\(\s*\)$/.test(text)) {
-      const { underlyings } = await lastValueFrom(this.client.get<{ underlyings: string[] }>('/api/underlyings'));
-      return underlyings.map((u) => ({ text: u, value: u }));
+      return values(await this.underlyings());
     }
     const expirations = /^expirations\(\s*([^)\s]+)\s*\)$/.exec(text);
     if (expirations) {
-      const params: Record<string, string> = { underlying: expirations[1]! };
-      if (options?.range) {
-        Object.assign(params, { from: String(options.range.from.valueOf()), to: String(options.range.to.valueOf()) });
-      }
-      const answer = await lastValueFrom(this.client.get<{ expirations: string[] }>('/api/expirations', params));
-      return answer.expirations.map((e) => ({ text: e, value: e }));
+      return values(await this.expirations(expirations[1]!, options?.range));
     }
     throw new Error(`optflow variable query "${text}": use underlyings() or expirations(SYMBOL)`);
   }
 
-  /** Underlyings for the query editor's picker. */
+  /** Underlyings with data (the query editor's picker, `underlyings()`). */
   async underlyings(): Promise<string[]> {
     return (await lastValueFrom(this.client.get<{ underlyings: string[] }>('/api/underlyings'))).underlyings;
   }
 
-  async expirations(underlying: string): Promise<string[]> {
-    return (await lastValueFrom(this.client.get<{ expirations: string[] }>('/api/expirations', { underlying })))
-      .expirations;
+  /** Expirations of an underlying, with flow in the range when one is given. */
+  async expirations(
+    underlying: string,
+    range?: { from: { valueOf(): number }; to: { valueOf(): number } }
+  ): Promise<string[]> {
+    const params: Record<string, string> = { underlying };
+    if (range) {
+      Object.assign(params, { from: String(range.from.valueOf()), to: String(range.to.valueOf()) });
+    }
+    return (await lastValueFrom(this.client.get<{ expirations: string[] }>('/api/expirations', params))).expirations;
   }
 
   /** Save & test: reachable, database up, token accepted, data loaded; each failure said plainly. */
@@ -277,7 +275,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     }
     try {
       // /api/health needs no token; this route does.
-      await lastValueFrom(this.client.get('/api/underlyings'));
+      await this.underlyings();
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
         return {

@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parse } from 'yaml';
 import type { Database, Session } from '@optflow/db';
 import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { renderAlerting } from '../src/alerting.ts';
+import { renderedRules } from './support/alert-rules.ts';
 import { DASHBOARDS } from '../src/dashboards/index.ts';
 import { expandGrafanaSql } from '../src/grafana-sql.ts';
 
@@ -45,7 +44,7 @@ const dashboardQueries: SqlQuery[] = Object.entries(DASHBOARDS).flatMap(([name, 
   ),
 );
 
-const rules = (parse(renderAlerting({}).get('optflow-rules.yaml')!) as { groups: Array<{ rules: Array<{ uid: string; data: Array<{ model: { rawSql?: string; format?: string } }> }> }> }).groups.flatMap((g) => g.rules);
+const rules = renderedRules();
 const alertQueries: SqlQuery[] = rules.map((r) => ({
   where: `alert ${r.uid}`,
   sql: r.data[0]!.model.rawSql!.replaceAll('now()', CLOCK),

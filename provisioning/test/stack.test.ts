@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ALERT_SETTINGS, renderAlerting } from '../src/alerting.ts';
+import { renderedRules } from './support/alert-rules.ts';
 import { DASHBOARDS, dashboardFiles } from '../src/dashboards/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -143,9 +144,7 @@ function grafanaYaml(path: string): unknown {
 describe('provisioning', () => {
   const datasources = (grafanaYaml('provisioning/grafana/datasources/optflow.yaml') as { datasources: Array<{ uid: string; type: string; user?: string; jsonData: Record<string, unknown> }> }).datasources;
   const uids = new Set(datasources.map((d) => d.uid));
-  const rules = (parse([...renderAlerting({})].find(([f]) => f === 'optflow-rules.yaml')![1]) as {
-    groups: Array<{ rules: Array<{ uid: string; data: Array<{ refId: string; datasourceUid: string; model: Record<string, unknown> }>; noDataState: string; annotations: Record<string, string> }> }>;
-  }).groups.flatMap((g) => g.rules);
+  const rules = renderedRules();
 
   test('data sources: the optflow plugin by id and PostgreSQL with TimescaleDB as optflow_reader, fixed uids', () => {
     assert.deepEqual(datasources.map((d) => [d.uid, d.type]), [['optflow', PLUGIN_IDS[0]], ['optflow-postgres', 'grafana-postgresql-datasource']]);

@@ -83,6 +83,31 @@ function Marked({
   return <div data-testid={testId}>{children}</div>;
 }
 
+/**
+ * A list the editor offers from the API, reloaded when `deps` change (`load` answers null: keep
+ * what is shown); a late answer for old deps is dropped.
+ */
+function useApiList(
+  load: () => Promise<string[]> | null,
+  deps: React.DependencyList,
+  onError: (message: string) => void
+): string[] {
+  const [list, setList] = useState<string[]>([]);
+  useEffect(() => {
+    let current = true;
+    load()?.then(
+      (values) => current && setList(values),
+      (e: Error) => current && onError(e.message)
+    );
+    return () => {
+      current = false;
+    };
+    // `load` is a new closure each render; what it reads is in `deps`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return list;
+}
+
 /** A number input that edits on change and runs the query when left. */
 function NumberInput(props: {
   id: string;
@@ -108,35 +133,16 @@ function NumberInput(props: {
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const styles = useStyles2(getStyles);
   const type = query.queryType ?? 'flow';
-  const [underlyings, setUnderlyings] = useState<string[]>([]);
-  const [expirations, setExpirations] = useState<string[]>([]);
   const [loadError, setLoadError] = useState<string | undefined>();
 
-  useEffect(() => {
-    let current = true;
-    datasource.underlyings().then(
-      (list) => current && setUnderlyings(list),
-      (e: Error) => current && setLoadError(e.message)
-    );
-    return () => {
-      current = false;
-    };
-  }, [datasource]);
-
-  useEffect(() => {
-    let current = true;
-    const underlying = query.underlying ? getTemplateSrv().replace(query.underlying) : '';
-    if (!underlying || underlying.includes('$')) {
-      return;
-    }
-    datasource.expirations(underlying).then(
-      (list) => current && setExpirations(list),
-      (e: Error) => current && setLoadError(e.message)
-    );
-    return () => {
-      current = false;
-    };
-  }, [datasource, query.underlying]);
+  const underlying = query.underlying ? getTemplateSrv().replace(query.underlying) : '';
+  const underlyings = useApiList(() => datasource.underlyings(), [datasource], setLoadError);
+  // An underlying still holding a variable (no dashboard here to set it) cannot be asked about.
+  const expirations = useApiList(
+    () => (!underlying || underlying.includes('$') ? null : datasource.expirations(underlying)),
+    [datasource, underlying],
+    setLoadError
+  );
 
   const problems = useMemo(() => validateQuery(query, { interpolated: false }), [query]);
   const problemOf = (field: keyof FlowQuery) => problems.find((p) => p.field === field)?.message;

@@ -1,4 +1,4 @@
-import type { ApiFrame, ApiResult } from '../api/wire';
+import type { ApiFrame, ApiQuery, ApiResult } from '../api/wire';
 
 /** Bucket widths of the API's intervals (the first bucket of a range is `from` rounded down to one). */
 export const INTERVAL_MS: Readonly<Record<string, number>> = {
@@ -63,7 +63,10 @@ function firstAtOrAfter(frame: ApiFrame, t: number): number {
 export function trimToRange(frames: readonly ApiFrame[], from: number, interval: string): ApiFrame[] {
   const width = INTERVAL_MS[interval] ?? 1;
   const first = Math.floor(from / width) * width;
-  return frames.map((f) => (isSeries(f) ? sliceRows(f, firstAtOrAfter(f, first)) : f));
+  return frames.map((f) => {
+    const start = isSeries(f) ? firstAtOrAfter(f, first) : 0;
+    return start === 0 ? f : sliceRows(f, start);
+  });
 }
 
 /**
@@ -83,8 +86,8 @@ export function mergeIncrement(held: readonly ApiFrame[], increment: readonly Ap
       continue;
     }
     if (typeof firstNew !== 'number') {
-      continue;
-    } // an empty series: nothing new
+      continue; // an empty series: nothing new
+    }
     byName.set(inc.name, concatRows(sliceRows(old, 0, firstAtOrAfter(old, firstNew)), inc));
   }
   return [...byName.values()];
@@ -102,13 +105,21 @@ export function applyResult(
 ): HeldSeries {
   const continues =
     held !== undefined && held.signature === signature && held.interval === result.interval && !result.reset;
-  const frames = continues ? mergeIncrement(held.frames, result.frames) : result.frames.map((f) => sliceRows(f, 0));
+  // The answer's frames are ours alone (parsed for this call): held as they are.
+  const frames = continues ? mergeIncrement(held.frames, result.frames) : result.frames;
   return {
     signature,
     cursor: result.cursor,
     interval: result.interval,
     frames: trimToRange(frames, from, result.interval),
   };
+}
+
+/** The query to send: continuing from the held cursor, in its interval, when state of this signature is held. */
+export function continuedQuery(query: ApiQuery, held: HeldSeries | undefined, signature: string): ApiQuery {
+  return held !== undefined && held.signature === signature
+    ? { ...query, interval: held.interval, cursor: held.cursor }
+    : query;
 }
 
 /**

@@ -2,7 +2,7 @@ import { LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/d
 import { Observable, type Subscription } from 'rxjs';
 import type { ApiClient } from '../api/api-client';
 import type { ApiFrame, ApiQuery } from '../api/wire';
-import { applyResult, type IncrementalCache } from '../incremental/incremental-cache';
+import { applyResult, continuedQuery, type IncrementalCache } from '../incremental/incremental-cache';
 import { nextPollDelay } from './poll-schedule';
 
 export interface LiveQueryArgs {
@@ -44,7 +44,8 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
 
     const poll = (longPoll: boolean) => {
       const held = cache.get(key);
-      const continuing = held !== undefined && held.signature === signature;
+      const next = continuedQuery(query, held, signature);
+      const continuing = next.cursor !== undefined;
       const to = Math.max(range.to, args.now()) + CLOCK_SKEW_MS;
       const window = { from: to - CLOCK_SKEW_MS - width, to };
       request = client
@@ -53,7 +54,7 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
             range: window,
             ...(args.maxDataPoints ? { maxDataPoints: args.maxDataPoints } : {}),
             ...(continuing && longPoll ? { wait: args.waitSeconds, noContentWhenUnchanged: true } : {}),
-            queries: [continuing ? { ...query, interval: held.interval, cursor: held.cursor } : query],
+            queries: [next],
           },
           undefined
         )
@@ -63,7 +64,7 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
             const result = answer?.results[0];
             const changed = result !== undefined && (result.reset || result.frames.length > 0);
             if (result) {
-              cache.set(key, applyResult(continuing ? held : undefined, signature, result, window.from));
+              cache.set(key, applyResult(held, signature, result, window.from));
               subscriber.next({ key: responseKey, state: LoadingState.Streaming, data: heldFrames() });
             }
             schedule(changed);

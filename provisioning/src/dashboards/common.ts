@@ -63,7 +63,7 @@ WHERE underlying = '$underlying' AND $__timeFilter(bucket)
 GROUP BY bucket
 ORDER BY bucket`;
 
-type Grid = { x: number; y: number; w: number; h: number };
+export type Grid = { x: number; y: number; w: number; h: number };
 
 export function panel(id: number, title: string, type: string, gridPos: Grid, rest: Partial<Panel>): Panel {
   return { id, title, type, gridPos, datasource: OPTFLOW, ...rest };

@@ -12,6 +12,20 @@ import {
   sqlTarget,
 } from './common.ts';
 
+/** The series of query `refId` as a line on its own right-hand axis. */
+function rightAxisLine(refId: string, label: string, more: Array<{ id: string; value: unknown }> = []) {
+  return {
+    matcher: { id: 'byFrameRefID', options: refId },
+    properties: [
+      { id: 'custom.drawStyle', value: 'line' },
+      { id: 'custom.fillOpacity', value: 0 },
+      { id: 'custom.axisPlacement', value: 'right' },
+      { id: 'custom.axisLabel', value: label },
+      ...more,
+    ],
+  };
+}
+
 /** Per-minute bars on the left axis; the cumulative line (B) and the spot (C) on right-hand axes. */
 function perMinuteWithCumulativeAndSpot(id: number, title: string, metric: 'net_volume' | 'net_premium', y: number): Panel {
   const unit = metric === 'net_volume' ? 'count:contracts' : 'currencyUSD';
@@ -25,27 +39,12 @@ function perMinuteWithCumulativeAndSpot(id: number, title: string, metric: 'net_
     fieldConfig: {
       defaults: { ...TIMESERIES_DEFAULTS, unit, custom: { ...TIMESERIES_DEFAULTS.custom, drawStyle: 'bars', fillOpacity: 60 } },
       overrides: [
-        {
-          matcher: { id: 'byFrameRefID', options: 'B' },
-          properties: [
-            { id: 'custom.drawStyle', value: 'line' },
-            { id: 'custom.fillOpacity', value: 0 },
-            { id: 'custom.axisPlacement', value: 'right' },
-            { id: 'custom.axisLabel', value: 'cumulative' },
-          ],
-        },
-        {
-          matcher: { id: 'byFrameRefID', options: 'C' },
-          properties: [
-            { id: 'custom.drawStyle', value: 'line' },
-            { id: 'custom.fillOpacity', value: 0 },
-            { id: 'custom.axisPlacement', value: 'right' },
-            { id: 'custom.axisLabel', value: 'spot' },
-            { id: 'unit', value: 'none' },
-            { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } },
-            { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
-          ],
-        },
+        rightAxisLine('B', 'cumulative'),
+        rightAxisLine('C', 'spot', [
+          { id: 'unit', value: 'none' },
+          { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } },
+          { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
+        ]),
       ],
     },
     options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },

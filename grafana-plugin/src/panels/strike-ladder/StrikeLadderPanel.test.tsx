@@ -1,37 +1,14 @@
 import React from 'react';
 import { render, screen, fireEvent } from '@testing-library/react';
-import {
-  createDataFrame,
-  FieldType,
-  getDefaultTimeRange,
-  LoadingState,
-  type DataFrame,
-  type PanelProps,
-} from '@grafana/data';
+import { createDataFrame, FieldType, type DataFrame } from '@grafana/data';
 import { lastValueFrom } from 'rxjs';
 import { StrikeLadderPanel } from './StrikeLadderPanel';
 import { DEFAULT_OPTIONS, type StrikeLadderOptions } from './types';
 import { newDataSource, nyTime, panelRequest, setTemplateVariables } from '../../../test/support/fixture';
+import { panelProps } from '../../../test/support/panel-props';
 
 function renderPanel(series: DataFrame[], options: Partial<StrikeLadderOptions> = {}) {
-  const props = {
-    id: 1,
-    data: { series, state: LoadingState.Done, timeRange: getDefaultTimeRange() },
-    timeRange: getDefaultTimeRange(),
-    timeZone: 'utc',
-    options: { ...DEFAULT_OPTIONS, ...options },
-    transparent: false,
-    width: 600,
-    height: 400,
-    fieldConfig: { defaults: {}, overrides: [] },
-    renderCounter: 0,
-    title: 'Ladder',
-    eventBus: undefined,
-    replaceVariables: (s: string) => s,
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-  } as unknown as PanelProps<StrikeLadderOptions>;
+  const props = panelProps(series, { ...DEFAULT_OPTIONS, ...options }, { width: 600, height: 400, title: 'Ladder' });
   return render(<StrikeLadderPanel {...props} />);
 }
 
