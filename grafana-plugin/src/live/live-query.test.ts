@@ -41,6 +41,35 @@ async function until<T>(
   }
 }
 
+/**
+ * Timers set through the global setTimeout from now on, and which of them neither fired nor were
+ * cleared (the process's own count would also see other code's timers, e.g. fetch's idle sockets).
+ */
+function trackTimers() {
+  const pending = new Set<ReturnType<typeof setTimeout>>();
+  const realSet = global.setTimeout;
+  const realClear = global.clearTimeout;
+  const set = jest.spyOn(global, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+    const id = realSet(() => {
+      pending.delete(id);
+      callback();
+    }, ms);
+    pending.add(id);
+    return id;
+  }) as typeof setTimeout);
+  const clear = jest.spyOn(global, 'clearTimeout').mockImplementation(((id: ReturnType<typeof setTimeout>) => {
+    pending.delete(id);
+    realClear(id);
+  }) as typeof clearTimeout);
+  return {
+    pending: () => pending.size,
+    restore: () => {
+      set.mockRestore();
+      clear.mockRestore();
+    },
+  };
+}
+
 const points = (response: DataQueryResponse) => (response.data as DataFrame[])[0]?.fields[0]?.values.length ?? 0;
 const series = (response: DataQueryResponse) =>
   (response.data as DataFrame[]).map((f) => f.fields.map((x) => x.values));
@@ -120,8 +149,7 @@ test('live: an unreachable API is reported, retried with backoff, and recovers',
 test('live outside market hours: after an empty answer it waits for the next session instead of polling; no timer survives unsubscribe', async () => {
   const saturday = Date.parse('2023-05-20T12:00:00-04:00');
   const { ds, backendSrv } = newDataSource({ deps: { now: () => saturday, liveWaitSeconds: 1 } });
-  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  const timersBefore = timers();
+  const timers = trackTimers();
   const emitted: DataQueryResponse[] = [];
   const subscription = ds
     .query(panelRequest([live()], { from: saturday - 2 * 86_400_000, to: saturday }))
@@ -135,5 +163,6 @@ test('live outside market hours: after an empty answer it waits for the next ses
   expect(backendSrv.requests).toHaveLength(2);
   expect(emitted).toHaveLength(1);
   subscription.unsubscribe();
-  expect(timers()).toBeLessThanOrEqual(timersBefore);
+  expect(timers.pending()).toBe(0);
+  timers.restore();
 });
