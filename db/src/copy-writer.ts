@@ -54,20 +54,100 @@ export class BinaryCopyWriter {
     if (values.length !== columns.length) {
       throw new Error(`copy row has ${values.length} values for ${columns.length} columns`);
     }
-    this.#ensure(2);
-    this.#view.setInt16(this.#pos, columns.length);
-    this.#pos += 2;
+    this.beginRow();
     for (let i = 0; i < columns.length; i++) {
       const value = values[i];
-      if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) {
-        this.#ensure(4);
-        this.#view.setInt32(this.#pos, -1);
-        this.#pos += 4;
-      } else {
-        this.#writeField(columns[i]!, value);
-      }
+      if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) this.null();
+      else this.#writeField(columns[i]!, value);
     }
+  }
+
+  /*
+   * The typed path: beginRow, then one call per column in column order. For callers that know their
+   * columns' types (a million quotes skip writeRow's per-value checks and dispatch); writeRow checks
+   * and dispatches to the same writers.
+   */
+
+  beginRow(): void {
+    this.#ensure(2);
+    this.#view.setInt16(this.#pos, this.columns.length);
+    this.#pos += 2;
     this.#rows++;
+  }
+
+  null(): void {
+    this.#ensure(4);
+    this.#view.setInt32(this.#pos, -1);
+    this.#pos += 4;
+  }
+
+  /** NaN and null: NULL. */
+  float8(n: number | null): void {
+    if (n === null || Number.isNaN(n)) return this.null();
+    const at = this.#fixed(8); // first: it may grow the buffer and replace the view
+    this.#view.setFloat64(at, n);
+  }
+
+  /** A safe integer, or null. */
+  int8(n: number | null): void {
+    if (n === null) return this.null();
+    const at = this.#fixed(8);
+    setInt64(this.#view, at, n);
+  }
+
+  /** A 32-bit integer, or null. */
+  int4(n: number | null): void {
+    if (n === null) return this.null();
+    const at = this.#fixed(4);
+    this.#view.setInt32(at, n);
+  }
+
+  /** Epoch milliseconds (fractions keep microseconds). */
+  timestamptz(ms: number): void {
+    const at = this.#fixed(8);
+    setInt64(this.#view, at, Math.round((ms - PG_EPOCH_MS) * 1000));
+  }
+
+  text(text: string | null): void {
+    if (text === null) return this.null();
+    this.#ensure(4 + text.length * 3);
+    const start = this.#pos + 4;
+    let length = -1;
+    // Symbols and codes are short ASCII: a byte loop beats a call into the UTF-8 encoder.
+    if (text.length <= 64) {
+      let i = 0;
+      for (; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0x7f) break;
+        this.#buf[start + i] = code;
+      }
+      if (i === text.length) length = i;
+    }
+    if (length < 0) length = this.#buf.write(text, start, 'utf8');
+    this.#view.setInt32(this.#pos, length);
+    this.#pos = start + length;
+  }
+
+  /** `YYYY-MM-DD`. */
+  date(column: CopyColumn, value: string): void {
+    let days = this.#dates.get(value);
+    if (days === undefined) {
+      days = dateToPgDays(column, value);
+      if (this.#dates.size >= 10_000) this.#dates.clear();
+      this.#dates.set(value, days);
+    }
+    const at = this.#fixed(4);
+    this.#view.setInt32(at, days);
+  }
+
+  /** A decimal string or a number. */
+  numeric(column: CopyColumn, value: string | number): void {
+    let bytes = this.#numerics.get(value);
+    if (!bytes) {
+      if (this.#numerics.size >= 100_000) this.#numerics.clear();
+      this.#numerics.set(value, (bytes = encodeNumeric(column, value)));
+    }
+    this.#bytes(bytes);
   }
 
   /** The finished COPY payload (header, rows, trailer). The writer must not be used afterwards. */
@@ -88,58 +168,28 @@ export class BinaryCopyWriter {
 
   #writeField(column: CopyColumn, value: CopyValue): void {
     switch (column.type) {
-      case 'float8': {
-        const at = this.#fixed(8); // first: it may grow the buffer and replace the view
-        this.#view.setFloat64(at, toNumber(column, value));
-        return;
-      }
-      case 'int4': {
-        const at = this.#fixed(4);
-        this.#view.setInt32(at, toInteger(column, value));
-        return;
-      }
-      case 'int8': {
-        const at = this.#fixed(8);
-        setInt64(this.#view, at, toInteger(column, value));
-        return;
-      }
+      case 'float8':
+        return this.float8(toNumber(column, value));
+      case 'int4':
+        return this.int4(toInteger(column, value));
+      case 'int8':
+        return this.int8(toInteger(column, value));
       case 'bool': {
         const at = this.#fixed(1);
         this.#view.setUint8(at, value ? 1 : 0);
         return;
       }
-      case 'date': {
-        let days = typeof value === 'string' ? this.#dates.get(value) : undefined;
-        if (days === undefined) {
-          days = dateToPgDays(column, value);
-          if (this.#dates.size >= 10_000) this.#dates.clear();
-          this.#dates.set(value as string, days);
-        }
-        const at = this.#fixed(4);
-        this.#view.setInt32(at, days);
-        return;
-      }
-      case 'timestamptz': {
-        const at = this.#fixed(8);
-        setInt64(this.#view, at, Math.round((toNumber(column, value) - PG_EPOCH_MS) * 1000));
-        return;
-      }
+      case 'date':
+        if (typeof value !== 'string') throw new Error(`column ${column.name}: ${JSON.stringify(value)} is not a YYYY-MM-DD date`);
+        return this.date(column, value);
+      case 'timestamptz':
+        return this.timestamptz(toNumber(column, value));
       case 'text':
-        this.#text(String(value));
-        return;
+        return this.text(String(value));
       case 'jsonb':
-        this.#bytes(Buffer.concat([Buffer.of(1), Buffer.from(JSON.stringify(value), 'utf8')]));
-        return;
-      case 'numeric': {
-        const key = typeof value === 'number' ? value : String(value);
-        let bytes = this.#numerics.get(key);
-        if (!bytes) {
-          if (this.#numerics.size >= 100_000) this.#numerics.clear();
-          this.#numerics.set(key, (bytes = encodeNumeric(column, value)));
-        }
-        this.#bytes(bytes);
-        return;
-      }
+        return this.#bytes(Buffer.concat([Buffer.of(1), Buffer.from(JSON.stringify(value), 'utf8')]));
+      case 'numeric':
+        return this.numeric(column, typeof value === 'number' ? value : String(value));
     }
   }
 
@@ -149,25 +199,6 @@ export class BinaryCopyWriter {
     this.#view.setInt32(this.#pos, size);
     this.#pos += 4 + size;
     return this.#pos - size;
-  }
-
-  #text(text: string): void {
-    this.#ensure(4 + text.length * 3);
-    const start = this.#pos + 4;
-    let length = -1;
-    // Symbols and codes are short ASCII: a byte loop beats a call into the UTF-8 encoder.
-    if (text.length <= 64) {
-      let i = 0;
-      for (; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (code > 0x7f) break;
-        this.#buf[start + i] = code;
-      }
-      if (i === text.length) length = i;
-    }
-    if (length < 0) length = this.#buf.write(text, start, 'utf8');
-    this.#view.setInt32(this.#pos, length);
-    this.#pos = start + length;
   }
 
   #bytes(bytes: Uint8Array): void {

@@ -79,6 +79,30 @@ describe('BinaryCopyWriter against a real database', () => {
     ]);
   });
 
+  test('the typed writers encode as writeRow does', () => {
+    const typedColumns = columns.filter((c) => c.type !== 'bool' && c.type !== 'jsonb');
+    const rows: Array<[string | null, number | null, number | null, number | null, string, number, string]> = [
+      ['SPXW  230519C04200000', 7, 9_007_199_254_740_991, 1.25, '2023-05-19', Date.UTC(2023, 4, 19, 13, 30), '232.5'],
+      ['ünïcode', -1, -5, NaN, '1999-12-31', Date.UTC(1999, 11, 31), '-0.001'],
+      [null, null, null, null, '2000-01-01', 0.001, '0'],
+    ];
+    const generic = new BinaryCopyWriter(typedColumns);
+    const typed = new BinaryCopyWriter(typedColumns, 16);
+    for (const [t, i4, i8, f8, d, ts, n] of rows) {
+      generic.writeRow([t, i4, i8, f8, d, ts, n]);
+      typed.beginRow();
+      typed.text(t);
+      typed.int4(i4);
+      typed.int8(i8);
+      typed.float8(f8);
+      typed.date(typedColumns[4]!, d);
+      typed.timestamptz(ts);
+      typed.numeric(typedColumns[6]!, n);
+    }
+    assert.equal(typed.rowCount, 3);
+    assert.deepEqual(typed.finish(), generic.finish());
+  });
+
   test('a value of the wrong kind names the column', () => {
     const writer = new BinaryCopyWriter(columns);
     assert.throws(
