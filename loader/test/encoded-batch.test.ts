@@ -37,8 +37,31 @@ describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.deepEqual(batch.rejected, [{ rowNumber: 2, reason: 'bad symbol', raw: { symbol: '?' } }]);
   });
 
-  for (const keep of [[0, 1, 2], [0, 2], []]) {
-    test(`the payload of rows [${keep.join(', ')}] with their derived values copies into PostgreSQL`, async () => {
+  test('every column of a quote lands in its own column of optflow.quotes, nulls included', async () => {
+    const full: QuoteInput = {
+      quoteTime: Date.parse('2023-05-19T13:30:00.123Z'), contract: 'NDXP  230519P13500500', sourceSymbol: '.NDXP230519P13500.5', underlying: 'NDX', root: 'NDXP',
+      expiration: '2023-05-19', putCall: 'P', strike: '13500.5', bid: 1.1, ask: 1.2, last: 1.15, mark: 1.16, bidSize: 11, askSize: 12, totalVolume: 13,
+      multiplier: 50, openInterest: 14, iv: 0.15, delta: -0.16, gamma: 0.17, theta: -0.18, vega: 0.19, rho: -0.2, underlyingPrice: 13_600.25,
+    };
+    const empty: QuoteInput = { ...full, quoteTime: full.quoteTime + 60_000, bid: null, ask: null, last: null, mark: null, bidSize: null, askSize: null, totalVolume: null, openInterest: null, iv: null, delta: null, gamma: null, theta: null, vega: null, rho: null, underlyingPrice: null };
+    const encoder = new BatchEncoder(9);
+    encoder.add(full);
+    encoder.add(empty);
+    const batch = encoder.finish();
+    await t.db.query('TRUNCATE quotes_copy');
+    await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, batch.payload);
+    const { rows } = await t.db.query<Record<string, unknown>>(`SELECT *, extract(epoch FROM quote_time)::float8 * 1000 AS t FROM quotes_copy ORDER BY quote_time`);
+    const expected = (q: QuoteInput) => ({
+      volume: 0, signed_volume: 0, premium: 0, quote_time: new Date(Math.floor(q.quoteTime)), t: q.quoteTime, contract: q.contract, source_symbol: q.sourceSymbol,
+      underlying: q.underlying, root: q.root, expiration: q.expiration, put_call: q.putCall, strike: q.strike, bid: q.bid, ask: q.ask, last: q.last, mark: q.mark,
+      bid_size: q.bidSize, ask_size: q.askSize, total_volume: q.totalVolume, multiplier: q.multiplier, open_interest: q.openInterest, iv: q.iv, delta: q.delta,
+      gamma: q.gamma, theta: q.theta, vega: q.vega, rho: q.rho, underlying_price: q.underlyingPrice, file_id: 9,
+    });
+    assert.deepEqual(rows, [expected(full), expected(empty)]);
+  });
+
+  for (const keep of [[0, 1, 2], [0, 2], [2, 0, 1], []]) {
+    test(`the payload of rows [${keep.join(', ')}] with their derived values copies into PostgreSQL in that order`, async () => {
       const encoder = new BatchEncoder(7);
       [quote('SPXW  230519C04200000', 0, 10), quote('SPXW  230519P04200000', 0, null), quote('SPXW  230519C04200000', 1, 12)].forEach((q) => encoder.add(q));
       const batch = encoder.finish();
@@ -46,7 +69,7 @@ describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
       await t.db.query('TRUNCATE quotes_copy');
       assert.equal(await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, Int32Array.from(keep), derived)), keep.length);
       const { rows } = await t.db.query<Record<string, unknown>>(
-        `SELECT contract, extract(epoch FROM quote_time)::float8 * 1000 AS t, total_volume, volume, signed_volume, premium, strike, ask_size, file_id FROM quotes_copy ORDER BY quote_time, contract`,
+        `SELECT contract, extract(epoch FROM quote_time)::float8 * 1000 AS t, total_volume, volume, signed_volume, premium, strike, ask_size, file_id FROM quotes_copy ORDER BY ctid`,
       );
       const all = [
         { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: 10, volume: 0, signed_volume: 0, premium: 0, strike: '4200', ask_size: null, file_id: 7 },

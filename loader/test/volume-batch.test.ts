@@ -36,16 +36,22 @@ describe('groupBySession', () => {
 });
 
 describe('applyBatch', () => {
-  test('a new contract-session starts at zero and follows the volume rules; inserts ascend', () => {
+  test('a new contract-session starts at zero and follows the volume rules', () => {
     const batch = observations([['A', 1, 15, 2], ['A', 0, 10, 1], ['A', 2, 0, 3], ['A', 3, 20, 2]]);
     const r = applyBatch(batch, groupBySession(batch), new Map(), new Map());
-    assert.deepEqual([...r.inserts], [0, 1, 2, 3]);
+    assert.deepEqual([...r.inserts], [1, 0, 2, 3], 'in time order');
     assert.deepEqual([...r.derived.volume], [5, 0, 0, 5], 'first 0; +5; glitch 0 keeps the baseline; 20 − 15');
     assert.deepEqual([...r.derived.signedVolume], [5, 0, 0, -5], 'mark rose to 2, then 3, then fell to 2');
     assert.deepEqual([...r.derived.premium], [1000, 0, 0, 1000]);
     assert.equal(r.anomalies, 1);
     assert.equal(r.earliest, T0);
     assert.deepEqual(r.states.get('A|2023-05-19'), { contract: 'A', session: '2023-05-19', baseline: 20, mark: 2, sign: -1, lastTime: T0 + 3 * MIN });
+  });
+
+  test('inserts come in key order: contract, then session and time', () => {
+    const batch = observations([['B', 0, 1, 1], ['A', 0, 1, 1], ['B', 1, 2, 1], ['A', 24 * 60, 3, 1], ['A', 1, 2, 1], ['A', 1, 9, 1]]);
+    const r = applyBatch(batch, groupBySession(batch), new Map(), new Map());
+    assert.deepEqual([...r.inserts], [1, 4, 3, 0, 2], 'A on the 19th at 0 and 1 (the repeat left out), A on the 20th, then B');
   });
 
   test('continues from the stored state', () => {

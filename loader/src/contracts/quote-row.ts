@@ -66,7 +66,13 @@ function parseSymbolCached(raw: string): ReturnType<typeof parseSymbol> {
   return result;
 }
 
-/** Normalizes one row given as a record (column name → value). */
+/** The canonical contract of a symbol value; null when it is not a readable option symbol. */
+export function contractOf(symbol: unknown): string | null {
+  if (typeof symbol !== 'string') return null;
+  const parsed = parseSymbolCached(symbol);
+  return parsed.ok ? parsed.symbol.contract : null;
+}
+
 /** A chain repeats the same few hundred strikes every snapshot: convert each once (bounded). */
 const strikeCache = new Map<unknown, number | null>();
 function strikeThousandths(strike: unknown): number | null {
@@ -79,34 +85,65 @@ function strikeThousandths(strike: unknown): number | null {
   return result;
 }
 
+/** Normalizes one row given as a record (column name → value). */
 export function normalizeRow(raw: Record<string, unknown>, ctx: RowContext): RowResult {
-  return rowNormalizer(new Map(Object.entries(raw).map(([name, v]) => [name, [v]])), ctx)(0);
+  const quote = emptyQuote();
+  const reason = rowNormalizer(new Map(Object.entries(raw).map(([name, v]) => [name, [v]])), ctx)(0, quote);
+  return reason === null ? { ok: true, quote } : { ok: false, reason };
+}
+
+/** A quote to fill in: rowNormalizer writes into one object per batch instead of one per row. */
+export function emptyQuote(): QuoteInput {
+  return {
+    quoteTime: 0, contract: '', sourceSymbol: '', underlying: '', root: '', expiration: '', putCall: 'C', strike: '',
+    bid: null, ask: null, last: null, mark: null, bidSize: null, askSize: null, totalVolume: null, multiplier: 100,
+    openInterest: null, iv: null, delta: null, gamma: null, theta: null, vega: null, rho: null, underlyingPrice: null,
+  };
 }
 
 /**
- * A normalizer over a batch of columns (a Parquet row group): row index → quote or reason. Reads
- * values straight from the columns, so a million rows cost a million quotes and no other objects.
+ * A normalizer over a batch of columns (a Parquet row group): fills `into` with row i's quote and
+ * returns null, or returns the reason the row must be rejected (`into` is then unspecified). Reads
+ * values straight from the columns and allocates nothing per row: a million rows make no garbage.
  */
-export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, ctx: RowContext): (i: number) => RowResult {
+export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, ctx: RowContext): (i: number, into: QuoteInput) => string | null {
   const { map } = ctx;
   const NONE: ArrayLike<unknown> = { length: 0 };
   const col = (field: Field): ArrayLike<unknown> => {
     const name = map[field];
     return (name === undefined ? undefined : columns.get(name)) ?? NONE;
   };
+  /** Row i of a numeric field: null when absent, a rejection when not a number. */
+  const numeric = (field: Field): ((i: number) => number | null) => {
+    const values = col(field);
+    if (values instanceof Float64Array) return (i) => (Number.isNaN(values[i]) ? null : values[i]!); // the reader's numeric columns
+    const name = map[field] ?? field;
+    return (i) => toNumber(name, values[i]);
+  };
+  const whole = (field: Field, max: number): ((i: number) => number | null) => {
+    const at = numeric(field);
+    return (i) => integerOrNull(field, at(i), max);
+  };
+  const greek = (field: Field): ((i: number) => number | null) => {
+    const at = numeric(field);
+    return (i) => {
+      const v = at(i);
+      return v === SENTINEL ? null : v;
+    };
+  };
   const time = col('time'), symbolColumn = col('symbol'), strikeColumn = col('strike'), expirationColumn = col('expiration');
   const putCallColumn = col('putCall'), underlyingColumn = col('underlying');
-  const bid = col('bid'), ask = col('ask'), last = col('last'), mark = col('mark'), bidSize = col('bidSize'), askSize = col('askSize');
-  const totalVolumeColumn = col('totalVolume'), multiplier = col('multiplier'), openInterest = col('openInterest'), underlyingPrice = col('underlyingPrice');
-  const iv = col('iv'), delta = col('delta'), gamma = col('gamma'), theta = col('theta'), vega = col('vega'), rho = col('rho');
-  const number = (field: Field, values: ArrayLike<unknown>, i: number): number | null => toNumber(field, map[field], values[i]);
-  const greek = (field: Field, values: ArrayLike<unknown>, i: number): number | null => {
-    const v = number(field, values, i);
-    return v === SENTINEL ? null : v;
-  };
+  const bid = numeric('bid'), ask = numeric('ask'), last = numeric('last'), mark = numeric('mark'), totalVolume = numeric('totalVolume');
+  const multiplier = numeric('multiplier'), underlyingPrice = numeric('underlyingPrice');
+  const bidSize = whole('bidSize', MAX_INT4), askSize = whole('askSize', MAX_INT4), openInterest = whole('openInterest', Number.MAX_SAFE_INTEGER);
+  const iv = greek('iv'), delta = greek('delta'), gamma = greek('gamma'), theta = greek('theta'), vega = greek('vega'), rho = greek('rho');
+  // Columns that repeat a few values all day: each distinct value is read once.
+  const putCalls = new Map<unknown, 'C' | 'P' | null>();
+  const expirations = new Map<unknown, string | null>();
+  const underlyings = new Map<unknown, string | null>();
 
-  const toQuote = (i: number): QuoteInput => {
-    const quoteTime = toTime(map.time!, time[i], ctx);
+  const fill = (i: number, q: QuoteInput): void => {
+    q.quoteTime = toTime(map.time!, time[i], ctx);
     const sourceSymbol = symbolColumn[i];
     if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${map.symbol}: missing option symbol`);
     const parsed = parseSymbolCached(sourceSymbol);
@@ -115,83 +152,98 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
 
     // Columns that restate the symbol must agree with it.
     const strike = strikeColumn[i];
-    if (strike !== null && strike !== undefined) {
+    if (!absent(strike)) {
       const thousandths = strikeThousandths(strike);
       if (thousandths !== symbol.strikeThousandths) throw new Reject(`${map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`);
     }
-    const expiration = toExpirationDate(expirationColumn[i]);
+    const expirationValue = expirationColumn[i];
+    let expiration = expirations.get(expirationValue);
+    if (expiration === undefined) expirations.set(expirationValue, (expiration = toExpirationDate(expirationValue)));
     if (expiration !== null && expiration !== symbol.expiration) throw new Reject(`${map.expiration} ${expiration} disagrees with symbol ${sourceSymbol} (expiration ${symbol.expiration})`);
     const putCall = putCallColumn[i];
-    if (putCall !== null && putCall !== undefined) {
-      const pc = PUT_CALL.get(String(putCall).trim().toUpperCase());
-      if (pc === undefined) throw new Reject(`${map.putCall}: "${String(putCall)}" is not CALL, PUT, C or P`);
+    if (!absent(putCall)) {
+      let pc = putCalls.get(putCall);
+      if (pc === undefined) putCalls.set(putCall, (pc = PUT_CALL.get(String(putCall).trim().toUpperCase()) ?? null));
+      if (pc === null) throw new Reject(`${map.putCall}: "${String(putCall)}" is not CALL, PUT, C or P`);
       if (pc !== symbol.putCall) throw new Reject(`${map.putCall} ${String(putCall)} disagrees with symbol ${sourceSymbol} (${symbol.putCall})`);
     }
 
-    const bidValue = number('bid', bid, i);
-    const askValue = number('ask', ask, i);
-    const totalVolume = number('totalVolume', totalVolumeColumn, i);
-    if (totalVolume !== null && (totalVolume < 0 || !Number.isInteger(totalVolume))) throw new Reject(`${map.totalVolume}: ${totalVolume} is not a whole number of contracts`);
+    const bidValue = bid(i);
+    const askValue = ask(i);
+    const volume = totalVolume(i);
+    if (volume !== null && (volume < 0 || !Number.isSafeInteger(volume))) throw new Reject(`${map.totalVolume}: ${volume} is not a whole number of contracts`);
+    const contractMultiplier = multiplier(i) ?? 100;
+    if (!Number.isInteger(contractMultiplier) || contractMultiplier <= 0 || contractMultiplier > MAX_INT4) {
+      throw new Reject(`${map.multiplier}: ${contractMultiplier} is not a positive whole number`);
+    }
     const underlyingValue = underlyingColumn[i];
-    const underlying = ctx.underlyingOverride
-      ?? (typeof underlyingValue === 'string' && underlyingValue.trim() !== '' ? underlyingValue.trim().replace(/^\$/, '').replace(/\.X$/, '') : null)
-      ?? ctx.underlyingFromFile
-      ?? underlyingForRoot(symbol.root);
+    let rowUnderlying = underlyings.get(underlyingValue);
+    if (rowUnderlying === undefined) underlyings.set(underlyingValue, (rowUnderlying = cleanUnderlying(underlyingValue)));
 
-    return {
-      quoteTime,
-      contract: symbol.contract,
-      sourceSymbol,
-      underlying,
-      root: symbol.root,
-      expiration: symbol.expiration,
-      putCall: symbol.putCall,
-      strike: symbol.strike,
-      bid: bidValue,
-      ask: askValue,
-      last: number('last', last, i),
-      mark: number('mark', mark, i) ?? (bidValue !== null && askValue !== null ? (bidValue + askValue) / 2 : null),
-      bidSize: integerOrNull('bidSize', number('bidSize', bidSize, i)),
-      askSize: integerOrNull('askSize', number('askSize', askSize, i)),
-      totalVolume,
-      multiplier: number('multiplier', multiplier, i) ?? 100,
-      openInterest: integerOrNull('openInterest', number('openInterest', openInterest, i)),
-      iv: greek('iv', iv, i),
-      delta: greek('delta', delta, i),
-      gamma: greek('gamma', gamma, i),
-      theta: greek('theta', theta, i),
-      vega: greek('vega', vega, i),
-      rho: greek('rho', rho, i),
-      underlyingPrice: number('underlyingPrice', underlyingPrice, i),
-    };
+    q.contract = symbol.contract;
+    q.sourceSymbol = sourceSymbol;
+    q.underlying = ctx.underlyingOverride ?? rowUnderlying ?? ctx.underlyingFromFile ?? underlyingForRoot(symbol.root);
+    q.root = symbol.root;
+    q.expiration = symbol.expiration;
+    q.putCall = symbol.putCall;
+    q.strike = symbol.strike;
+    q.bid = bidValue;
+    q.ask = askValue;
+    q.last = last(i);
+    q.mark = mark(i) ?? (bidValue !== null && askValue !== null ? (bidValue + askValue) / 2 : null);
+    q.bidSize = bidSize(i);
+    q.askSize = askSize(i);
+    q.totalVolume = volume;
+    q.multiplier = contractMultiplier;
+    q.openInterest = openInterest(i);
+    q.iv = iv(i);
+    q.delta = delta(i);
+    q.gamma = gamma(i);
+    q.theta = theta(i);
+    q.vega = vega(i);
+    q.rho = rho(i);
+    q.underlyingPrice = underlyingPrice(i);
   };
 
-  return (i) => {
+  return (i, into) => {
     try {
-      return { ok: true, quote: toQuote(i) };
+      fill(i, into);
+      return null;
     } catch (error) {
-      if (error instanceof Reject) return { ok: false, reason: error.message };
+      if (error instanceof Reject) return error.message;
       throw error;
     }
   };
 }
 
 const PUT_CALL = new Map<string, 'C' | 'P'>([['CALL', 'C'], ['C', 'C'], ['PUT', 'P'], ['P', 'P']]);
+/** bid_size, ask_size and multiplier are int4 columns. */
+const MAX_INT4 = 2 ** 31 - 1;
 
-function toNumber(field: Field, column: string | undefined, v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
+/** No value: null, or NaN (how a numeric column marks null; see parquet-reader.ts). */
+function absent(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+}
+
+/** An underlying column's value without the broker's decorations ($SPX.X → SPX); null when empty. */
+function cleanUnderlying(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim().replace(/^\$/, '').replace(/\.X$/, '') : null;
+}
+
+function toNumber(column: string, v: unknown): number | null {
   if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+  if (v === null || v === undefined || v === '') return null;
   if (typeof v === 'string') {
     if (/^\s*nan\s*$/i.test(v)) return null;
     const n = Number(v);
     if (Number.isFinite(n)) return n;
   }
-  throw new Reject(`${column ?? field}: ${JSON.stringify(v)} is not a number`);
+  throw new Reject(`${column}: ${JSON.stringify(v)} is not a number`);
 }
 
-function integerOrNull(field: Field, v: number | null): number | null {
+function integerOrNull(field: Field, v: number | null, max: number): number | null {
   if (v === null) return null;
-  if (!Number.isInteger(v)) throw new Reject(`${field}: ${v} is not a whole number`);
+  if (!Number.isInteger(v) || Math.abs(v) > max) throw new Reject(`${field}: ${v} is not a whole number in range`);
   return v;
 }
 
@@ -215,7 +267,7 @@ function toTime(column: string, v: unknown, ctx: RowContext): number {
 
 /** Expiration as TDA epoch ms (close on expiry), Schwab ISO string, or a DATE ('YYYY-MM-DD'). */
 function toExpirationDate(v: unknown): string | null {
-  if (v === null || v === undefined || v === '') return null;
+  if (absent(v) || v === '') return null;
   if (typeof v === 'number') return wallDate(v, NEW_YORK);
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return v.slice(0, 10);
   throw new Reject(`expiration ${JSON.stringify(v)} is neither a date nor epoch milliseconds`);

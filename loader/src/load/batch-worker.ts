@@ -1,14 +1,15 @@
 import { parentPort } from 'node:worker_threads';
-import { rowNormalizer } from '../contracts/quote-row.ts';
+import { contractOf, emptyQuote, rowNormalizer } from '../contracts/quote-row.ts';
 import { openParquet, readRowGroup, rowAt } from '../parquet/parquet-reader.ts';
 import type { ParquetSource } from '../parquet/parquet-reader.ts';
 import type { BatchReply, BatchRequest } from './batch-reader.ts';
 import { BatchEncoder } from './encoded-batch.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
+import { keyOrder } from './key-order.ts';
 
 /**
- * The reading thread: reads a row group, normalizes its rows and encodes them for COPY, so the
- * main thread (which, embedded, also runs the database) only applies the volume rules and writes.
+ * The reading thread: reads a row group, normalizes its rows and encodes them for COPY in key order,
+ * so the main thread (which, embedded, also runs the database) only applies the volume rules and writes.
  */
 let open: { key: string; source: Promise<ParquetSource> } | null = null;
 
@@ -23,10 +24,12 @@ async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   const data = await readRowGroup(source, request.group, request.columns);
   const normalize = rowNormalizer(data.columns, request.ctx);
   const encoder = new BatchEncoder(request.fileId, data.length);
-  for (let i = 0; i < data.length; i++) {
-    const result = normalize(i);
-    if (result.ok) encoder.add(result.quote);
-    else encoder.reject({ rowNumber: request.group.rowStart + i + 1, reason: result.reason, raw: rowAt(data, i) });
+  const quote = emptyQuote();
+  const symbols = data.columns.get(request.ctx.map.symbol!) ?? [];
+  for (const i of keyOrder(data.length, (row) => contractOf(symbols[row]))) {
+    const reason = normalize(i, quote);
+    if (reason === null) encoder.add(quote);
+    else encoder.reject({ rowNumber: request.group.rowStart + i + 1, reason, raw: rowAt(data, i) });
   }
   return encoder.finish();
 }

@@ -2,6 +2,7 @@ import { nextInterval } from '../contracts/interval-volume.ts';
 import type { ContractState } from '../contracts/interval-volume.ts';
 import { wallDate } from '../zoned-time.ts';
 import type { Derived, EncodedBatch } from './encoded-batch.ts';
+import { compareContracts } from './key-order.ts';
 
 /**
  * Applies the volume rules to a batch of new quotes, continuing from each contract-session's stored
@@ -37,7 +38,7 @@ export interface SessionGroup {
 }
 
 export interface BatchResult {
-  /** Batch indices of the quotes to insert, ascending. */
+  /** Batch indices of the quotes to insert, in key order (contract, then time; see key-order.ts). */
   inserts: Int32Array;
   /** Derived values by batch index (set for the inserts). */
   derived: Derived;
@@ -108,9 +109,11 @@ export function applyBatch(
   replay: ReadonlyMap<string, StoredQuote[]>,
 ): BatchResult {
   const derived: Derived = { volume: new Float64Array(batch.length), signedVolume: new Float64Array(batch.length), premium: new Float64Array(batch.length) };
-  const inserts: number[] = [];
+  const inserts = new Int32Array(batch.length);
+  let inserted = 0;
   const result: Omit<BatchResult, 'inserts'> = { derived, updates: [], states: new Map(), anomalies: 0, earliest: Infinity };
-  for (const [key, group] of groups) {
+  const inKeyOrder = [...groups].sort(([, a], [, b]) => compareContracts(a.contract, b.contract) || compareContracts(a.session, b.session));
+  for (const [key, group] of inKeyOrder) {
     const stored = replay.get(key);
     // Replay starts the session from scratch over stored and new rows merged in time order.
     let state: ContractState | undefined = stored ? undefined : states.get(key);
@@ -126,7 +129,7 @@ export function applyBatch(
         const next = nextInterval(state, { session: group.session, totalVolume: nullable(batch.totalVolume[i]!), mark: nullable(batch.mark[i]!), multiplier: batch.multiplier[i]! });
         state = next.state;
         lastTime = Math.max(lastTime, quoteTime);
-        inserts.push(i);
+        inserts[inserted++] = i;
         derived.volume[i] = next.volume;
         derived.signedVolume[i] = next.signedVolume;
         derived.premium[i] = next.premium;
@@ -145,5 +148,5 @@ export function applyBatch(
     }
     result.states.set(key, { ...state!, lastTime, contract: group.contract });
   }
-  return { ...result, inserts: Int32Array.from(inserts).sort() };
+  return { ...result, inserts: inserts.subarray(0, inserted) };
 }

@@ -6,7 +6,8 @@ import { compressors } from 'hyparquet-compressors';
  * Reads collector Parquet files one row group at a time with column projection, so memory stays
  * bounded by a row group. A row group comes back as columns (no per-row objects: a million of them
  * cost more than decoding the file) of plain JS values: timestamps as epoch milliseconds (fractions
- * keep µs/ns), DATE as 'YYYY-MM-DD', int64 as numbers, DECIMAL as numbers, strings as strings.
+ * keep µs/ns), DATE as 'YYYY-MM-DD', int64 as numbers, DECIMAL as numbers, strings as strings; a
+ * numeric column as a Float64Array with NaN for null (see joinChunks).
  */
 export interface RowGroupInfo {
   index: number;
@@ -102,25 +103,52 @@ export function rowAt(data: RowGroupColumns, i: number): Record<string, unknown>
   return Object.fromEntries([...data.columns].map(([name, values]) => [name, values[i]]));
 }
 
-/** A column's page chunks, in row order, as one array; int64 (BigInt) values become numbers. */
+/**
+ * A column's page chunks, in row order, as one array. A numeric column (numbers, int64 BigInts and
+ * nulls) becomes a Float64Array with NaN for null: the normalizer then reads every numeric column
+ * the same way, without boxed values. Other columns (strings, dates) stay plain arrays.
+ */
 function joinChunks(name: string, parts: Array<{ rowStart: number; data: ArrayLike<unknown> }>, group: RowGroupInfo, length: number): ArrayLike<unknown> {
   parts.sort((a, b) => a.rowStart - b.rowStart);
   const count = parts.reduce((n, p) => n + p.data.length, 0);
   if (count !== length || (parts[0]?.rowStart ?? group.rowStart) !== group.rowStart) throw new Error(`column ${name} decoded ${count} of ${length} values`);
-  if (parts.length === 1) return plainValues(parts[0]!.data);
+  const numbers = numericValues(parts.map((p) => p.data), length);
+  if (numbers) return numbers;
+  if (parts.length === 1) return parts[0]!.data;
   const out = new Array<unknown>(length);
   let at = 0;
-  for (const { data } of parts) {
-    const values = plainValues(data);
-    for (let i = 0; i < values.length; i++) out[at++] = values[i];
-  }
+  for (const { data } of parts) for (let i = 0; i < data.length; i++) out[at++] = data[i];
   return out;
 }
 
-function plainValues(data: ArrayLike<unknown>): ArrayLike<unknown> {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, Number);
-  if (Array.isArray(data) && data.some((v) => typeof v === 'bigint')) return data.map((v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
-  return data;
+/** The chunks as one Float64Array (null → NaN), or null when they hold anything but numbers and nulls, or only nulls. */
+function numericValues(chunks: Array<ArrayLike<unknown>>, length: number): Float64Array | null {
+  const out = new Float64Array(length);
+  let at = 0;
+  let numbers = 0;
+  for (const data of chunks) {
+    if (ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array)) {
+      out.set(data as ArrayLike<number>, at);
+      at += data.length;
+      numbers += data.length;
+      continue;
+    }
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (typeof v === 'number') {
+        out[at++] = v;
+        numbers++;
+      } else if (v === null || v === undefined) {
+        out[at++] = NaN;
+      } else if (typeof v === 'bigint') {
+        out[at++] = Number(v);
+        numbers++;
+      } else {
+        return null;
+      }
+    }
+  }
+  return numbers > 0 ? out : null;
 }
 
 /**
