@@ -69,6 +69,10 @@ describe('normalizeRow', () => {
     ['missing time', { processDateTime: null }, /processDateTime: missing or unparseable snapshot time null/],
     ['non-numeric bid', { bid: 'abc' }, /bid: "abc" is not a number/],
     ['negative volume', { totalVolume: -3 }, /totalVolume: -3 is not a whole number of contracts/],
+    ['fractional multiplier', { multiplier: 100.5 }, /multiplier: 100.5 is not a positive whole number/],
+    ['zero multiplier', { multiplier: 0 }, /multiplier: 0 is not a positive whole number/],
+    ['bid size beyond int4', { bidSize: 2 ** 31 }, /bidSize: 2147483648 is not a whole number in range/],
+    ['fractional open interest', { openInterest: 1.5 }, /openInterest: 1.5 is not a whole number in range/],
   ];
   for (const [name, change, reason] of rejections) {
     test(`rejects: ${name}`, () => {
