@@ -36,6 +36,12 @@ Exit codes: 0 success; 1 some input failed or had rejected rows; 2 usage or conf
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`optflow … | head`) closes our stdout: stop quietly, as Unix tools do
+  // (a load stopped this way leaves nothing half-written; the next run continues it).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT.OK);
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
