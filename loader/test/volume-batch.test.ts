@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyBatch, groupBySession, sessionsToReplay } from '../src/load/volume-batch.ts';
+import { applyBatch, flattenGroups, groupBySession, inflateGroups, sessionsToReplay } from '../src/load/volume-batch.ts';
 import type { Observations, StoredQuote, StoredState } from '../src/load/volume-batch.ts';
 
 const T0 = Date.parse('2023-05-19T13:30:00Z'); // 09:30 New York
@@ -29,8 +29,10 @@ describe('groupBySession', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const groups = groupBySession(observations(c.rows), c.include);
+      const batch = observations(c.rows);
+      const groups = groupBySession(batch, c.include);
       assert.deepEqual(Object.fromEntries([...groups].map(([k, g]) => [k, g.rows])), c.want);
+      assert.deepEqual(inflateGroups(batch, flattenGroups(batch, groups)), groups, 'flattened to cross threads and back');
     });
   }
 });

@@ -1,6 +1,8 @@
 import { BinaryCopyWriter, leadingFieldOffset, setInt64 } from '@optflow/db';
 import type { CopyColumn } from '@optflow/db';
 import type { QuoteInput } from '../contracts/quote-row.ts';
+import { flattenGroups, groupBySession } from './volume-batch.ts';
+import type { FlatGroups } from './volume-batch.ts';
 
 /**
  * A row group, normalized and encoded as binary COPY rows off the main thread, in a form that
@@ -29,6 +31,8 @@ export interface EncodedBatch {
   /** Index into `underlyings`. */
   underlying: Int32Array;
   underlyings: string[];
+  /** The quotes by contract-session (groupBySession), computed on the reading thread. */
+  groups: FlatGroups;
   rejected: RejectedRow[];
 }
 
@@ -161,7 +165,7 @@ export class BatchEncoder {
 
   finish(): EncodedBatch {
     const end = this.#writer.byteLength;
-    return {
+    const columns = {
       length: this.#quoteTime.length,
       payload: this.#writer.finish(),
       rowStart: Int32Array.from([...this.#rowStart, end]),
@@ -175,7 +179,9 @@ export class BatchEncoder {
       underlyings: [...this.#underlyings.keys()],
       rejected: this.#rejected.sort((a, b) => a.rowNumber - b.rowNumber), // in file order, however rows were added
     };
+    return { ...columns, groups: flattenGroups(columns, groupBySession(columns)) };
   }
+
 }
 
 function indexOf(index: Map<string, number>, key: string): number {

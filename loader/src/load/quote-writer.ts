@@ -1,7 +1,7 @@
 import type { Session } from '@optflow/db';
 import { copyPayload, QUOTE_COPY_COLUMNS } from './encoded-batch.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
-import { applyBatch, groupBySession, sessionKey, sessionOf, sessionsToReplay } from './volume-batch.ts';
+import { applyBatch, groupBySession, inflateGroups, sessionKey, sessionOf, sessionsToReplay } from './volume-batch.ts';
 import type { SessionGroup, StoredQuote, StoredState } from './volume-batch.ts';
 
 export interface BatchOutcome {
@@ -32,7 +32,8 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
   const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map() };
   const stored = await storedKeys(s, batch);
   const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(`${batch.contracts[batch.contract[i]!]}|${batch.quoteTime[i]}`);
-  const groups = groupBySession(batch, notStored);
+  // Grouped on the reading thread; again here only to leave out quotes stored already (rare).
+  const groups = notStored ? groupBySession(batch, notStored) : inflateGroups(batch, batch.groups);
 
   if (groups.size > 0) {
     const states = await loadStates(s, groups);

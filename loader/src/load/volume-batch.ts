@@ -86,6 +86,44 @@ export function groupBySession(batch: Observations, include: (i: number) => bool
   return groups;
 }
 
+/**
+ * Contract-session groups flattened into arrays that cross threads without per-group objects: group
+ * g holds rows[start[g] .. start[g + 1]), of contract index contract[g] on session sessions[g]. The
+ * reading thread groups each batch (it is pure work), the main thread takes the groups over.
+ */
+export interface FlatGroups {
+  rows: Int32Array;
+  start: Int32Array;
+  contract: Int32Array;
+  sessions: string[];
+}
+
+export function flattenGroups(batch: Pick<Observations, 'contracts'>, groups: ReadonlyMap<string, SessionGroup>): FlatGroups {
+  const contractIndex = new Map(batch.contracts.map((c, i) => [c, i]));
+  const all = [...groups.values()];
+  const flat: FlatGroups = { rows: new Int32Array(all.reduce((n, g) => n + g.rows.length, 0)), start: new Int32Array(all.length + 1), contract: new Int32Array(all.length), sessions: [] };
+  let at = 0;
+  all.forEach((g, k) => {
+    flat.rows.set(g.rows, at);
+    at += g.rows.length;
+    flat.start[k + 1] = at;
+    flat.contract[k] = contractIndex.get(g.contract)!;
+    flat.sessions.push(g.session);
+  });
+  return flat;
+}
+
+/** The groups of flattenGroups, as groupBySession returned them. */
+export function inflateGroups(batch: Pick<Observations, 'contracts'>, flat: FlatGroups): Map<string, SessionGroup> {
+  const groups = new Map<string, SessionGroup>();
+  for (let k = 0; k < flat.contract.length; k++) {
+    const contract = batch.contracts[flat.contract[k]!]!;
+    const session = flat.sessions[k]!;
+    groups.set(sessionKey(contract, session), { contract, session, rows: Array.from(flat.rows.subarray(flat.start[k]!, flat.start[k + 1]!)) });
+  }
+  return groups;
+}
+
 function isSorted(rows: readonly number[], time: Float64Array): boolean {
   for (let k = 1; k < rows.length; k++) if (time[rows[k]!]! < time[rows[k - 1]!]!) return false;
   return true;
