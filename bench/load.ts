@@ -4,7 +4,8 @@
 //   embedded: optflow load vs a raw in-process COPY FROM '/dev/blob' of the same rows      (target ≥ 0.8)
 // and the loader's peak RSS (target < 500 MiB for a 1M-row file).
 // Each side runs OPTFLOW_BENCH_ROUNDS times (default 3), the two sides taking turns, each run
-// starting from a checkpoint so that neither pays for the other's writes; medians are compared.
+// starting from a checkpoint (server) or a fresh database (embedded) so that neither pays for the
+// other's writes nor starts warmer; medians are compared.
 // The reference gets the rows in snapshot order (time, then contract): the order collectors write.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -61,7 +62,7 @@ function report(name: string, runs: Run[], reference: string, referenceSeconds: 
   const load = median(runs.map(loadSeconds));
   const wall = median(runs.map((r) => r.seconds));
   const ref = median(referenceSeconds);
-  const each = runs.map((r, i) => (referenceSeconds[i]! / loadSeconds(r)).toFixed(2)).join(', ');
+  const each = runs.map((r, i) => `${loadSeconds(r).toFixed(1)}/${referenceSeconds[i]!.toFixed(1)} s = ${(referenceSeconds[i]! / loadSeconds(r)).toFixed(2)}`).join(', ');
   return `${name.padEnd(8)} optflow load ${fmt(rate(rows, load))} rows/s (${load.toFixed(1)} s; ${wall.toFixed(1)} s wall with start-up) vs ${reference} ${fmt(rate(rows, ref))} rows/s (${ref.toFixed(1)} s): `
     + `ratio ${(ref / load).toFixed(2)}, wall ${(ref / wall).toFixed(2)} (target ≥ ${target}; rounds ${each}); peak RSS ${Math.max(...runs.map((r) => r.peakMiB)).toFixed(0)} MiB (target < 500)`;
 }
@@ -110,8 +111,6 @@ const results: string[] = [];
   const references: number[] = [];
   let payload: Buffer | null = null;
   let copyColumns: CopyColumn[] = [];
-  const reference = await EmbeddedDatabase.open(join(dir, 'raw', 'pgdata'));
-  await migrate(reference, { direction: 'up' });
   for (let round = 0; round < rounds; round++) {
     const home = join(dir, `home-${round}`);
     await runOptflow(['migrate', '--quiet'], { DATABASE_URL: '', OPTFLOW_HOME: home });
@@ -122,25 +121,28 @@ const results: string[] = [];
       // The reference: the rows optflow stored, pre-encoded, copied raw into an identical empty table.
       const source = await EmbeddedDatabase.open(join(home, 'pgdata'));
       const { rows: stored } = await source.query<Record<string, unknown>>(`SELECT * FROM optflow.quotes ORDER BY quote_time, contract`);
-      await source.close();
-      const { rows: columns } = await reference.query<{ name: string; type: string }>(
+      const { rows: columns } = await source.query<{ name: string; type: string }>(
         `SELECT column_name AS name, CASE data_type WHEN 'timestamp with time zone' THEN 'timestamptz' WHEN 'double precision' THEN 'float8'
            WHEN 'bigint' THEN 'int8' WHEN 'integer' THEN 'int4' WHEN 'numeric' THEN 'numeric' WHEN 'date' THEN 'date' ELSE 'text' END AS type
          FROM information_schema.columns WHERE table_schema = 'optflow' AND table_name = 'quotes' ORDER BY ordinal_position`,
       );
+      await source.close();
       copyColumns = columns.map((c) => ({ name: c.name, type: c.type as CopyColumn['type'] }));
       const writer = new BinaryCopyWriter(copyColumns);
       for (const r of stored) writer.writeRow(copyColumns.map((c) => (r[c.name] instanceof Date ? (r[c.name] as Date).getTime() : r[c.name]) as never));
       payload = writer.finish();
     }
     rmSync(home, { recursive: true, force: true });
-    await reference.query('TRUNCATE optflow.quotes');
-    await reference.query('CHECKPOINT');
+    // A fresh database each round, as each optflow run opens one: a database that has copied before
+    // has its WebAssembly memory grown already, which makes later copies faster.
+    const reference = await EmbeddedDatabase.open(join(dir, `raw-${round}`, 'pgdata'));
+    await migrate(reference, { direction: 'up' });
     const started = performance.now();
     await reference.copyBinary('optflow.quotes', copyColumns, payload);
     references.push((performance.now() - started) / 1000);
+    await reference.close();
+    rmSync(join(dir, `raw-${round}`), { recursive: true, force: true });
   }
-  await reference.close();
   results.push(report('embedded', loads, 'raw /dev/blob COPY', references, 0.8));
 }
 rmSync(dir, { recursive: true, force: true });
