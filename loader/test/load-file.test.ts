@@ -33,7 +33,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     // The same day as ten files of ~39 snapshots each (plus the last minute).
     const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
     parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       dbs.push(await openMigratedTestDatabase());
     }
   });
@@ -84,6 +84,12 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.ok(expected.quotes.length > 0 && expected.flow.length > 0);
     assert.deepEqual(await snapshot(dbs[1]!.db), expected, 'in order');
     assert.deepEqual(await snapshot(dbs[2]!.db), expected, 'shuffled (backfills replayed)');
+  });
+
+  test('ten files loaded at once (as by two loaders, or watch beside load) store exactly what one file stores', async () => {
+    const summaries = await Promise.all(parts.map((p) => loadFile(dbs[4]!.db, p, options)));
+    assert.deepEqual(summaries.map((s) => s.error ?? s.status), parts.map(() => 'loaded'));
+    assert.deepEqual(await snapshot(dbs[4]!.db), await snapshot(dbs[0]!.db));
   });
 
   test('a row group too large for the reading thread\'s heap cap: the thread restarts without the cap and the file loads the same', async () => {

@@ -30,6 +30,9 @@ const DAY_MS = 86_400_000;
 /** Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file counters. */
 export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map() };
+  // One writer at a time (held until commit): a second loader (or watch beside load) must read the
+  // stored quotes and contract-session states after the first one's commit, not before it.
+  await s.query(`SELECT pg_advisory_xact_lock(hashtext('optflow ingest'))`);
   const stored = await storedKeys(s, batch);
   const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(`${batch.contracts[batch.contract[i]!]}|${batch.quoteTime[i]}`);
   // Grouped on the reading thread; again here only to leave out quotes stored already (rare).
