@@ -33,7 +33,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     // The same day as ten files of ~39 snapshots each (plus the last minute).
     const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
     parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       dbs.push(await openMigratedTestDatabase());
     }
   });
@@ -90,6 +90,16 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const summaries = await Promise.all(parts.map((p) => loadFile(dbs[4]!.db, p, options)));
     assert.deepEqual(summaries.map((s) => s.error ?? s.status), parts.map(() => 'loaded'));
     assert.deepEqual(await snapshot(dbs[4]!.db), await snapshot(dbs[0]!.db));
+  });
+
+  test('two files of alternating half hours (several row groups each) loaded at once store what one file stores', async () => {
+    // The two loads commit in turns; each must notice the other's commits between its own.
+    const batches = [...sampleDay(day)];
+    const even = writeBatches(join(dir, 'SPX.X.2023-05-19.even.parquet'), batches.filter((_, i) => i % 2 === 0));
+    const odd = writeBatches(join(dir, 'SPX.X.2023-05-19.odd.parquet'), batches.filter((_, i) => i % 2 === 1));
+    const summaries = await Promise.all([even, odd].map((p) => loadFile(dbs[5]!.db, p, options)));
+    assert.deepEqual(summaries.map((s) => s.error ?? s.status), ['loaded', 'loaded']);
+    assert.deepEqual(await snapshot(dbs[5]!.db), await snapshot(dbs[0]!.db));
   });
 
   test('a row group too large for the reading thread\'s heap cap: the thread restarts without the cap and the file loads the same', async () => {

@@ -12,6 +12,7 @@ import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
 import { writeBatch } from './quote-writer.ts';
+import type { KnownStates } from './quote-writer.ts';
 
 export interface LoadOptions {
   timeZone: string;
@@ -111,6 +112,7 @@ export async function loadFile(
     return batch;
   };
   let next = prefetch(groups[0]);
+  let known: KnownStates = { epoch: -1, states: new Map() };
   for (let g = 0; g < groups.length; g++) {
     if (options.signal?.aborted) return done('interrupted');
     let batch: EncodedBatch;
@@ -123,7 +125,9 @@ export async function loadFile(
     summary.rowsRead += batch.length + batch.rejected.length;
     summary.rejected += batch.rejected.length;
     if (db) {
-      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch));
+      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, known));
+      // Committed: these states are the stored ones until another writer commits.
+      known = { epoch: outcome.epoch, states: new Map([...(outcome.epoch === known.epoch + 1 ? known.states : []), ...outcome.states]) };
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.anomalies += outcome.anomalies;

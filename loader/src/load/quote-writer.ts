@@ -11,6 +11,19 @@ export interface BatchOutcome {
   /** Range whose aggregates changed: [from, to], epoch ms; null when nothing was written. */
   affected: { from: number; to: number } | null;
   latestByUnderlying: Map<string, number>;
+  /** The write transaction's number (optflow.ingest_epoch). */
+  epoch: number;
+  /** The contract-session states this batch wrote. */
+  states: Map<string, StoredState>;
+}
+
+/**
+ * Contract-session states as this loader committed them, and the number of that commit's
+ * transaction: valid while nobody else writes, which the next transaction's number tells.
+ */
+export interface KnownStates {
+  epoch: number;
+  states: ReadonlyMap<string, StoredState>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -28,18 +41,21 @@ function extent(values: ArrayLike<number> & Iterable<number>): { min: number; ma
 const DAY_MS = 86_400_000;
 
 /** Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file counters. */
-export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch): Promise<BatchOutcome> {
-  const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map() };
-  // One writer at a time (held until commit): a second loader (or watch beside load) must read the
-  // stored quotes and contract-session states after the first one's commit, not before it.
-  await s.query(`SELECT pg_advisory_xact_lock(hashtext('optflow ingest'))`);
+export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch, committed?: KnownStates): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map(), epoch: 0, states: new Map() };
+  // One writer at a time (the row stays locked until commit): a second loader (or watch beside load)
+  // reads the stored quotes and contract-session states after the first one's commit, not before it.
+  const { rows: [counted] } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
+  outcome.epoch = Number(counted!.epoch);
+  // Nobody else wrote since this loader's last commit: the states it wrote then are still the stored ones.
+  const known = committed && committed.epoch === outcome.epoch - 1 ? committed.states : new Map<string, StoredState>();
   const stored = await storedKeys(s, batch);
   const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(`${batch.contracts[batch.contract[i]!]}|${batch.quoteTime[i]}`);
   // Grouped on the reading thread; again here only to leave out quotes stored already (rare).
   const groups = notStored ? groupBySession(batch, notStored) : inflateGroups(batch, batch.groups);
 
   if (groups.size > 0) {
-    const states = await loadStates(s, groups);
+    const states = await loadStates(s, groups, known);
     const replayKeys = sessionsToReplay(batch, groups, states);
     const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
     const result = applyBatch(batch, groups, states, replay);
@@ -53,6 +69,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
         [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium)],
       );
     }
+    outcome.states = result.states;
     const storedStates = [...result.states.values()]; // each carries its contract and session
     await s.query(
       `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
@@ -115,15 +132,28 @@ async function storedKeys(s: Session, batch: EncodedBatch): Promise<Set<string>>
   return new Set(rows.map((r) => `${r.contract}|${Math.round(r.t)}`));
 }
 
-async function loadStates(s: Session, groups: ReadonlyMap<string, SessionGroup>): Promise<Map<string, StoredState>> {
-  const contracts = [...new Set([...groups.values()].map((g) => g.contract))];
-  const sessions = [...new Set([...groups.values()].map((g) => g.session))];
+/** The stored states of the groups' contract-sessions: from `known` where it has them, else read. */
+async function loadStates(s: Session, groups: ReadonlyMap<string, SessionGroup>, known: ReadonlyMap<string, StoredState>): Promise<Map<string, StoredState>> {
+  const states = new Map<string, StoredState>();
+  const unknown: SessionGroup[] = [];
+  for (const [key, g] of groups) {
+    const state = known.get(key);
+    if (state) states.set(key, state);
+    else unknown.push(g);
+  }
+  if (unknown.length === 0) return states;
+  const contracts = [...new Set(unknown.map((g) => g.contract))];
+  const sessions = [...new Set(unknown.map((g) => g.session))];
   const { rows } = await s.query<{ contract: string; session: string; t: number; baseline: number | null; mark: number | null; sign: number }>(
     `SELECT contract, session, (extract(epoch FROM last_time) * 1000)::float8 AS t, baseline, mark, sign
      FROM optflow.contract_sessions WHERE contract = ANY($1::text[]) AND session = ANY($2::date[])`,
     [contracts, sessions],
   );
-  return new Map(rows.map((r) => [sessionKey(r.contract, r.session), { session: r.session, baseline: r.baseline, mark: r.mark, sign: r.sign as -1 | 0 | 1, lastTime: Math.round(r.t) }]));
+  for (const r of rows) {
+    const key = sessionKey(r.contract, r.session);
+    if (groups.has(key) && !states.has(key)) states.set(key, { session: r.session, baseline: r.baseline, mark: r.mark, sign: r.sign as -1 | 0 | 1, lastTime: Math.round(r.t) });
+  }
+  return states;
 }
 
 async function loadStoredRows(s: Session, groups: Array<{ contract: string; session: string }>): Promise<Map<string, StoredQuote[]>> {
