@@ -10,6 +10,7 @@ import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches, writeSampleDay } from '../src/index.ts';
 import type { SampleBatch, SampleOptions } from '../src/index.ts';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readerHeapCap, setReaderHeapCap } from '../src/load/batch-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-load-'));
@@ -33,7 +34,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     // The same day as ten files of ~39 snapshots each (plus the last minute).
     const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
     parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       dbs.push(await openMigratedTestDatabase());
     }
   });
@@ -100,6 +101,36 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const summaries = await Promise.all([even, odd].map((p) => loadFile(dbs[5]!.db, p, options)));
     assert.deepEqual(summaries.map((s) => s.error ?? s.status), ['loaded', 'loaded']);
     assert.deepEqual(await snapshot(dbs[5]!.db), await snapshot(dbs[0]!.db));
+  });
+
+  test('times with sub-millisecond parts: overlapping files skip the overlap as duplicates, a backfill replays', async () => {
+    const t0 = Date.UTC(2023, 4, 19, 13, 30) + 0.25;
+    const contracts = ['SPXW  230519C04200000', 'SPXW  230519P04200000'];
+    const write = (name: string, minutes: number[]) => {
+      const rows = minutes.flatMap((m) => contracts.map((symbol, k) => ({ symbol, time: t0 + m * 60_000 + k * 0.5, total: BigInt(10 * m + k) })));
+      const path = join(dir, `SPX.X.2023-05-19.${name}.parquet`);
+      writeFileSync(path, new Uint8Array(parquetWriteBuffer({
+        columnData: [{ name: 'symbol', data: rows.map((r) => r.symbol) }, { name: 'quote_time', data: rows.map((r) => r.time) }, { name: 'total_volume', data: rows.map((r) => r.total) }],
+        schema: [
+          { name: 'root', num_children: 3 },
+          { name: 'symbol', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+          { name: 'quote_time', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+          { name: 'total_volume', type: 'INT64', repetition_type: 'REQUIRED' },
+        ],
+      })));
+      return path;
+    };
+    const db = dbs[6]!.db;
+    const counts = async (path: string) => {
+      const s = await loadFile(db, path, { ...options, timeZone: 'UTC' });
+      return [s.error ?? s.status, s.inserted, s.duplicates];
+    };
+    assert.deepEqual(await counts(write('subms-a', [0, 2])), ['loaded', 4, 0]);
+    assert.deepEqual(await counts(write('subms-b', [1, 2, 3])), ['loaded', 4, 2], 'minute 2 again: duplicates; minute 1: a backfill');
+    const { rows } = await db.query<{ us: string; volume: number }>(
+      `SELECT (extract(epoch FROM quote_time) * 1000000)::bigint::text AS us, volume FROM optflow.quotes WHERE put_call = 'C' ORDER BY quote_time`,
+    );
+    assert.deepEqual(rows.map((r) => [r.us, r.volume]), [0, 1, 2, 3].map((m) => [String((t0 + m * 60_000) * 1000), m === 0 ? 0 : 10]), 'µs kept; volumes as if loaded in order');
   });
 
   test('a row group too large for the reading thread\'s heap cap: the thread restarts without the cap and the file loads the same', async () => {

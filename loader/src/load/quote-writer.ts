@@ -26,7 +26,15 @@ export interface KnownStates {
   states: ReadonlyMap<string, StoredState>;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** An instant for PostgreSQL to the microsecond: epoch ms may carry µs, which toISOString drops. */
+function iso(ms: number): string {
+  const us = Math.round(ms * 1000);
+  const wholeMs = Math.floor(us / 1000);
+  return `${new Date(wholeMs).toISOString().slice(0, -1)}${String(us - wholeMs * 1000).padStart(3, '0')}Z`;
+}
+
+/** `contract|µs`: identifies a stored quote (times compared to the microsecond, as stored). */
+const quoteKey = (contract: string, ms: number) => `${contract}|${Math.round(ms * 1000)}`;
 
 /** Min and max without spreading (a row group can be larger than the call stack allows). */
 function extent(values: ArrayLike<number> & Iterable<number>): { min: number; max: number } {
@@ -50,7 +58,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
   // Nobody else wrote since this loader's last commit: the states it wrote then are still the stored ones.
   const known = committed && committed.epoch === outcome.epoch - 1 ? committed.states : new Map<string, StoredState>();
   const stored = await storedKeys(s, batch);
-  const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(`${batch.contracts[batch.contract[i]!]}|${batch.quoteTime[i]}`);
+  const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(quoteKey(batch.contracts[batch.contract[i]!]!, batch.quoteTime[i]!));
   // Grouped on the reading thread; again here only to leave out quotes stored already (rare).
   const groups = notStored ? groupBySession(batch, notStored) : inflateGroups(batch, batch.groups);
 
@@ -120,7 +128,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
   return outcome;
 }
 
-/** `contract|epoch ms` of the batch's quotes that are stored already (usually none). */
+/** Keys (quoteKey) of the batch's quotes that are stored already (usually none). */
 async function storedKeys(s: Session, batch: EncodedBatch): Promise<Set<string>> {
   if (batch.length === 0) return new Set();
   const times = extent(batch.quoteTime);
@@ -129,7 +137,7 @@ async function storedKeys(s: Session, batch: EncodedBatch): Promise<Set<string>>
      WHERE underlying = ANY($1::text[]) AND quote_time BETWEEN $2 AND $3`,
     [batch.underlyings, iso(times.min), iso(times.max)],
   );
-  return new Set(rows.map((r) => `${r.contract}|${Math.round(r.t)}`));
+  return new Set(rows.map((r) => quoteKey(r.contract, r.t)));
 }
 
 /** The stored states of the groups' contract-sessions: from `known` where it has them, else read. */
@@ -151,7 +159,7 @@ async function loadStates(s: Session, groups: ReadonlyMap<string, SessionGroup>,
   );
   for (const r of rows) {
     const key = sessionKey(r.contract, r.session);
-    if (groups.has(key) && !states.has(key)) states.set(key, { session: r.session, baseline: r.baseline, mark: r.mark, sign: r.sign as -1 | 0 | 1, lastTime: Math.round(r.t) });
+    if (groups.has(key) && !states.has(key)) states.set(key, { session: r.session, baseline: r.baseline, mark: r.mark, sign: r.sign as -1 | 0 | 1, lastTime: r.t });
   }
   return states;
 }
@@ -168,7 +176,7 @@ async function loadStoredRows(s: Session, groups: Array<{ contract: string; sess
   );
   const wanted = new Set(groups.map((g) => sessionKey(g.contract, g.session)));
   for (const r of rows) {
-    const quoteTime = Math.round(r.t);
+    const quoteTime = r.t;
     const key = sessionKey(r.contract, sessionOf(quoteTime));
     if (!wanted.has(key)) continue;
     const list = replay.get(key) ?? [];
