@@ -3,8 +3,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// Commands that read Parquet start the reading thread first, so it loads its code while the rest
-// of the command line loads (about a second either way on these machines).
+// Commands that read Parquet start the reading thread here, first, so it loads its code while the
+// rest of the command line and the database load (about a second each on these machines).
 const [command, ...args] = process.argv.slice(2);
 if (['load', 'watch', 'start'].includes(command ?? '') && !args.some((a) => a === '--help' || a === '-h')) {
   const { warmUpReader } = await import('../src/load/batch-reader.ts');

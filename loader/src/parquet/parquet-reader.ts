@@ -123,6 +123,8 @@ function joinChunks(name: string, parts: Array<{ rowStart: number; data: ArrayLi
 
 /** The chunks as one Float64Array (null → NaN), or null when they hold anything but numbers and nulls, or only nulls. */
 function numericValues(chunks: Array<ArrayLike<unknown>>, length: number): Float64Array | null {
+  const first = chunks.find((data) => data.length > 0)?.[0];
+  if (typeof first === 'string' || typeof first === 'boolean') return null; // not numeric: no buffer allocated for it
   const out = new Float64Array(length);
   let at = 0;
   let numbers = 0;

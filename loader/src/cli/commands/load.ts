@@ -5,7 +5,6 @@ import { glob } from 'glob';
 import { onShutdownSignal } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
-import { warmUpReader } from '../../load/batch-reader.ts';
 import { loadFile } from '../../load/load-file.ts';
 import type { FileSummary } from '../../load/load-file.ts';
 import { connect } from '../database.ts';
@@ -41,7 +40,6 @@ export function registerLoad(program: Command): void {
       const { files, missing } = await expandInputs(inputs);
       for (const m of missing) process.stderr.write(`optflow: ${m}: no such file, directory or matching file\n`);
 
-      if (files.length > 0) warmUpReader(); // loads its code while the database opens
       const db: Database | null = flags.dryRun ? null : await connect();
       // Stop between commits: the transaction in progress completes, nothing is half-written.
       if (db) onShutdownSignal(() => db.close(), EXIT.PARTIAL);

@@ -5,7 +5,6 @@ import type { ListeningApi } from '@optflow/api';
 import { EmbeddedDatabase, onShutdownSignal, serveSocket } from '@optflow/db';
 import type { SocketHandle } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
-import { warmUpReader } from '../../load/batch-reader.ts';
 import { watchDirectory } from '../../load/watch.ts';
 import { DEFAULT_SAMPLE, sampleFileName } from '../../sample/sample-day.ts';
 import { writeSampleDay } from '../../sample/sample-writer.ts';
@@ -42,7 +41,6 @@ export function registerStart(program: Command): void {
       const config = configFromEnv();
       const dataDir = resolve(flags.data);
       await mkdir(dataDir, { recursive: true });
-      warmUpReader();
       const db = await connect(config);
       // What is running, for the shutdown handler (installed first: Ctrl-C may come at any point).
       const running: { socket?: SocketHandle; api?: ListeningApi } = {};

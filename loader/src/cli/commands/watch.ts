@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { migrate } from '@optflow/migrations';
-import { warmUpReader } from '../../load/batch-reader.ts';
 import { watchDirectory } from '../../load/watch.ts';
 import { connect } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -33,7 +32,6 @@ export function registerWatch(program: Command): void {
       const out = createOutput(flags);
       const read = loadOptionsFrom(flags);
       if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new CliError(`${dir}: not a directory`, EXIT.USAGE);
-      warmUpReader(); // loads its code while the database opens
       const db = await connect();
       const stop = new AbortController();
       const onSignal = () => stop.abort();
