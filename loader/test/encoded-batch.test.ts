@@ -4,7 +4,7 @@ import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import type { QuoteInput } from '../src/contracts/quote-row.ts';
 import { BatchEncoder, copyPayload, QUOTE_COPY_COLUMNS } from '../src/load/encoded-batch.ts';
-import { groupBySession, inflateGroups } from '../src/load/volume-batch.ts';
+import { flattenGroups, groupBySession } from '../src/load/volume-batch.ts';
 
 const quote = (contract: string, minute: number, totalVolume: number | null): QuoteInput => ({
   quoteTime: Date.parse('2023-05-19T13:30:00Z') + minute * 60_000, contract, sourceSymbol: contract.replace(/ +/, '_'), underlying: 'SPX',
@@ -36,7 +36,7 @@ describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.equal(batch.rowStart.length, 4);
     assert.equal(batch.rowStart[3], batch.payload.length - 2, "rows end where the trailer starts");
     assert.deepEqual(batch.rejected, [{ rowNumber: 2, reason: 'bad symbol', raw: { symbol: '?' } }]);
-    assert.deepEqual(inflateGroups(batch, batch.groups), groupBySession(batch), 'grouped by contract-session');
+    assert.deepEqual(batch.groups, flattenGroups(batch, groupBySession(batch)), 'grouped by contract-session');
   });
 
   test('every column of a quote lands in its own column of optflow.quotes, nulls included', async () => {

@@ -1,18 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextInterval } from '../src/contracts/interval-volume.ts';
-import type { Anomaly, ContractState, Observation } from '../src/contracts/interval-volume.ts';
+import { IntervalVolume } from '../src/contracts/interval-volume.ts';
+import type { Anomaly } from '../src/contracts/interval-volume.ts';
 
 type Step = [total: number | null, mark: number | null, volume: number, signed: number, anomaly: Anomaly | null];
 
 /** Runs one contract's observations through the rules; session changes where a step says so. */
-function run(steps: Array<Step & { session?: string }>, sessions?: string[]) {
-  let state: ContractState | undefined;
+function run(steps: Step[], sessions?: string[]) {
+  const rules = new IntervalVolume();
   return steps.map(([total, mark], i) => {
-    const obs: Observation = { session: sessions?.[i] ?? '2023-05-19', totalVolume: total, mark, multiplier: 100 };
-    const r = nextInterval(state, obs);
-    state = r.state;
-    return [total, mark, r.volume, r.signedVolume, r.anomaly] as Step;
+    rules.observe(sessions?.[i] ?? '2023-05-19', total ?? NaN, mark ?? NaN, 100);
+    return [total, mark, rules.volume, rules.signedVolume, rules.anomaly] as Step;
+  });
+}
+
+/** The same steps, each through a fresh instance continuing from the state the previous one left. */
+function runFromStoredStates(steps: Step[]) {
+  let state: ReturnType<IntervalVolume['state']> | undefined;
+  return steps.map(([total, mark]) => {
+    const rules = new IntervalVolume().reset(state);
+    rules.observe('2023-05-19', total ?? NaN, mark ?? NaN, 100);
+    state = structuredClone(rules.state()); // as stored and read back
+    return [total, mark, rules.volume, rules.signedVolume, rules.anomaly] as Step;
   });
 }
 
@@ -60,6 +69,7 @@ describe('interval volume rules', () => {
   };
   for (const [name, steps] of Object.entries(tables)) {
     test(name, () => assert.deepEqual(run(steps), steps));
+    test(`${name}, continued from the stored state at every step`, () => assert.deepEqual(runFromStoredStates(steps), steps));
   }
 
   test('a new session resets baseline and tick sign', () => {
@@ -73,10 +83,21 @@ describe('interval volume rules', () => {
   });
 
   test('premium = volume × mark × multiplier', () => {
-    const first = nextInterval(undefined, { session: 'd', totalVolume: 10, mark: 2.5, multiplier: 100 });
-    const second = nextInterval(first.state, { session: 'd', totalVolume: 14, mark: 2.5, multiplier: 10 });
-    assert.equal(first.premium, 0);
-    assert.equal(second.premium, 4 * 2.5 * 10);
-    assert.equal(nextInterval(second.state, { session: 'd', totalVolume: 20, mark: null, multiplier: 100 }).premium, 0);
+    const rules = new IntervalVolume();
+    rules.observe('d', 10, 2.5, 100);
+    assert.equal(rules.premium, 0);
+    rules.observe('d', 14, 2.5, 10);
+    assert.equal(rules.premium, 4 * 2.5 * 10);
+    rules.observe('d', 20, NaN, 100);
+    assert.equal(rules.premium, 0);
+  });
+
+  test('the state holds nulls, not NaN, for what the session has not shown', () => {
+    const rules = new IntervalVolume();
+    assert.throws(() => rules.state(), /no observation/);
+    rules.observe('2023-05-19', NaN, NaN, 100);
+    assert.deepEqual(rules.state(), { session: '2023-05-19', baseline: null, mark: null, sign: 0 });
+    rules.observe('2023-05-19', 7, 1.5, 100);
+    assert.deepEqual(rules.state(), { session: '2023-05-19', baseline: 7, mark: 1.5, sign: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyBatch, flattenGroups, groupBySession, inflateGroups, sessionsToReplay } from '../src/load/volume-batch.ts';
-import type { Observations, StoredQuote, StoredState } from '../src/load/volume-batch.ts';
+import type { Observations, SessionGroup, StoredQuote, StoredState } from '../src/load/volume-batch.ts';
 
 const T0 = Date.parse('2023-05-19T13:30:00Z'); // 09:30 New York
 const MIN = 60_000;
@@ -32,7 +32,8 @@ describe('groupBySession', () => {
       const batch = observations(c.rows);
       const groups = groupBySession(batch, c.include);
       assert.deepEqual(Object.fromEntries([...groups].map(([k, g]) => [k, g.rows])), c.want);
-      assert.deepEqual(inflateGroups(batch, flattenGroups(batch, groups)), groups, 'flattened to cross threads and back');
+      const rowsAsArrays = (m: ReadonlyMap<string, SessionGroup>) => [...m].map(([k, g]) => [k, { ...g, rows: Array.from(g.rows) }]);
+      assert.deepEqual(rowsAsArrays(inflateGroups(batch, flattenGroups(batch, groups))), rowsAsArrays(groups), 'flattened to cross threads and back');
     });
   }
 });

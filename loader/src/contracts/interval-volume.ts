@@ -1,7 +1,7 @@
 /**
  * The volume rules, per contract and session (the New York date of the snapshot), applied to
- * observations in time order. Pure: the loader keeps one state per contract and persists nothing
- * but the rows, so the state can always be rebuilt from the last stored observation.
+ * observations in time order. Pure logic, no I/O: the loader stores each contract-session's state
+ * with the rows it derived, and continues from it.
  *
  * - first observation: volume 0, baseline = total
  * - total ≥ baseline: volume = total − baseline, baseline = total
@@ -23,53 +23,64 @@ export interface ContractState {
   sign: -1 | 0 | 1;
 }
 
-export interface Observation {
-  /** New York trading date of the snapshot, YYYY-MM-DD. */
-  session: string;
-  totalVolume: number | null;
-  mark: number | null;
-  multiplier: number;
-}
+/**
+ * The rules for one contract, applied observation by observation in time order: one instance is
+ * reused across a whole batch (a million observations a file, and no object for any of them).
+ * NaN stands for a null total or mark.
+ */
+export class IntervalVolume {
+  #session: string | null = null;
+  #baseline = NaN;
+  #mark = NaN;
+  #sign: -1 | 0 | 1 = 0;
+  /** What the last observation derived. */
+  volume = 0;
+  signedVolume = 0;
+  premium = 0;
+  anomaly: Anomaly | null = null;
 
-export interface IntervalResult {
-  volume: number;
-  signedVolume: number;
-  premium: number;
-  anomaly: Anomaly | null;
-  state: ContractState;
-}
-
-export function nextInterval(previous: ContractState | undefined, obs: Observation): IntervalResult {
-  const sameSession = previous !== undefined && previous.session === obs.session;
-  const baseline = sameSession ? previous.baseline : null;
-  const lastMark = sameSession ? previous.mark : null;
-  let sign: -1 | 0 | 1 = sameSession ? previous.sign : 0;
-  if (obs.mark !== null && lastMark !== null && obs.mark !== lastMark) sign = obs.mark > lastMark ? 1 : -1;
-  const mark = obs.mark ?? lastMark;
-
-  let volume = 0;
-  let nextBaseline = baseline;
-  let anomaly: Anomaly | null = null;
-  const total = obs.totalVolume;
-  if (total === null) {
-    anomaly = 'missing-total';
-  } else if (baseline === null) {
-    nextBaseline = total; // first observation of the session
-  } else if (total >= baseline) {
-    volume = total - baseline;
-    nextBaseline = total;
-  } else if (total === 0) {
-    anomaly = 'zero-total';
-  } else {
-    anomaly = 'total-decreased';
-    nextBaseline = total;
+  /** Continues from a stored state; undefined: nothing observed yet. */
+  reset(state?: ContractState): this {
+    this.#session = state?.session ?? null;
+    this.#baseline = state?.baseline ?? NaN;
+    this.#mark = state?.mark ?? NaN;
+    this.#sign = state?.sign ?? 0;
+    return this;
   }
 
-  return {
-    volume,
-    signedVolume: volume * sign,
-    premium: obs.mark === null ? 0 : volume * obs.mark * obs.multiplier,
-    anomaly,
-    state: { session: obs.session, baseline: nextBaseline, mark, sign },
-  };
+  observe(session: string, total: number, mark: number, multiplier: number): void {
+    if (session !== this.#session) this.reset({ session, baseline: null, mark: null, sign: 0 });
+    const lastMark = this.#mark;
+    if (mark === mark && lastMark === lastMark && mark !== lastMark) this.#sign = mark > lastMark ? 1 : -1;
+    if (mark === mark) this.#mark = mark;
+
+    const baseline = this.#baseline;
+    let volume = 0;
+    let anomaly: Anomaly | null = null;
+    if (total !== total) {
+      anomaly = 'missing-total';
+    } else if (baseline !== baseline) {
+      this.#baseline = total; // first observation of the session
+    } else if (total >= baseline) {
+      volume = total - baseline;
+      this.#baseline = total;
+    } else if (total === 0) {
+      anomaly = 'zero-total';
+    } else {
+      anomaly = 'total-decreased';
+      this.#baseline = total;
+    }
+    this.volume = volume;
+    this.signedVolume = volume * this.#sign;
+    this.premium = mark === mark ? volume * mark * multiplier : 0;
+    this.anomaly = anomaly;
+  }
+
+  /** The state after the last observation (as stored, to continue from with reset). */
+  state(): ContractState {
+    if (this.#session === null) throw new Error('no observation yet');
+    return { session: this.#session, baseline: orNull(this.#baseline), mark: orNull(this.#mark), sign: this.#sign };
+  }
 }
+
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
