@@ -27,16 +27,16 @@ describe(`optflow migrate (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const up = optflow('migrate', '--json');
     assert.equal(up.status, 0, up.stderr);
     const summary = JSON.parse(up.stdout);
-    assert.deepEqual(summary.migrations, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch']);
+    assert.deepEqual(summary.migrations, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor']);
     assert.equal(summary.direction, 'up');
     assert.equal(typeof summary.timescaledb === 'string', !testServerUrl(), 'TimescaleDB reported when present');
 
     assert.deepEqual(JSON.parse(optflow('migrate', 'up', '--json').stdout).migrations, []);
-    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--json').stdout).migrations, ['6_ingest-epoch']);
-    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--all', '--json').stdout).migrations, ['5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
+    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--json').stdout).migrations, ['7_contract-sessions-fillfactor']);
+    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--all', '--json').stdout).migrations, ['6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
     const human = optflow('migrate');
     assert.equal(human.status, 0);
-    assert.match(human.stdout, /applied: 1_schema, 2_flow-aggregates, 3_policies, 4_contract-sessions, 5_snapshot-commits, 6_ingest-epoch/);
+    assert.match(human.stdout, /applied: 1_schema, 2_flow-aggregates, 3_policies, 4_contract-sessions, 5_snapshot-commits, 6_ingest-epoch, 7_contract-sessions-fillfactor/);
   });
 
   test('a bad direction is a usage error (exit 2); an unreachable server exit 3', () => {

@@ -80,12 +80,14 @@ describe(`migrations (${backend})`, () => {
 
   test('up creates the schema, and on TimescaleDB a hypertable and four real-time continuous aggregates', async () => {
     const ran = await migrate(db, { direction: 'up' });
-    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch']);
+    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor']);
     const info = await db.info();
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'optflow' ORDER BY 1`,
     );
     assert.deepEqual(tables.rows.map((r) => r.table_name), ['contract_sessions', 'files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'ingest_epoch', 'quotes', 'rejected_rows', 'snapshots']);
+    const options = await db.query<{ reloptions: string[] | null }>(`SELECT reloptions FROM pg_class WHERE oid = 'optflow.contract_sessions'::regclass`);
+    assert.deepEqual(options.rows[0]?.reloptions, ['fillfactor=50'], 'contract-session states are updated in place (HOT)');
     for (const level of FLOW_LEVELS) {
       const cols = await db.query<{ column_name: string }>(
         `SELECT column_name FROM information_schema.columns WHERE table_schema = 'optflow' AND table_name = $1 ORDER BY ordinal_position`,
@@ -189,10 +191,10 @@ describe(`migrations (${backend})`, () => {
 
   test('down removes everything, and up again works', async () => {
     const down = await migrate(db, { direction: 'down' });
-    assert.deepEqual(down, ['6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
+    assert.deepEqual(down, ['7_contract-sessions-fillfactor', '6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
     const schema = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`);
     assert.equal(schema.rows.length, 0);
-    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch']);
+    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor']);
     assert.deepEqual(await migrate(db, { direction: 'up' }), [], 'nothing pending');
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.flow_1m');
     assert.equal(rows[0]?.n, 0);
