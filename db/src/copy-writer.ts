@@ -227,6 +227,11 @@ export function leadingFieldOffset(rowStart: number, k: number): number {
   return rowStart + 2 + k * 12 + 4;
 }
 
+/** Where the value of a row's last field begins when that field is an 8-byte value: its last 8 bytes. */
+export function trailingFieldOffset(rowEnd: number): number {
+  return rowEnd - 8;
+}
+
 function toNumber(column: CopyColumn, value: CopyValue): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) throw new Error(`column ${column.name}: ${JSON.stringify(value)} is not a finite number`);

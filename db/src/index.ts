@@ -1,6 +1,6 @@
 export { databaseConfigFromEnv, DEFAULT_SOCKET_PORT } from './config.ts';
 export type { DatabaseConfig } from './config.ts';
-export { BinaryCopyWriter, leadingFieldOffset, setInt64 } from './copy-writer.ts';
+export { BinaryCopyWriter, leadingFieldOffset, setInt64, trailingFieldOffset } from './copy-writer.ts';
 export type { CopyColumn, CopyType, CopyValue } from './copy-writer.ts';
 export type { Backend, Database, DatabaseInfo, QueryResult, Session, SessionStats } from './database.ts';
 export { EmbeddedDatabase } from './embedded.ts';

@@ -3,5 +3,5 @@ export type { SampleBatch, SampleContract, SampleOptions } from './sample/sample
 export { SAMPLE_SCHEMA, writeSampleBatches, writeSampleDay } from './sample/sample-writer.ts';
 export type { SampleSummary } from './sample/sample-writer.ts';
 export { utcToWallTime, wallDate, wallTimeToUtc } from './zoned-time.ts';
-export { loadFile } from './load/load-file.ts';
+export { loadFile, prepareFile } from './load/load-file.ts';
 export type { FileStatus, FileSummary, LoadOptions } from './load/load-file.ts';

@@ -22,7 +22,7 @@ describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   after(() => t.dispose());
 
   test('columns for the volume rules, contract and underlying tables, rejected rows', () => {
-    const encoder = new BatchEncoder(7);
+    const encoder = new BatchEncoder();
     encoder.add(quote('SPXW  230519C04200000', 0, 10));
     encoder.reject({ rowNumber: 2, reason: 'bad symbol', raw: { symbol: '?' } });
     encoder.add(quote('SPXW  230519P04200000', 0, null));
@@ -46,12 +46,13 @@ describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
       multiplier: 50, openInterest: 14, iv: 0.15, delta: -0.16, gamma: 0.17, theta: -0.18, vega: 0.19, rho: -0.2, underlyingPrice: 13_600.25,
     };
     const empty: QuoteInput = { ...full, quoteTime: full.quoteTime + 60_000, bid: null, ask: null, last: null, mark: null, bidSize: null, askSize: null, totalVolume: null, openInterest: null, iv: null, delta: null, gamma: null, theta: null, vega: null, rho: null, underlyingPrice: null };
-    const encoder = new BatchEncoder(9);
+    const encoder = new BatchEncoder();
     encoder.add(full);
     encoder.add(empty);
     const batch = encoder.finish();
     await t.db.query('TRUNCATE quotes_copy');
-    await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, batch.payload);
+    const zeros = () => new Float64Array(2);
+    await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, [0, 1], { volume: zeros(), signedVolume: zeros(), premium: zeros() }, 9));
     const { rows } = await t.db.query<Record<string, unknown>>(`SELECT *, extract(epoch FROM quote_time)::float8 * 1000 AS t FROM quotes_copy ORDER BY quote_time`);
     const expected = (q: QuoteInput) => ({
       volume: 0, signed_volume: 0, premium: 0, quote_time: new Date(Math.floor(q.quoteTime)), t: q.quoteTime, contract: q.contract, source_symbol: q.sourceSymbol,
@@ -64,12 +65,12 @@ describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
 
   for (const keep of [[0, 1, 2], [0, 2], [2, 0, 1], []]) {
     test(`the payload of rows [${keep.join(', ')}] with their derived values copies into PostgreSQL in that order`, async () => {
-      const encoder = new BatchEncoder(7);
+      const encoder = new BatchEncoder();
       [quote('SPXW  230519C04200000', 0, 10), quote('SPXW  230519P04200000', 0, null), quote('SPXW  230519C04200000', 1, 12)].forEach((q) => encoder.add(q));
       const batch = encoder.finish();
       const derived = { volume: Float64Array.of(0, 0, 2), signedVolume: Float64Array.of(0, 0, -2), premium: Float64Array.of(0, 0, 300) };
       await t.db.query('TRUNCATE quotes_copy');
-      assert.equal(await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, Int32Array.from(keep), derived)), keep.length);
+      assert.equal(await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, Int32Array.from(keep), derived, 7)), keep.length);
       const { rows } = await t.db.query<Record<string, unknown>>(
         `SELECT contract, extract(epoch FROM quote_time)::float8 * 1000 AS t, total_volume, volume, signed_volume, premium, strike, ask_size, file_id FROM quotes_copy ORDER BY ctid`,
       );

@@ -8,10 +8,10 @@ import type { Database } from '@optflow/db';
 import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches, writeSampleDay } from '../src/index.ts';
+import { DEFAULT_SAMPLE, loadFile, prepareFile, sampleDay, writeSampleBatches, writeSampleDay } from '../src/index.ts';
 import type { SampleBatch, SampleOptions } from '../src/index.ts';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { readerHeapCap, setReaderHeapCap } from '../src/load/batch-reader.ts';
+import { readerHeapCap, readsRequested, setReaderHeapCap } from '../src/load/batch-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-load-'));
 const options = { timeZone: 'America/New_York', overrides: {} };
@@ -34,7 +34,7 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     // The same day as ten files of ~39 snapshots each (plus the last minute).
     const batches = [...sampleDay({ ...day, snapshotsPerRowGroup: 39 })];
     parts = batches.map((b, i) => writeBatches(join(dir, `SPX.X.2023-05-19.part${String(i).padStart(2, '0')}.parquet`), [b]));
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       dbs.push(await openMigratedTestDatabase());
     }
   });
@@ -85,6 +85,29 @@ describe(`loading files (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     assert.ok(expected.quotes.length > 0 && expected.flow.length > 0);
     assert.deepEqual(await snapshot(dbs[1]!.db), expected, 'in order');
     assert.deepEqual(await snapshot(dbs[2]!.db), expected, 'shuffled (backfills replayed)');
+  });
+
+  test('a file read ahead of its load (prepareFile) stores what a plain load stores, and is read afresh if rewritten in between', async () => {
+    const expected = await snapshot(dbs[0]!.db); // the whole day, loaded plainly
+    const ahead = join(dir, 'SPX.X.2023-05-19.ahead.parquet');
+    writeFileSync(ahead, readFileSync(whole));
+    const readsBefore = readsRequested();
+    const prepared = await prepareFile(ahead, options);
+    assert.ok(prepared, 'a readable file is prepared');
+    assert.equal((await loadFile(dbs[7]!.db, ahead, options, undefined, prepared)).status, 'loaded');
+    assert.equal(readsRequested() - readsBefore, 14, 'each of the 14 row groups read once: the load took the prepared read over');
+    assert.deepEqual(await snapshot(dbs[7]!.db), expected);
+    const again = await loadFile(dbs[7]!.db, ahead, options, undefined, await prepareFile(ahead, options));
+    assert.equal(again.status, 'unchanged', 'a prepared read of a stored file is dropped');
+
+    const rewritten = join(dir, 'SPX.X.2023-05-19.rewritten.parquet');
+    writeFileSync(rewritten, readFileSync(parts[0]!));
+    const stale = await prepareFile(rewritten, options);
+    writeFileSync(rewritten, readFileSync(whole)); // the collector rewrote it before the load began
+    const summary = await loadFile(dbs[8]!.db, rewritten, options, undefined, stale);
+    assert.equal(summary.rowsRead, 12 * 391);
+    assert.deepEqual(await snapshot(dbs[8]!.db), expected);
+    assert.equal(await prepareFile(join(dir, 'missing.parquet'), options), null, 'nothing to prepare: loadFile reports why');
   });
 
   test('ten files loaded at once (as by two loaders, or watch beside load) store exactly what one file stores', async () => {

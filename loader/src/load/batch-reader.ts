@@ -15,7 +15,6 @@ export interface BatchRequest {
   openId: number;
   columns: string[];
   ctx: RowContext;
-  fileId: number;
   group: RowGroupInfo;
 }
 
@@ -43,6 +42,11 @@ export function setReaderHeapCap(mb: number | null): void {
   }
 }
 
+/** Tests: how many row-group reads were asked of the reading thread so far. */
+export function readsRequested(): number {
+  return nextId - 1;
+}
+
 /** The cap the reading thread runs under now (null: none, e.g. after a row group outgrew it). */
 export function readerHeapCap(): number | null {
   return oldGenerationMb;
@@ -63,11 +67,23 @@ export function warmUpReader(): void {
   if (!worker) startWorker();
 }
 
-export function readEncodedBatch(request: Omit<BatchRequest, 'id'>): Promise<EncodedBatch> {
+/** `signal`: a read no longer wanted; it is dropped (and no longer keeps the process alive). */
+export function readEncodedBatch(request: Omit<BatchRequest, 'id'>, signal?: AbortSignal): Promise<EncodedBatch> {
   const w = worker ?? startWorker();
   const message: BatchRequest = { ...request, id: nextId++ };
   return new Promise<EncodedBatch>((resolve, reject) => {
-    pending.set(message.id, { request: message, resolve, reject });
+    const onAbort = () => {
+      if (!pending.delete(message.id)) return;
+      if (pending.size === 0) worker?.unref();
+      reject(signal!.reason);
+    };
+    // Settled, the listener goes: it would keep the promise, and so the batch, alive as long as the signal.
+    const settle = <T>(fn: (value: T) => void) => (value: T) => {
+      signal?.removeEventListener('abort', onAbort);
+      fn(value);
+    };
+    pending.set(message.id, { request: message, resolve: settle(resolve), reject: settle(reject) });
+    signal?.addEventListener('abort', onAbort, { once: true });
     w.ref();
     w.postMessage(message);
   });

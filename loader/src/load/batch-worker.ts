@@ -23,7 +23,7 @@ async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   }
   const data = await readRowGroup(source, request.group, request.columns);
   const normalize = rowNormalizer(data.columns, request.ctx);
-  const encoder = new BatchEncoder(request.fileId, data.length);
+  const encoder = new BatchEncoder(data.length);
   const quote = emptyQuote();
   const symbols = data.columns.get(request.ctx.map.symbol!) ?? [];
   for (const i of keyOrder(data.length, (row) => contractOf(symbols[row]))) {

@@ -1,4 +1,4 @@
-import { BinaryCopyWriter, leadingFieldOffset, setInt64 } from '@optflow/db';
+import { BinaryCopyWriter, leadingFieldOffset, setInt64, trailingFieldOffset } from '@optflow/db';
 import type { CopyColumn } from '@optflow/db';
 import type { QuoteInput } from '../contracts/quote-row.ts';
 import { flattenGroups, groupBySession } from './volume-batch.ts';
@@ -9,7 +9,8 @@ import type { FlatGroups } from './volume-batch.ts';
  * crosses threads without a per-row object: the COPY payload, the byte offset of each row, and
  * columns of what the volume rules and the bookkeeping need. The volume rules run later, on the
  * main thread, against the stored state; their results are written into the leading fields
- * (volume, signed_volume, premium) that were encoded as zeros.
+ * (volume, signed_volume, premium) that were encoded as zeros, and the file's id into the last field
+ * (so a file can be read before the database has given it an id).
  */
 export interface EncodedBatch {
   /** Accepted quotes. */
@@ -49,7 +50,10 @@ export interface Derived {
   premium: Float64Array;
 }
 
-/** The columns of optflow.quotes a load writes, in payload order (see writeQuote). */
+/**
+ * The columns of optflow.quotes a load writes, in payload order (see writeQuote): the derived values
+ * first and file_id last, 8 bytes each, as copyPayload fills them in after encoding.
+ */
 export const QUOTE_COPY_COLUMNS = [
   { name: 'volume', type: 'int8' },
   { name: 'signed_volume', type: 'int8' },
@@ -86,9 +90,10 @@ const STRIKE = QUOTE_COPY_COLUMNS[10];
 
 /**
  * One quote as a COPY row, field by field in QUOTE_COPY_COLUMNS order: straight-line typed writes
- * cost a third of a per-value dispatch over a million rows. The derived values are zeros here.
+ * cost a third of a per-value dispatch over a million rows. The derived values and the file id are
+ * zeros here (see copyPayload).
  */
-function writeQuote(w: BinaryCopyWriter, q: QuoteInput, fileId: number): void {
+function writeQuote(w: BinaryCopyWriter, q: QuoteInput): void {
   w.beginRow();
   w.int8(0);
   w.int8(0);
@@ -117,7 +122,7 @@ function writeQuote(w: BinaryCopyWriter, q: QuoteInput, fileId: number): void {
   w.float8(q.vega);
   w.float8(q.rho);
   w.float8(q.underlyingPrice);
-  w.int8(fileId);
+  w.int8(0); // file_id
 }
 
 /**
@@ -129,7 +134,6 @@ const BYTES_PER_ROW = 360;
 
 /** Collects normalized quotes of one row group into an EncodedBatch. */
 export class BatchEncoder {
-  readonly #fileId: number;
   readonly #writer: BinaryCopyWriter;
   readonly #rowStart: number[] = [];
   readonly #quoteTime: number[] = [];
@@ -143,14 +147,13 @@ export class BatchEncoder {
   readonly #rejected: RejectedRow[] = [];
 
   /** `expectedRows`: sizes the payload buffer up front (a quote row takes about 330 bytes). */
-  constructor(fileId: number, expectedRows = 4096) {
-    this.#fileId = fileId;
+  constructor(expectedRows = 4096) {
     this.#writer = new BinaryCopyWriter(QUOTE_COPY_COLUMNS, expectedRows * BYTES_PER_ROW);
   }
 
   add(q: QuoteInput): void {
     this.#rowStart.push(this.#writer.byteLength);
-    writeQuote(this.#writer, q, this.#fileId);
+    writeQuote(this.#writer, q);
     this.#quoteTime.push(q.quoteTime);
     this.#totalVolume.push(q.totalVolume ?? NaN);
     this.#mark.push(q.mark ?? NaN);
@@ -194,10 +197,10 @@ const TRAILER = Uint8Array.of(0xff, 0xff);
 
 /**
  * The finished COPY payload of the rows `keep` (batch indices, in the order to write them) with
- * their derived values, which are written into the batch's own payload: when `keep` is every row
- * in batch order, that payload is the answer.
+ * their derived values and file id, which are written into the batch's own payload: when `keep` is
+ * every row in batch order, that payload is the answer.
  */
-export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derived: Derived): Uint8Array {
+export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derived: Derived, fileId: number): Uint8Array {
   const { payload, rowStart } = batch;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   let inBatchOrder = keep.length === batch.length;
@@ -207,6 +210,7 @@ export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derive
     setInt64(view, leadingFieldOffset(rowStart[i]!, 0), derived.volume[i]!);
     setInt64(view, leadingFieldOffset(rowStart[i]!, 1), derived.signedVolume[i]!);
     view.setFloat64(leadingFieldOffset(rowStart[i]!, 2), derived.premium[i]!);
+    setInt64(view, trailingFieldOffset(rowStart[i + 1]!), fileId);
   }
   if (inBatchOrder) return payload;
   const headerEnd = rowStart[0]!;

@@ -9,6 +9,7 @@ import { underlyingFromFileName } from '../contracts/symbol.ts';
 import { columnRange, openParquet } from '../parquet/parquet-reader.ts';
 import { wallTimeToUtc } from '../zoned-time.ts';
 import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
+import type { RowContext } from '../contracts/quote-row.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
 import { writeBatch } from './quote-writer.ts';
@@ -39,15 +40,114 @@ export interface FileSummary {
   error: string | null;
 }
 
+/** A file opened for reading: its row groups and how its columns map to quotes. */
+interface Input {
+  source: ParquetSource;
+  ctx: RowContext;
+  columns: string[];
+  /** Identifies this opening to the reading thread (a rewritten file must be read afresh). */
+  openId: number;
+}
+
+/** The file opened and mapped, or why it cannot be (the message names the path). */
+async function openInput(path: string, options: LoadOptions): Promise<Input | string> {
+  let source: ParquetSource;
+  try {
+    source = await openParquet(path);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  const mapped = mapColumns(source.columns, options.overrides);
+  if (!mapped.ok) return `${path}: ${mapped.reason}`;
+  const ctx: RowContext = {
+    map: mapped.map,
+    timeZone: options.timeZone,
+    naiveTime: source.naiveTimestampColumns.has(mapped.map.time!),
+    underlyingOverride: options.underlying,
+    underlyingFromFile: underlyingFromFileName(path),
+  };
+  return { source, ctx, columns: [...new Set(Object.values(mapped.map))], openId: newOpenId() };
+}
+
+/**
+ * A row group being read on the reading thread. Its batch is taken once (the read then holds no
+ * reference to it: a batch is tens of MB); a read no longer wanted is cancelled.
+ */
+interface Read {
+  take(): Promise<EncodedBatch>;
+  cancel(): void;
+}
+
+function startRead(input: Input, group: RowGroupInfo): Read {
+  const abort = new AbortController();
+  let batch: Promise<EncodedBatch> | null = readEncodedBatch({ path: input.source.path, openId: input.openId, columns: input.columns, ctx: input.ctx, group }, abort.signal);
+  batch.catch(() => undefined); // a read error is reported when its turn comes; a cancelled read never is
+  return {
+    take() {
+      if (!batch) throw new Error(`row group ${group.index} of ${input.source.path} was taken already`);
+      const taken = batch;
+      batch = null;
+      return taken;
+    },
+    cancel: () => abort.abort(new Error('read cancelled')),
+  };
+}
+
+/** A file whose first row group is being read ahead of its load (see prepareFile). */
+export interface PreparedFile {
+  path: string;
+  size: number;
+  mtime: Date;
+  input: Input;
+  first: Read;
+}
+
+/**
+ * Opens a file and starts reading its first row group before the database is open (embedded,
+ * opening it takes seconds): loadFile takes the read over when the file is still as it was, and
+ * cancels it otherwise. Null when the file cannot be opened; loadFile then says why.
+ */
+export async function prepareFile(path: string, options: LoadOptions): Promise<PreparedFile | null> {
+  try {
+    const info = await stat(path);
+    const input = await openInput(path, options);
+    const group = typeof input === 'string' ? undefined : input.source.rowGroups[0];
+    if (typeof input === 'string' || !group) return null;
+    return { path, size: info.size, mtime: info.mtime, input, first: startRead(input, group) };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Loads one file exactly once: each row group commits in one transaction with its bookkeeping.
- * With `db` null (a dry run) every row is read and checked and nothing is written.
+ * With `db` null (a dry run) every row is read and checked and nothing is written. `prepared`:
+ * this file as prepareFile opened it.
  */
 export async function loadFile(
   db: Database | null,
   path: string,
   options: LoadOptions,
   onProgress: (rowsRead: number, rowsTotal: number) => void = () => undefined,
+  prepared: PreparedFile | null = null,
+): Promise<FileSummary> {
+  // Reads still running at the end (the file turned out unchanged, failed or was interrupted) are
+  // cancelled: nothing waits for them.
+  const reads = new Set<Read>(prepared ? [prepared.first] : []);
+  try {
+    return await load(db, path, options, onProgress, prepared, reads);
+  } finally {
+    for (const read of reads) read.cancel();
+  }
+}
+
+async function load(
+  db: Database | null,
+  path: string,
+  options: LoadOptions,
+  onProgress: (rowsRead: number, rowsTotal: number) => void,
+  prepared: PreparedFile | null,
+  reads: Set<Read>,
 ): Promise<FileSummary> {
   const started = performance.now();
   const summary: FileSummary = { path, status: 'loaded', rowsRead: 0, rowGroupsSkipped: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0, seconds: 0, error: null };
@@ -62,14 +162,24 @@ export async function loadFile(
   } catch (error) {
     return recordFailure(db, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
   }
+  const known = db
+    ? (await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null }>(
+      `SELECT size, mtime, status, content_hash FROM optflow.files WHERE path = $1`, [path],
+    )).rows[0]
+    : undefined;
+  const complete = known?.status === 'loaded' || known?.status === 'partial';
+  if (known && complete && known.size === size && known.mtime.getTime() === mtime.getTime()) return done('unchanged');
+
+  const fresh = prepared?.path === path && prepared.size === size && prepared.mtime.getTime() === mtime.getTime() ? prepared : null;
+  const input = fresh?.input ?? await openInput(path, options);
+  // A file new to the database is read from its first row group on: that read starts now, while the
+  // content is hashed and the file registered. (A rewritten one may have row groups to skip.)
+  let first = fresh?.first;
+  if (!first && !known && typeof input !== 'string' && input.source.rowGroups[0]) first = startRead(input, input.source.rowGroups[0]);
+  if (first) reads.add(first);
+
   let contentHash: string | null = null;
   if (db) {
-    const { rows } = await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null }>(
-      `SELECT size, mtime, status, content_hash FROM optflow.files WHERE path = $1`, [path],
-    );
-    const known = rows[0];
-    const complete = known?.status === 'loaded' || known?.status === 'partial';
-    if (known && complete && known.size === size && known.mtime.getTime() === mtime.getTime()) return done('unchanged');
     try {
       contentHash = await sha256(path);
     } catch (error) {
@@ -81,43 +191,28 @@ export async function loadFile(
       return done('unchanged');
     }
   }
+  if (typeof input === 'string') return recordFailure(db, done('failed', input), size, mtime);
+  const { source } = input;
 
-  let source: ParquetSource;
-  try {
-    source = await openParquet(path);
-  } catch (error) {
-    return recordFailure(db, done('failed', error instanceof Error ? error.message : String(error)), size, mtime);
-  }
-  const mapped = mapColumns(source.columns, options.overrides);
-  if (!mapped.ok) return recordFailure(db, done('failed', `${path}: ${mapped.reason}`), size, mtime);
-  const ctx = {
-    map: mapped.map,
-    timeZone: options.timeZone,
-    naiveTime: source.naiveTimestampColumns.has(mapped.map.time!),
-    underlyingOverride: options.underlying,
-    underlyingFromFile: underlyingFromFileName(path),
-  };
-  const columns = [...new Set(Object.values(mapped.map))];
   const fileId = db ? await startFile(db, path, size, mtime, contentHash) : 0;
-  const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, ctx) : new Set<number>();
-
+  const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, input.ctx) : new Set<number>();
   const groups = source.rowGroups.filter((g) => !skippable.has(g.index));
   summary.rowGroupsSkipped = source.rowGroups.length - groups.length;
-  // The next row group is read and checked while the database stores the current one; a read
-  // error is reported when its turn comes (the catch only keeps it from being unhandled before).
-  const openId = newOpenId();
+  // The next row group is read and checked while the database stores the current one.
   const prefetch = (group: RowGroupInfo | undefined) => {
-    const batch = group ? readEncodedBatch({ path, openId, columns, ctx, fileId, group }) : null;
-    batch?.catch(() => undefined);
-    return batch;
+    if (!group) return null;
+    if (first && group.index === 0) return first;
+    const read = startRead(input, group);
+    reads.add(read);
+    return read;
   };
   let next = prefetch(groups[0]);
-  let known: KnownStates = { epoch: -1, states: new Map() };
+  let committed: KnownStates = { epoch: -1, states: new Map() };
   for (let g = 0; g < groups.length; g++) {
     if (options.signal?.aborted) return done('interrupted');
     let batch: EncodedBatch;
     try {
-      batch = await next!;
+      batch = await next!.take();
     } catch (error) {
       return finishFile(db, fileId, done('failed', error instanceof Error ? error.message : String(error)));
     }
@@ -125,9 +220,9 @@ export async function loadFile(
     summary.rowsRead += batch.length + batch.rejected.length;
     summary.rejected += batch.rejected.length;
     if (db) {
-      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, known));
+      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed));
       // Committed: these states are the stored ones until another writer commits.
-      known = { epoch: outcome.epoch, states: new Map([...(outcome.epoch === known.epoch + 1 ? known.states : []), ...outcome.states]) };
+      committed = { epoch: outcome.epoch, states: new Map([...(outcome.epoch === committed.epoch + 1 ? committed.states : []), ...outcome.states]) };
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.anomalies += outcome.anomalies;

@@ -68,7 +68,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
     const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
     const result = applyBatch(batch, groups, states, replay);
 
-    await s.copyBinary('optflow.quotes', QUOTE_COPY_COLUMNS, copyPayload(batch, result.inserts, result.derived));
+    await s.copyBinary('optflow.quotes', QUOTE_COPY_COLUMNS, copyPayload(batch, result.inserts, result.derived, fileId));
     if (result.updates.length > 0) {
       await s.query(
         `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium

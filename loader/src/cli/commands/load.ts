@@ -5,7 +5,7 @@ import { glob } from 'glob';
 import { onShutdownSignal } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
-import { loadFile } from '../../load/load-file.ts';
+import { loadFile, prepareFile } from '../../load/load-file.ts';
 import type { FileSummary } from '../../load/load-file.ts';
 import { connect } from '../database.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -40,15 +40,18 @@ export function registerLoad(program: Command): void {
       const { files, missing } = await expandInputs(inputs);
       for (const m of missing) process.stderr.write(`optflow: ${m}: no such file, directory or matching file\n`);
 
-      const db: Database | null = flags.dryRun ? null : await connect();
-      // Stop between commits: the transaction in progress completes, nothing is half-written.
-      if (db) onShutdownSignal(() => db.close(), EXIT.PARTIAL);
+      // The first file's first row group is read while the database opens.
+      const first = files[0] === undefined ? null : await prepareFile(files[0], read);
+      let db: Database | null = null;
       try {
+        db = flags.dryRun ? null : await connect();
+        // Stop between commits: the transaction in progress completes, nothing is half-written.
+        if (db) onShutdownSignal(db.close.bind(db), EXIT.PARTIAL);
         if (db && flags.migrate) await migrate(db, { direction: 'up' });
         const summaries: FileSummary[] = [];
         for (const [i, path] of files.entries()) {
           const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
-          const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total));
+          const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total), i === 0 ? first : null);
           bar.finish();
           summaries.push(summary);
           reportFile(out, summary);
@@ -57,6 +60,7 @@ export function registerLoad(program: Command): void {
         out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
         if (missing.length > 0 || totals.failed > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
       } finally {
+        first?.first.cancel(); // not taken over when the database could not be opened or migrated
         await db?.close();
       }
     });
