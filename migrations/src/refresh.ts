@@ -57,12 +57,22 @@ export async function refreshFlowAggregates(db: Database, from: Date, to: Date):
        FROM _timescaledb_catalog.continuous_agg WHERE user_view_schema = 'optflow'`,
     );
     const windows = refreshWindows(from, to, new Map(rows.map((r) => [r.view, Number(r.watermark)])));
-    for (const w of windows) {
-      // Simple protocol (no bind parameters): CALL of this procedure must be a top-level statement.
-      // The values are ISO strings of Dates and a view name from FLOW_LEVELS, not user input.
-      await session.query(
-        `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`,
-      );
+    if (windows.length === 0) return windows;
+    // The materializing query filters on the bucket as well as on the time; multiplying the two, the
+    // planner expects a few hundred rows where a window holds tens of thousands, and sorts them for a
+    // group aggregate (spilling to disk under the default work_mem) where a hash aggregate needs
+    // 150 kB and about a third less time (embedded, 75k rows: ~140 → ~90 ms a refresh).
+    await session.query('SET enable_sort = off');
+    try {
+      for (const w of windows) {
+        // Simple protocol (no bind parameters): CALL of this procedure must be a top-level statement.
+        // The values are ISO strings of Dates and a view name from FLOW_LEVELS, not user input.
+        await session.query(
+          `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`,
+        );
+      }
+    } finally {
+      await session.query('RESET enable_sort');
     }
     return windows;
   });

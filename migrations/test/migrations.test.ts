@@ -135,6 +135,8 @@ describe(`migrations (${backend})`, () => {
         `SELECT count(*)::int AS n FROM optflow.flow_1m WHERE bucket < (SELECT _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id)) FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'flow_1m')`,
       );
       assert.ok((materialized.rows[0]?.n ?? 0) > 0, 'the refresh materialized buckets');
+      const sort = await db.withSession((s) => s.query<{ enable_sort: string }>('SHOW enable_sort'));
+      assert.equal(sort.rows[0]?.enable_sort, 'on', 'the session is left as it was (refreshes run with hash aggregation)');
     }
     assert.deepEqual(await readFlow(db, 'optflow.flow_1m'), roundExpected(expectedFlow(rows, 1)));
     assert.deepEqual(await readFlow(db, 'optflow.flow_5m'), roundExpected(expectedFlow(rows, 5)));
