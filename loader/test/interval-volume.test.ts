@@ -5,22 +5,16 @@ import type { Anomaly } from '../src/contracts/interval-volume.ts';
 
 type Step = [total: number | null, mark: number | null, volume: number, signed: number, anomaly: Anomaly | null];
 
-/** Runs one contract's observations through the rules; session changes where a step says so. */
-function run(steps: Step[], sessions?: string[]) {
-  const rules = new IntervalVolume();
+/**
+ * Runs one contract's observations through the rules, the session changing where `sessions` says.
+ * `throughStoredStates`: each step by a fresh instance that continues from the state the one before
+ * left, as stored and read back.
+ */
+function run(steps: Step[], { sessions, throughStoredStates = false }: { sessions?: string[]; throughStoredStates?: boolean } = {}) {
+  let rules = new IntervalVolume();
   return steps.map(([total, mark], i) => {
+    if (throughStoredStates && i > 0) rules = new IntervalVolume().reset(structuredClone(rules.state()));
     rules.observe(sessions?.[i] ?? '2023-05-19', total ?? NaN, mark ?? NaN, 100);
-    return [total, mark, rules.volume, rules.signedVolume, rules.anomaly] as Step;
-  });
-}
-
-/** The same steps, each through a fresh instance continuing from the state the previous one left. */
-function runFromStoredStates(steps: Step[]) {
-  let state: ReturnType<IntervalVolume['state']> | undefined;
-  return steps.map(([total, mark]) => {
-    const rules = new IntervalVolume().reset(state);
-    rules.observe('2023-05-19', total ?? NaN, mark ?? NaN, 100);
-    state = structuredClone(rules.state()); // as stored and read back
     return [total, mark, rules.volume, rules.signedVolume, rules.anomaly] as Step;
   });
 }
@@ -69,7 +63,7 @@ describe('interval volume rules', () => {
   };
   for (const [name, steps] of Object.entries(tables)) {
     test(name, () => assert.deepEqual(run(steps), steps));
-    test(`${name}, continued from the stored state at every step`, () => assert.deepEqual(runFromStoredStates(steps), steps));
+    test(`${name}, continued from the stored state at every step`, () => assert.deepEqual(run(steps, { throughStoredStates: true }), steps));
   }
 
   test('a new session resets baseline and tick sign', () => {
@@ -79,7 +73,9 @@ describe('interval volume rules', () => {
       [3, 1.4, 0, 0, null], // next day: first observation, no anomaly despite the lower total
       [9, 1.6, 6, 6, null],
     ];
-    assert.deepEqual(run(steps, ['2023-05-18', '2023-05-18', '2023-05-19', '2023-05-19']), steps);
+    const sessions = ['2023-05-18', '2023-05-18', '2023-05-19', '2023-05-19'];
+    assert.deepEqual(run(steps, { sessions }), steps);
+    assert.deepEqual(run(steps, { sessions, throughStoredStates: true }), steps);
   });
 
   test('premium = volume × mark × multiplier', () => {
