@@ -221,8 +221,7 @@ async function load(
     summary.rejected += batch.rejected.length;
     if (db) {
       const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed));
-      // Committed: these states are the stored ones until another writer commits.
-      committed = { epoch: outcome.epoch, states: new Map([...(outcome.epoch === committed.epoch + 1 ? committed.states : []), ...outcome.states]) };
+      committed = outcome.committed; // the stored states until another writer commits
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.anomalies += outcome.anomalies;

@@ -11,10 +11,8 @@ export interface BatchOutcome {
   /** Range whose aggregates changed: [from, to], epoch ms; null when nothing was written. */
   affected: { from: number; to: number } | null;
   latestByUnderlying: Map<string, number>;
-  /** The write transaction's number (optflow.ingest_epoch). */
-  epoch: number;
-  /** The contract-session states this batch wrote. */
-  states: Map<string, StoredState>;
+  /** The states known stored once this batch commits: what it wrote, over what was known before. */
+  committed: KnownStates;
 }
 
 /**
@@ -50,13 +48,13 @@ const DAY_MS = 86_400_000;
 
 /** Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file counters. */
 export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch, committed?: KnownStates): Promise<BatchOutcome> {
-  const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map(), epoch: 0, states: new Map() };
   // One writer at a time (the row stays locked until commit): a second loader (or watch beside load)
   // reads the stored quotes and contract-session states after the first one's commit, not before it.
   const { rows: [counted] } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
-  outcome.epoch = Number(counted!.epoch);
+  const epoch = Number(counted!.epoch);
   // Nobody else wrote since this loader's last commit: the states it wrote then are still the stored ones.
-  const known = committed && committed.epoch === outcome.epoch - 1 ? committed.states : new Map<string, StoredState>();
+  const known = committed && committed.epoch === epoch - 1 ? committed.states : new Map<string, StoredState>();
+  const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map(), committed: { epoch, states: known } };
   const stored = await storedKeys(s, batch);
   const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(quoteKey(batch.contracts[batch.contract[i]!]!, batch.quoteTime[i]!));
   // Grouped on the reading thread; again here only to leave out quotes stored already (rare).
@@ -77,7 +75,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
         [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium)],
       );
     }
-    outcome.states = result.states;
+    outcome.committed = { epoch, states: new Map([...known, ...result.states]) };
     const storedStates = [...result.states.values()]; // each carries its contract and session
     await s.query(
       `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
