@@ -44,9 +44,11 @@ export interface Database extends Session {
   sessions(): SessionStats;
   /**
    * Calls `onMessage` with the payload of each NOTIFY on `channel` (committed transactions only)
-   * until the returned function is called. The channel name must be a plain identifier.
+   * until the returned function is called. The channel name must be a plain identifier. When the
+   * listening connection is lost (server only), `onInterrupted` is called at once: notifications may
+   * be missed from then until it is re-established, which `onMessage('')` signals.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onInterrupted?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export abstract class SessionDatabase implements Database {
   abstract readonly backend: Backend;
   abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   abstract sessions(): SessionStats;
-  abstract listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  abstract listen(channel: string, onMessage: (payload: string) => void, onInterrupted?: () => void): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
 
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
@@ -87,6 +89,12 @@ async function inTransaction<T>(session: Session, fn: (session: Session) => Prom
     throw error;
   }
 }
+
+/**
+ * SQL true when the server loads TimescaleDB at start: without that the extension cannot be
+ * created or used, whatever pg_available_extensions says.
+ */
+export const TIMESCALEDB_PRELOADED_SQL = `current_setting('shared_preload_libraries') ~ '(^|[[:space:],"/])timescaledb([[:space:],"]|$)'`;
 
 async function describeDatabase(session: Session, backend: Backend): Promise<DatabaseInfo> {
   const { rows } = await session.query<{ server_version: string; timescaledb: string | null }>(

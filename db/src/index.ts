@@ -2,6 +2,7 @@ export { databaseConfigFromEnv, DEFAULT_SOCKET_PORT } from './config.ts';
 export type { DatabaseConfig } from './config.ts';
 export { BinaryCopyWriter, leadingFieldOffset, setInt64, trailingFieldOffset } from './copy-writer.ts';
 export type { CopyColumn, CopyType, CopyValue } from './copy-writer.ts';
+export { TIMESCALEDB_PRELOADED_SQL } from './database.ts';
 export type { Backend, Database, DatabaseInfo, QueryResult, Session, SessionStats } from './database.ts';
 export { EmbeddedDatabase } from './embedded.ts';
 export { quoteIdent, quoteQualified } from './identifiers.ts';

@@ -7,6 +7,8 @@ import { assertChannel } from './identifiers.ts';
 
 const PG_INT8 = 20;
 const PG_DATE = 1082;
+/** How often a LISTEN connection is checked, and how long its check may take. */
+const LISTEN_PROBE_MS = 2000;
 
 /** Type parsers that make a server answer like the embedded database (see Database). */
 const types = {
@@ -61,6 +63,11 @@ export class ServerDatabase extends SessionDatabase {
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    // pg listens for errors only on idle clients: a connection lost while checked out (a server
+    // restart, a FATAL) would be an unhandled 'error' event that kills the process. The query in
+    // flight rejects with it anyway, and the client is then destroyed below.
+    const ignoreLost = () => undefined;
+    client.on('error', ignoreLost);
     let healthy = true;
     try {
       return await fn(new ClientSession(client));
@@ -70,6 +77,7 @@ export class ServerDatabase extends SessionDatabase {
       healthy = error instanceof pg.DatabaseError;
       throw error;
     } finally {
+      client.off('error', ignoreLost);
       client.release(!healthy);
     }
   }
@@ -77,24 +85,33 @@ export class ServerDatabase extends SessionDatabase {
   /**
    * One dedicated connection per listen (not from the pool), reconnecting with backoff when it is
    * lost: notifications sent while it was down are gone, so callers treat a reconnect (signalled by
-   * an empty payload) as "something may have changed".
+   * an empty payload) as "something may have changed", and learn of the loss at once through
+   * `onInterrupted`. A connection that silently stopped answering (a host gone without closing it)
+   * would look alive forever, so it is probed every LISTEN_PROBE_MS and dropped when the probe fails.
    */
-  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(channel: string, onMessage: (payload: string) => void, onInterrupted: () => void = () => undefined): Promise<() => Promise<void>> {
     assertChannel(channel);
     let client: pg.Client | null = null;
+    let drop: (() => void) | null = null; // gives up the current connection
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;
     const open = async (): Promise<void> => {
-      const c = new pg.Client({ connectionString: this.#url, application_name: 'optflow-listen' });
+      const c = new pg.Client({ connectionString: this.#url, application_name: 'optflow-listen', query_timeout: LISTEN_PROBE_MS });
+      let alive = true; // a dropped connection's late notifications must not pass for the new one's
       c.on('notification', (n) => {
-        if (n.channel === channel) onMessage(n.payload ?? '');
+        if (alive && n.channel === channel) onMessage(n.payload ?? '');
       });
-      c.on('error', () => undefined); // followed by 'end', which reconnects
-      c.on('end', () => {
+      const lost = () => {
         if (stopped || client !== c) return;
+        alive = false;
         client = null;
+        drop = null;
+        onInterrupted();
+        c.end().catch(() => undefined);
         reconnect(100);
-      });
+      };
+      c.on('error', lost);
+      c.on('end', lost);
       try {
         await c.connect();
         await c.query(`LISTEN ${channel}`);
@@ -103,7 +120,10 @@ export class ServerDatabase extends SessionDatabase {
         throw error;
       }
       if (stopped) await c.end();
-      else client = c;
+      else {
+        client = c;
+        drop = lost;
+      }
     };
     const reconnect = (delay: number) => {
       retry = setTimeout(() => {
@@ -111,9 +131,14 @@ export class ServerDatabase extends SessionDatabase {
       }, delay);
     };
     await open();
+    const probe = setInterval(() => {
+      const [c, fail] = [client, drop];
+      if (c && fail) c.query('SELECT 1').catch(fail);
+    }, LISTEN_PROBE_MS).unref();
     return async () => {
       stopped = true;
       clearTimeout(retry);
+      clearInterval(probe);
       const c = client;
       client = null;
       await c?.end();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { TIMESCALEDB_PRELOADED_SQL } from './database.ts';
 import type { Database } from './database.ts';
 import { EmbeddedDatabase } from './embedded.ts';
 import { ServerDatabase } from './server.ts';
@@ -15,6 +16,29 @@ export interface TestDatabase {
 /** The server that tests run against, if any (CI sets it; otherwise tests use the embedded database). */
 export function testServerUrl(): string | undefined {
   return process.env.OPTFLOW_TEST_DATABASE_URL || undefined;
+}
+
+/**
+ * Which of the three backends the tests run on, for test names and for tests that need one kind:
+ * the embedded TimescaleDB, a TimescaleDB server (the extension preloaded: background jobs,
+ * policies, compression — what docker compose users run), or a PostgreSQL server without it (the
+ * extension may be installed on disk but not preloaded: optflow treats that as plain PostgreSQL).
+ */
+export type TestBackend = 'embedded' | 'TimescaleDB server' | 'PostgreSQL server';
+
+let backend: Promise<TestBackend> | undefined;
+
+export function testBackend(): Promise<TestBackend> {
+  const url = testServerUrl();
+  backend ??= url === undefined
+    ? Promise.resolve('embedded')
+    : withClient(url, async (c) => {
+      const { rows } = await c.query<{ preloaded: boolean }>(
+        `SELECT ${TIMESCALEDB_PRELOADED_SQL} AS preloaded`,
+      );
+      return rows[0]?.preloaded === true ? 'TimescaleDB server' : 'PostgreSQL server';
+    });
+  return backend;
 }
 
 /**

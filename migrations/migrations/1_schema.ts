@@ -1,15 +1,15 @@
 import type { MigrationBuilder } from 'node-pg-migrate';
-import { detectCapabilities } from '../src/capabilities.ts';
+import { canUseTimescale, detectCapabilities } from '../src/capabilities.ts';
+import { hypertableSql } from '../src/hypertable.ts';
 
 /**
  * The optflow schema: the quotes (a hypertable on TimescaleDB), load bookkeeping and the two roles.
  * Roles are cluster-wide, so they are created only if missing and dropped only if nothing else uses them.
  */
 export async function up(pgm: MigrationBuilder): Promise<void> {
-  const [available] = await pgm.db.select(
-    `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS yes`,
-  );
-  if (available?.yes === true) pgm.sql('CREATE EXTENSION IF NOT EXISTS timescaledb');
+  // Only when it can load: installed but not preloaded, CREATE EXTENSION ends the connection.
+  const timescale = canUseTimescale(await detectCapabilities(pgm.db));
+  if (timescale) pgm.sql('CREATE EXTENSION IF NOT EXISTS timescaledb');
 
   pgm.sql(`
     DO $$ BEGIN
@@ -98,17 +98,7 @@ export async function up(pgm: MigrationBuilder): Promise<void> {
     CREATE INDEX quotes_underlying_expiration_time ON optflow.quotes (underlying, expiration, quote_time DESC);
   `);
 
-  if (available?.yes === true) {
-    // A large chain (SPX, ~2,500 contracts a minute) is ~1M rows a day: one chunk per day.
-    pgm.sql(`
-      SELECT create_hypertable('optflow.quotes', by_range('quote_time', INTERVAL '1 day'));
-      ALTER TABLE optflow.quotes SET (
-        timescaledb.compress,
-        timescaledb.compress_segmentby = 'underlying',
-        timescaledb.compress_orderby = 'contract, quote_time'
-      );
-    `);
-  }
+  if (timescale) pgm.sql(hypertableSql());
 
   pgm.sql(`
     GRANT USAGE ON SCHEMA optflow TO optflow_reader, optflow_writer;

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import type { ClientBase } from 'pg';
 import type { Database, Session } from '@optflow/db';
+import { detectCapabilities, timescaleNotice, timescaleStatus } from './capabilities.ts';
+import type { TimescaleStatus } from './capabilities.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 export const MIGRATIONS_TABLE = 'optflow_migrations';
@@ -11,6 +13,8 @@ export interface MigrateOptions {
   /** How many migrations to run; all pending (up) or all applied (down) when omitted. */
   count?: number;
   log?: (message: string) => void;
+  /** Told once, before migrating, when TimescaleDB is on the server but cannot or does not serve this database. */
+  notice?: (message: string) => void;
 }
 
 /** node-pg-migrate takes any object with pg's `query`; this one runs on one of our sessions. */
@@ -25,9 +29,19 @@ function asMigratorClient(session: Session): ClientBase {
   return client as unknown as ClientBase;
 }
 
+/** How this database stands with TimescaleDB (see TimescaleStatus). */
+export async function timescaleStatusOf(db: Database): Promise<TimescaleStatus> {
+  const select = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+  const capabilities = await detectCapabilities({ select });
+  const [schema] = await select(`SELECT to_regclass('optflow.quotes') IS NOT NULL AS exists`);
+  return timescaleStatus(capabilities, schema?.exists === true);
+}
+
 /** Applies (or reverts) migrations on one session; returns the names of the migrations it ran. */
 export async function migrate(db: Database, options: MigrateOptions): Promise<string[]> {
   const log = options.log ?? (() => undefined);
+  const notice = timescaleNotice(await timescaleStatusOf(db));
+  if (notice !== null) options.notice?.(notice);
   const ran = await db.withSession((session) =>
     runner({
       dbClient: asMigratorClient(session),

@@ -13,13 +13,24 @@ export const FLOW_POLICIES = [
 /** Chunks are a day; by two days later no collector writes into them. */
 export const COMPRESS_AFTER = '2 days';
 
+/**
+ * Registers each policy unless the view or table has one: on TimescaleDB 2.23 `if_not_exists` does
+ * not make a second refresh policy on a hierarchical aggregate a no-op (it fails with "multiple
+ * refresh policies are not supported"), so the check is ours and every statement can run again.
+ */
 export function addPoliciesSql(): string[] {
+  const unlessScheduled = (proc: string, relation: string) => {
+    const [schema, name] = relation.split('.');
+    return `WHERE NOT EXISTS (SELECT 1 FROM timescaledb_information.jobs WHERE proc_name = '${proc}' ` +
+      `AND hypertable_schema = '${schema}' AND hypertable_name = '${name}')`;
+  };
   return [
     ...FLOW_POLICIES.map(
       (p) => `SELECT add_continuous_aggregate_policy('${p.view}', start_offset => INTERVAL '${p.startOffset}', ` +
-        `end_offset => INTERVAL '${p.endOffset}', schedule_interval => INTERVAL '${p.schedule}', if_not_exists => true)`,
+        `end_offset => INTERVAL '${p.endOffset}', schedule_interval => INTERVAL '${p.schedule}') ` +
+        unlessScheduled('policy_refresh_continuous_aggregate', p.view),
     ),
-    `SELECT add_compression_policy('optflow.quotes', INTERVAL '${COMPRESS_AFTER}', if_not_exists => true)`,
+    `SELECT add_compression_policy('optflow.quotes', INTERVAL '${COMPRESS_AFTER}') ${unlessScheduled('policy_compression', 'optflow.quotes')}`,
   ];
 }
 

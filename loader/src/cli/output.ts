@@ -7,6 +7,8 @@ export interface Output {
   quiet: boolean;
   /** A log line for people (stderr; suppressed by --quiet and --json). */
   info(message: string): void;
+  /** A line the user must see even with --json (stderr; suppressed only by --quiet). */
+  warn(message: string): void;
   /** The command's result: JSON with --json, else the human text (nothing with --quiet). */
   result(value: unknown, human: string): void;
 }
@@ -19,6 +21,9 @@ export function createOutput(options: { json?: boolean; quiet?: boolean }): Outp
     quiet,
     info: (message) => {
       if (!quiet) process.stderr.write(`${message}\n`);
+    },
+    warn: (message) => {
+      if (options.quiet !== true) process.stderr.write(`${message}\n`);
     },
     result: (value, human) => {
       if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -47,7 +47,7 @@ export function registerLoad(program: Command): void {
         db = flags.dryRun ? null : await connect();
         // Stop between commits: the transaction in progress completes, nothing is half-written.
         if (db) onShutdownSignal(db.close.bind(db), EXIT.PARTIAL);
-        if (db && flags.migrate) await migrate(db, { direction: 'up' });
+        if (db && flags.migrate) await migrate(db, { direction: 'up', notice: out.warn });
         const summaries: FileSummary[] = [];
         for (const [i, path] of files.entries()) {
           const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);

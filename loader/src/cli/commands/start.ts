@@ -56,7 +56,7 @@ export function registerStart(program: Command): void {
         out.info('optflow: stopped');
       });
 
-      const ran = await migrate(db, { direction: 'up', log: () => undefined });
+      const ran = await migrate(db, { direction: 'up', log: () => undefined, notice: out.warn });
       const info = await db.info();
       const engine = info.timescaledb ? `TimescaleDB ${info.timescaledb} on PostgreSQL ${info.serverVersion}` : `PostgreSQL ${info.serverVersion} (no TimescaleDB: plain tables and views)`;
       if (config.kind === 'embedded' && db instanceof EmbeddedDatabase) {

@@ -38,7 +38,7 @@ export function registerWatch(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        if (flags.migrate) await migrate(db, { direction: 'up' });
+        if (flags.migrate) await migrate(db, { direction: 'up', notice: out.warn });
         out.info(`optflow: watching ${dir} (Ctrl-C to stop)`);
         await watchDirectory(db, dir, {
           ...read,
