@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import { childDatabase } from './src/child-database.ts';
 import type { ChildDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN } from './src/processes.ts';
 
-describe(`optflow load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+describe(`optflow load (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-cli-load-'));
   const data = join(home, 'data');
   let env: NodeJS.ProcessEnv;
@@ -36,7 +37,7 @@ describe(`optflow load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.totals.rowsRead, 8 * 79);
     assert.equal(summary.totals.inserted, 0);
-    if (testServerUrl()) assert.deepEqual(await query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`), [], 'not even migrated');
+    if (backend !== 'embedded') assert.deepEqual(await query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`), [], 'not even migrated');
   });
 
   test('a directory with a good and a corrupt file: the good one loads, exit 1, the bad one named', async () => {

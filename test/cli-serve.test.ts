@@ -4,12 +4,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import { childDatabase } from './src/child-database.ts';
 import type { ChildDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
-describe(`optflow serve (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+describe(`optflow serve (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-cli-serve-'));
   let target: ChildDatabase;
   before(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '@optflow/db';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import { childDatabase } from './src/child-database.ts';
@@ -19,7 +19,8 @@ async function contents(db: Database) {
   return { quotes: quotes.rows, flow: flow.rows, snapshots: snapshots.rows };
 }
 
-describe(`kill -9 during a multi-file load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+describe(`kill -9 during a multi-file load (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-kill-'));
   const data = join(home, 'data');
   const disposers: Array<() => Promise<void>> = [];

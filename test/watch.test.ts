@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch } from '@optflow/loader';
@@ -20,7 +20,8 @@ function collectorWrite(path: string, batches: SampleBatch[]): void {
 
 const loadLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
-describe(`optflow watch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+describe(`optflow watch (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-watch-'));
   const disposers: Array<() => Promise<void>> = [];
   after(async () => {

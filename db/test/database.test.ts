@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../src/index.ts';
-import { openTestDatabase, testServerUrl } from '../src/testing.ts';
+import { openTestDatabase, testBackend } from '../src/testing.ts';
 import type { TestDatabase } from '../src/testing.ts';
 
-describe(`database layer (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+describe(`database layer (${backend})`, () => {
   let t: TestDatabase;
   let db: Database;
   before(async () => {
@@ -70,7 +71,7 @@ describe(`database layer (${testServerUrl() ? 'server' : 'embedded'})`, () => {
 
   test('info() reports the backend, server version and TimescaleDB presence', async () => {
     const info = await db.info();
-    assert.equal(info.backend, testServerUrl() ? 'server' : 'embedded');
+    assert.equal(info.backend, backend === 'embedded' ? 'embedded' : 'server');
     assert.match(info.serverVersion, /^\d+(\.\d+)?/);
     // The extension is created by the migrations, not by opening the database.
     assert.equal(info.timescaledb, null);
