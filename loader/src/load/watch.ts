@@ -15,6 +15,8 @@ export interface WatchOptions extends LoadOptions {
   signal: AbortSignal;
   onLoad(summary: FileSummary): void;
   onError(message: string): void;
+  /** After each poll of the directory, with the count so far (a heartbeat). */
+  onPoll?(polls: number): void;
 }
 
 interface Seen {
@@ -22,16 +24,23 @@ interface Seen {
   mtimeMs: number;
 }
 
+/** Waits `ms` or until aborted; the abort listener goes with the wait (a watch polls for days). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export async function watchDirectory(db: Database, directory: string, options: WatchOptions): Promise<void> {
   const previous = new Map<string, Seen>(); // last poll
   const loaded = new Map<string, Seen>(); // what was loaded
   let backoffMs = 0;
+  let polls = 0;
   while (!options.signal.aborted) {
     const current = await listParquet(directory);
     for (const [path, now] of current) {
@@ -54,6 +63,7 @@ export async function watchDirectory(db: Database, directory: string, options: W
       }
     }
     for (const [path, seen] of current) previous.set(path, seen);
+    options.onPoll?.(++polls);
     await sleep(options.pollMs, options.signal);
   }
 }
