@@ -5,6 +5,7 @@ export interface AlertRule {
   uid: string;
   data: Array<{ refId: string; datasourceUid: string; model: Record<string, unknown> & { rawSql?: string; format?: string } }>;
   noDataState: string;
+  labels?: Record<string, string>;
   annotations: Record<string, string>;
 }
 
@@ -12,4 +13,10 @@ export interface AlertRule {
 export function renderedRules(): AlertRule[] {
   const text = renderAlerting({}).get('optflow-rules.yaml')!;
   return (parse(text) as { groups: Array<{ rules: AlertRule[] }> }).groups.flatMap((g) => g.rules);
+}
+
+/** The labels the notification policy groups alerts by. */
+export function policyGroupBy(): string[] {
+  const text = renderAlerting({}).get('optflow-notifications.yaml')!;
+  return (parse(text) as { policies: Array<{ group_by: string[] }> }).policies.flatMap((p) => p.group_by);
 }
