@@ -57,6 +57,23 @@ const pluginJsons = ['grafana-plugin/src/plugin.json', ...readdirSync(join(ROOT,
 );
 const PLUGIN_IDS = pluginJsons.map((p) => p.id);
 
+/**
+ * Image repositories and the tags they publish. grafana/grafana-oss is not here: it is no longer
+ * updated from Grafana 12.4.0 ("use the grafana/grafana Docker Hub repository … the same Grafana OSS
+ * docker images", grafana.com/docs/grafana/next/setup-grafana/installation/docker) and has missed tags.
+ */
+const PUBLISHED: Record<string, RegExp> = {
+  'grafana/grafana': /^\d+\.\d+\.\d+$/,
+  'timescale/timescaledb': /^\d+\.\d+\.\d+-pg\d+$/,
+  node: /^\d+\.\d+\.\d+-[\w-]+$/,
+};
+function assertPublished(where: string, image: string): void {
+  const [repository, tag] = image.split(':') as [string, string | undefined];
+  const tags = PUBLISHED[repository];
+  assert.ok(tags, `${where}: ${repository} is a repository that publishes releases`);
+  assert.match(tag ?? '', tags, `${where}: ${image} is a tag ${repository} publishes`);
+}
+
 const version = (text: string) => text.match(/(\d+)\.(\d+)(?:\.(\d+))?/)!.slice(1).map((n) => Number(n ?? 0));
 const atLeast = (a: number[], b: number[]) => a[0]! > b[0]! || (a[0] === b[0] && (a[1]! > b[1]! || (a[1] === b[1] && a[2]! >= b[2]!)));
 
@@ -71,15 +88,18 @@ describe('docker-compose.yml', () => {
     assert.ok(compose.volumes['timescaledb-data'] !== undefined, 'the database in a named volume');
   });
 
-  test('every image is pinned to a version; Grafana is OSS ≥ the plugins\' grafanaDependency', () => {
+  test('every image is pinned to a tag its repository publishes; Grafana is grafana/grafana ≥ the plugins\' grafanaDependency', () => {
     for (const [name, service] of Object.entries(services)) {
-      assert.match(service.image ?? '', /^[\w./-]+:\d+\.\d+[\w.-]*$/, `${name}: ${service.image}`);
+      if (service.build) assert.match(service.image ?? '', /^[\w./-]+:\d+\.\d+[\w.-]*$/, `${name}: ${service.image}`);
+      else assertPublished(name, service.image ?? '');
     }
     const from = read('Dockerfile').match(/^FROM (\S+)/m)![1]!;
-    assert.match(from, /^node:\d+\.\d+\.\d+-[\w-]+$/, `Dockerfile FROM ${from}`);
+    assertPublished('Dockerfile FROM', from);
     const grafana = services.grafana!.image!;
-    assert.match(grafana, /^grafana\/grafana-oss:/);
+    assert.match(grafana, /^grafana\/grafana:/);
     for (const p of pluginJsons) assert.ok(atLeast(version(grafana), version(p.dependencies.grafanaDependency)), `${grafana} satisfies ${p.id} ${p.dependencies.grafanaDependency}`);
+    const readme = read('README.md');
+    for (const image of readme.match(/grafana\/grafana[\w-]*:[\w.-]+/g) ?? []) assert.equal(image, grafana, 'the README shows the image the stack runs');
   });
 
   test('every mounted path and every file the image copies exists', () => {
@@ -141,6 +161,43 @@ function grafanaYaml(path: string): unknown {
   return parse(text);
 }
 
+interface Folder {
+  uid: string;
+  title: string;
+}
+
+/**
+ * How Grafana finds or creates the folder of provisioned dashboards and alert rules, on a fresh
+ * database. Dashboard provider (pkg/services/provisioning/dashboards/file_reader.go,
+ * getOrCreateFolder): by folderUid when set, else by the title `folder`; not found, it creates the
+ * folder with that uid (if any) and title. Alert rule group (pkg/services/provisioning/alerting/
+ * rules_provisioner.go, getOrCreateFolderFullpath): by the title `folder` only — the file format has
+ * no folder uid — and creates it with a random uid. Returns the folders and where each went;
+ * `alertingFirst` picks the order (it differs between Grafana versions).
+ */
+function provisionFolders(
+  providers: ReadonlyArray<{ folder?: string; folderUid?: string }>,
+  groups: ReadonlyArray<{ folder: string }>,
+  alertingFirst: boolean,
+): { folders: Folder[]; dashboards: string[]; rules: string[] } {
+  const folders: Folder[] = [];
+  const getOrCreate = (title: string, uid: string | undefined): string => {
+    const found = folders.find((f) => (uid ? f.uid === uid : f.title === title));
+    if (found) return found.uid;
+    const created = { uid: uid ?? `generated-${folders.length}`, title };
+    folders.push(created);
+    return created.uid;
+  };
+  const dashboards = () => providers.map((p) => getOrCreate(p.folder!, p.folderUid || undefined));
+  const rules = () => groups.map((g) => getOrCreate(g.folder, undefined));
+  if (alertingFirst) {
+    const r = rules();
+    return { rules: r, dashboards: dashboards(), folders };
+  }
+  const d = dashboards();
+  return { dashboards: d, rules: rules(), folders };
+}
+
 describe('provisioning', () => {
   const datasources = (grafanaYaml('provisioning/grafana/datasources/optflow.yaml') as { datasources: Array<{ uid: string; type: string; user?: string; jsonData: Record<string, unknown> }> }).datasources;
   const uids = new Set(datasources.map((d) => d.uid));
@@ -186,6 +243,23 @@ describe('provisioning', () => {
       assert.ok(dashboard?.panels?.some((p) => String(p.id) === rule.annotations.__panelId__), `${rule.uid} links to a panel`);
       assert.equal(rule.data[0]!.model.format, 'time_series');
     }
+  });
+
+  test('folders: the dashboards and the alert rules land in one folder, whichever Grafana provisions first', () => {
+    const providers = (grafanaYaml('provisioning/grafana/dashboards/optflow.yaml') as { providers: Array<{ folder?: string; folderUid?: string }> }).providers;
+    const groups = (parse(renderAlerting({}).get('optflow-rules.yaml')!) as { groups: Array<{ folder: string }> }).groups;
+    for (const alertingFirst of [true, false]) {
+      const { folders, dashboards, rules } = provisionFolders(providers, groups, alertingFirst);
+      assert.equal(folders.length, 1, `alerting first: ${alertingFirst}; folders ${JSON.stringify(folders)}`);
+      assert.deepEqual(new Set([...dashboards, ...rules]), new Set([folders[0]!.uid]));
+    }
+  });
+
+  test('the PostgreSQL data source\'s postgresVersion is one its config editor offers', () => {
+    // public/app/plugins/datasource/grafana-postgresql-datasource/configuration/ConfigurationEditor.tsx,
+    // postgresVersions: 9.0–9.6 as 900–906, then 10–15 as 1000–1500 (it picks the query builder's functions).
+    const offered = [900, 901, 902, 903, 904, 905, 906, 1000, 1100, 1200, 1300, 1400, 1500];
+    assert.ok(offered.includes(datasources[1]!.jsonData.postgresVersion as number), `postgresVersion ${String(datasources[1]!.jsonData.postgresVersion)}`);
   });
 
   test('alert thresholds: from the environment with defaults, checked before they reach SQL', () => {
