@@ -1,7 +1,9 @@
-// npm run bench:api — the query API on a loaded 1M-row day (server backend: OPTFLOW_BENCH_DATABASE_URL,
-// default the local PostgreSQL), measured side by side in one run:
+// npm run bench:api — the query API on five loaded 1M-row trading days, on each server of
+// OPTFLOW_BENCH_API_DATABASE_URLS in turn (default: the TimescaleDB server, then plain PostgreSQL), measuring:
 //   a "today" dashboard of net volume by minute refreshed every 5 s: full-range vs incremental query,
-//     server time (Server-Timing) and response bytes (targets: ≥ 100× fewer bytes, ≥ 10× less time);
+//     server time (Server-Timing) and response bytes (targets: ≥ 100× fewer bytes; an unchanged refresh
+//     ≤ 0.5 ms of server time and ≥ 10× less than the full range);
+//   a week of net volume by minute (the 5 days), full range vs an unchanged refresh;
 //   commit → long-poll answer latency p50/p95 (target p95 ≤ 250 ms);
 //   200 concurrent long-poll clients held for 60 s (target: zero errors).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,34 +16,52 @@ import { DEFAULT_SAMPLE, loadFile, SAMPLE_COLUMNS, sampleDay, writeSampleBatches
 import type { SampleBatch } from '@optflow/loader';
 import { migrate } from '@optflow/migrations';
 
-const serverUrl = process.env.OPTFLOW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const serverUrls = (process.env.OPTFLOW_BENCH_API_DATABASE_URLS ?? 'postgres://postgres@127.0.0.1:5434/postgres,postgres://postgres@127.0.0.1:5432/postgres').split(',');
 const HOLD_SECONDS = Number(process.env.OPTFLOW_BENCH_HOLD_SECONDS ?? 60);
 const CLIENTS = 200;
 const dir = mkdtempSync(join(tmpdir(), 'optflow-bench-api-'));
-const dbName = `optflow_bench_api_${process.pid}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client(serverUrl);
-  await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
-};
 const load = { timeZone: 'America/New_York', overrides: {} };
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 const median = (values: number[]) => percentile(values, 50);
+const write = (name: string, batches: Iterable<SampleBatch>) => writeSampleBatches(join(dir, name), batches).path;
 
-await admin(`CREATE DATABASE ${dbName}`);
-const db = new ServerDatabase(Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString(), { max: 20 });
+// The files, written once for every server: the four trading days before "today" (Monday to Thursday),
+// and today so far: everything but the last 20 snapshots, which arrive one by one during the bench.
+const earlierDays = ['2023-05-15', '2023-05-16', '2023-05-17', '2023-05-18'].map((date, i) => write(`SPX.X.${date}.parquet`, sampleDay({ ...DEFAULT_SAMPLE, date, seed: 11 + i })));
+const snapshots = [...sampleDay({ ...DEFAULT_SAMPLE, snapshotsPerRowGroup: 1 })];
+const later = snapshots.splice(snapshots.length - 20);
+const morning = write('SPX.X.2023-05-19.sofar.parquet', Array.from({ length: Math.ceil(snapshots.length / 30) }, (_, i) => mergeBatches(snapshots.slice(i * 30, i * 30 + 30))));
+
 try {
-  await migrate(db, { direction: 'up', log: () => undefined });
-  // The day so far: everything but the last 20 snapshots, which arrive one by one during the bench.
-  const day = { ...DEFAULT_SAMPLE, snapshotsPerRowGroup: 1 };
-  const snapshots = [...sampleDay(day)];
-  const write = (name: string, batches: SampleBatch[]) => writeSampleBatches(join(dir, name), batches).path;
-  const later = snapshots.splice(snapshots.length - 20);
-  const groups = Array.from({ length: Math.ceil(snapshots.length / 30) }, (_, i) => mergeBatches(snapshots.slice(i * 30, i * 30 + 30)));
-  const morning = write('SPX.X.2023-05-19.sofar.parquet', groups);
-  const loaded = await loadFile(db, morning, load);
-  console.log(`loaded ${loaded.inserted.toLocaleString('en-US')} rows in ${loaded.seconds.toFixed(1)} s; ${later.length} snapshots to come\n`);
+  for (const serverUrl of serverUrls) await benchServer(serverUrl);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
 
+async function benchServer(serverUrl: string): Promise<void> {
+  const dbName = `optflow_bench_api_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client(serverUrl);
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await admin(`CREATE DATABASE ${dbName}`);
+  const db = new ServerDatabase(Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString(), { max: 20 });
+  try {
+    await migrate(db, { direction: 'up', log: () => undefined });
+    const info = await db.info();
+    console.log(`${info.timescaledb ? `TimescaleDB ${info.timescaledb}` : 'plain PostgreSQL'} ${info.serverVersion} (${new URL(serverUrl).host})`);
+    let rows = 0;
+    for (const path of [...earlierDays, morning]) rows += (await loadFile(db, path, load)).inserted;
+    console.log(`  loaded ${rows.toLocaleString('en-US')} rows (5 trading days); ${later.length} snapshots to come`);
+    await measure(db);
+  } finally {
+    await db.close();
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  }
+}
+
+async function measure(db: ServerDatabase): Promise<void> {
   const api = await listenApi({ db, host: '127.0.0.1', port: 0, maxWaiters: 1000 });
   const range = { from: '2023-05-19T13:30:00Z', to: '2023-05-19T20:01:00Z' };
   const flow = { refId: 'net', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } };
@@ -55,13 +75,13 @@ try {
   };
 
   // Full vs incremental, alternating so both see the same machine state.
-  const compare = async (query: typeof flow) => {
+  const compare = async (query: typeof flow, over = range, rounds = 30) => {
     const full: Array<{ bytes: number; serverMs: number }> = [];
     const incremental: Array<{ bytes: number; serverMs: number }> = [];
-    let own = (await post({ range, queries: [query] })).json!.results[0]!.cursor;
-    for (let i = 0; i < 30; i++) {
-      full.push(await post({ range, queries: [query] }));
-      const r = await post({ range, noContentWhenUnchanged: true, queries: [{ ...query, cursor: own }] });
+    let own = (await post({ range: over, queries: [query] })).json!.results[0]!.cursor;
+    for (let i = 0; i < rounds; i++) {
+      full.push(await post({ range: over, queries: [query] }));
+      const r = await post({ range: over, noContentWhenUnchanged: true, queries: [{ ...query, cursor: own }] });
       incremental.push(r);
       own = r.json?.results[0]!.cursor ?? own;
     }
@@ -70,6 +90,8 @@ try {
   };
   const single = await compare(flow);
   const byExpiration = await compare({ ...flow, options: { ...flow.options, groupBy: 'expiration' } } as typeof flow);
+  // Fewer rounds: without TimescaleDB each full week aggregates 5M quotes.
+  const week = await compare(flow, { from: '2023-05-15T13:30:00Z', to: '2023-05-19T20:01:00Z' }, 10);
   let cursor = single.cursor;
 
   // Commit → long-poll answer: the commit instant is when the loader's NOTIFY arrives on our own LISTEN.
@@ -119,7 +141,7 @@ try {
   const report = (name: string, r: typeof single) => {
     console.log(`  ${name}`);
     console.log(`    full range   ${r.full.bytes.toLocaleString('en-US')} bytes, ${f(r.full.serverMs)} ms server`);
-    console.log(`    incremental  ${r.incremental.bytes.toLocaleString('en-US')} bytes, ${f(r.incremental.serverMs)} ms server`);
+    console.log(`    incremental  ${r.incremental.bytes.toLocaleString('en-US')} bytes, ${r.incremental.serverMs.toFixed(2)} ms server (target ≤ 0.5)`);
     console.log(`    ratio: ${f(r.full.serverMs / r.incremental.serverMs)}× less server time (target ≥ 10)`);
   };
   console.log('"today" dashboard refreshed every 5 s, full-range vs incremental query (30 requests each, medians):');
@@ -127,12 +149,10 @@ try {
   const minuteOfRefreshes = (11 * single.incremental.bytes + median(afterCommit.map((r) => r.bytes))) / 12;
   console.log(`    after a commit: ${median(afterCommit.map((r) => r.bytes)).toLocaleString('en-US')} bytes; a minute of 5 s refreshes (11 with nothing new, 1 after the minute's snapshot) averages ${Math.round(minuteOfRefreshes)} bytes: ${f(single.full.bytes / minuteOfRefreshes)}× fewer than full answers (target ≥ 100)`);
   report('net volume by minute and expiration (five series), nothing new since the cursor (204)', byExpiration);
+  console.log('a week (5 trading days) of net volume by minute, full range vs incremental (10 requests each, medians):');
+  report('one series, nothing new since the cursor (204)', week);
   console.log(`commit → long-poll answer: p50 ${f(percentile(latencies, 50))} ms, p95 ${f(percentile(latencies, 95))} ms over ${latencies.length} commits (target p95 ≤ 250 ms)`);
-  console.log(`${CLIENTS} long-poll clients for ${HOLD_SECONDS} s: ${answers} answers, ${errors} errors (target 0)`);
-} finally {
-  await db.close();
-  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  rmSync(dir, { recursive: true, force: true });
+  console.log(`${CLIENTS} long-poll clients for ${HOLD_SECONDS} s: ${answers} answers, ${errors} errors (target 0)\n`);
 }
 
 /** One row group of several snapshots. */

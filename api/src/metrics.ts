@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionStats } from '@optflow/db';
 
 /** The service's Prometheus metrics, in a registry of its own (several servers can share a process in tests). */
-export function createMetrics(sources: { waiting: () => number; lastIngestAt: () => number | null; sessions: () => SessionStats }) {
+export function createMetrics(sources: { waiting: () => number; lastIngestAt: () => number | null; notifications: () => number; sessions: () => SessionStats }) {
   const registry = new Registry();
   const requests = new Counter({ name: 'optflow_api_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
   const latency = new Histogram({
@@ -20,6 +20,15 @@ export function createMetrics(sources: { waiting: () => number; lastIngestAt: ()
     collect() {
       const at = sources.lastIngestAt();
       this.set(at === null ? -1 : (Date.now() - at) / 1000);
+    },
+  });
+  new Counter({
+    name: 'optflow_api_ingest_notifications_total',
+    help: 'Commit notifications received on LISTEN optflow_ingest (and re-established connections)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.notifications());
     },
   });
   new Gauge({

@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.ts';
 import { IngestNotifier } from './notifier.ts';
 import { openApiDocument } from './openapi.ts';
 import { quoteFrames } from './quote-answers.ts';
+import { unchangedByWatermark } from './watermark.ts';
 import type { QuoteQuery } from './quote-answers.ts';
 import { expirationsQuerySchema, LIMITS, queryRequestSchema, queryResponseSchema } from './schemas.ts';
 
@@ -47,6 +48,15 @@ interface QueryResult {
   reset: boolean;
 }
 
+interface Plan {
+  query: Query;
+  interval: IntervalName;
+  fp: string;
+  /** The query's own cursor; null without one or when it belongs to another query (staleCursor). */
+  cursor: Cursor | null;
+  staleCursor: boolean;
+}
+
 class BadRequest extends Error {}
 
 const toMs = (t: Time, field: string): number => {
@@ -69,7 +79,18 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const readerRole = roleRows[0]?.member === true;
   const materialized = (await db.info()).timescaledb !== null;
   const notifier = await IngestNotifier.start(db);
-  const metrics = createMetrics({ waiting: () => notifier.waiting, lastIngestAt: () => notifier.lastIngestAt, sessions: () => db.sessions() });
+  const metrics = createMetrics({ waiting: () => notifier.waiting, lastIngestAt: () => notifier.lastIngestAt, notifications: () => notifier.notifications, sessions: () => db.sessions() });
+
+  /** The answer when no query can have anything new by the commit watermark (no database work), else null. */
+  const answerByWatermark = (plans: Plan[], to: number): QueryResult[] | null => {
+    const out: QueryResult[] = [];
+    for (const { query, interval, cursor } of plans) {
+      const unchanged = query.type === 'flow' && cursor !== null ? unchangedByWatermark(cursor, to, notifier.watermark(query.options.underlying)) : null;
+      if (unchanged === null) return null;
+      out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor(unchanged), reset: false });
+    }
+    return out;
+  };
 
   const read = <T>(fn: (s: Session) => Promise<T>) =>
     db.transaction(async (s) => {
@@ -153,7 +174,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         if (new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) throw new BadRequest(`body/queries/${i}/options/expirations: "${d}" is not a calendar date`);
       }
     });
-    const plans = body.queries.map((q) => {
+    const plans = body.queries.map((q): Plan => {
       const interval = !q.interval || q.interval === 'auto' ? autoInterval(range.from, range.to, body.maxDataPoints ?? 1000) : q.interval;
       const fp = fingerprint([q.type, q.options, interval]);
       const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
@@ -169,18 +190,25 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       const waiter = notifier.wait(underlyings, waitMs);
       // The response's 'close' (not the request's, which fires once the body is read): the client left.
       reply.raw.once('close', waiter.cancel);
-      const latest = await read((s) => latestByUnderlying(s, [...underlyings]));
-      const newer = (p: (typeof plans)[number]) => {
-        const stored = latest.get(p.query.options.underlying) ?? null;
-        return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
-      };
-      if (plans.some(newer)) waiter.cancel();
+      // By the watermark nothing can be newer: wait without asking the database.
+      if (answerByWatermark(plans, range.to) === null) {
+        const latest = await read((s) => latestByUnderlying(s, [...underlyings]));
+        const newer = (p: Plan) => {
+          const stored = latest.get(p.query.options.underlying) ?? null;
+          return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
+        };
+        if (plans.some(newer)) waiter.cancel();
+      }
       // Shutting down: answer now and close this connection, or the server would wait for the
       // client's keep-alive connection to time out.
       if ((await waiter.done) === 'closed') reply.header('connection', 'close');
     }
 
+    const byWatermark = answerByWatermark(plans, range.to);
+    if (byWatermark !== null) return body.noContentWhenUnchanged ? reply.code(204).send() : { results: byWatermark };
+
     let unchanged = 0; // flow results with nothing committed since their cursor
+    const watermark = { instance: notifier.instance, generation: notifier.generation }; // before the snapshot
     const results = await read(async (s): Promise<QueryResult[]> => {
       const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
       const snapshot = snap[0]!.snapshot;
@@ -192,7 +220,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         if (query.type !== 'flow') {
           // A snapshot-style answer is whole each time: the cursor only serves long-poll.
           const frames = await quoteFrames(s, query, range);
-          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot, to: range.to }), reset: true });
+          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot, to: range.to, ...watermark }), reset: true });
           continue;
         }
         let cursor: Cursor | null = plan.cursor;
@@ -201,7 +229,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           if (!changes.any && !uncoversStoredRows(cursor, range.to, latestOf)) {
             // Nothing committed for this underlying since the cursor: nothing to send.
             unchanged++;
-            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot, to: Math.max(range.to, cursor.to ?? range.to) }), reset: false });
+            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot, to: Math.max(range.to, cursor.to ?? range.to), ...watermark }), reset: false });
             continue;
           }
           if (changes.backfill) cursor = null;
@@ -215,7 +243,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           refId: query.refId,
           interval,
           frames: flowFrames(rows, query.options.metric, query.options.groupBy ?? 'none'),
-          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot, to: range.to }),
+          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot, to: range.to, ...watermark }),
           reset: plan.staleCursor || (plan.cursor !== null && cursor === null),
         });
       }

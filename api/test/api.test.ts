@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '@optflow/db';
+import type { CopyColumn, Database, QueryResult, Session } from '@optflow/db';
 import { testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
@@ -51,6 +51,71 @@ interface Result {
   cursor: string;
   reset: boolean;
   frames: Array<{ name: string; fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | null> }> }>;
+}
+
+/** The test database, counting what the API asks of it (a read is one transaction). */
+class CountingDatabase implements Database {
+  calls = 0;
+  readonly #db: Database;
+  constructor(db: Database) {
+    this.#db = db;
+  }
+  get backend() {
+    return this.#db.backend;
+  }
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    this.calls++;
+    return this.#db.query<Row>(sql, params);
+  }
+  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
+    this.calls++;
+    return this.#db.copyBinary(table, columns, payload);
+  }
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    this.calls++;
+    return this.#db.withSession(fn);
+  }
+  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    this.calls++;
+    return this.#db.transaction(fn);
+  }
+  info() {
+    this.calls++;
+    return this.#db.info();
+  }
+  sessions() {
+    return this.#db.sessions();
+  }
+  listen(channel: string, onMessage: (payload: string) => void, onInterrupted?: () => void) {
+    return this.#db.listen(channel, onMessage, onInterrupted);
+  }
+  close() {
+    return this.#db.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Commit notifications an API has received (from its /metrics). */
+async function notificationsOf(api: FastifyInstance): Promise<number> {
+  const metrics = (await api.inject({ url: '/metrics' })).body;
+  return Number(/optflow_api_ingest_notifications_total (\d+)/.exec(metrics)![1]);
+}
+
+/**
+ * Loads a file and waits until each API has received its commit notifications: unchanged refreshes
+ * are answered as of the last notification received, and on a server it travels on its own connection.
+ */
+async function loadSeen(db: Database, apis: FastifyInstance[], path: string) {
+  const before = await Promise.all(apis.map(notificationsOf));
+  const outcome = await loadFile(db, path, load);
+  for (const [i, api] of apis.entries()) {
+    for (let tries = 0; outcome.inserted > 0 && (await notificationsOf(api)) <= before[i]!; tries++) {
+      if (tries > 1000) throw new Error('the commit notification did not arrive');
+      await sleep(10);
+    }
+  }
+  return outcome;
 }
 
 const OPEN = Date.parse('2023-05-19T13:30:00Z');
@@ -243,7 +308,7 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     const rest = [...sampleDay({ ...day, snapshotsPerRowGroup: 1 })].slice(5 * day.snapshotsPerRowGroup);
     for (let at = 0, file = 0; at < rest.length; file++) {
       const size = 1 + Math.floor(random() * 30);
-      await loadFile(db, writeBatches(`SPX.X.2023-05-19.b${file}.parquet`, rest.slice(at, at + size)), load);
+      await loadSeen(db, [app], writeBatches(`SPX.X.2023-05-19.b${file}.parquet`, rest.slice(at, at + size)));
       at += size;
       for (let polls = Math.floor(random() * 3); polls > 0; polls--) await poll();
     }
@@ -274,7 +339,7 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
 
     // A backfill: snapshots from before the cursor (another expiration's file for the morning).
     const other = [...sampleDay({ ...day, underlying: 'SPX', expirations: 3, seed: 8 })].slice(0, 1);
-    await loadFile(db, writeBatches('SPX.X.2023-05-19.backfill.parquet', other), load);
+    await loadSeen(db, [app], writeBatches('SPX.X.2023-05-19.backfill.parquet', other));
     const after = (await query({ range: RANGE, queries: [{ ...q, cursor: idle.cursor }] })).body.results[0]!;
     assert.equal(after.reset, true);
     assert.deepEqual(series(after), series((await query({ range: RANGE, queries: [q] })).body.results[0]!));
@@ -323,6 +388,94 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     await stopping.close();
     assert.equal((await held).status, 200);
     assert.ok(Date.now() - closing < 5000, 'waiters released on shutdown');
+  });
+
+  test('an unchanged refresh is answered from the commit watermark without the database; a commit, a backfill, an old cursor and a lost LISTEN go to it', async () => {
+    const counted = new CountingDatabase(db);
+    const api = await createApi({ db: counted });
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    const ask = async (body: object) => {
+      const r = await api.inject({ method: 'POST', url: '/api/query', payload: body });
+      return { status: r.statusCode, result: r.statusCode === 204 ? null : (r.json() as { results: Result[] }).results[0]! };
+    };
+    const range = { from: OPEN, to: Date.parse('2023-05-23T00:00:00Z') };
+    const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } };
+    const full = async () => (await ask({ range, queries: [q] })).result!;
+    /** Asks with the cursor; whether the database was used; the increment merged into `held` must equal a full answer. */
+    const refresh = async (cursor: string, held: Map<number, number | null>) => {
+      const calls = counted.calls;
+      const { result } = await ask({ range, queries: [{ ...q, cursor }] });
+      const database = counted.calls > calls;
+      const merged = result!.reset ? series(result!) : new Map([...held, ...(result!.frames.length > 0 ? series(result!) : [])]);
+      assert.deepEqual(new Map([...merged].sort((a, b) => a[0] - b[0])), series(await full()));
+      return { result: result!, database };
+    };
+    const nextDay = [...sampleDay({ ...day, date: '2023-05-22', snapshotsPerRowGroup: 1 })];
+    try {
+      let answer = await full();
+      const held = series(answer);
+      // Unchanged: a 204, an empty result, a batch of two, a long-poll that times out: no database call.
+      const calls = counted.calls;
+      assert.equal((await ask({ range, noContentWhenUnchanged: true, queries: [{ ...q, cursor: answer.cursor }] })).status, 204);
+      const idle = (await ask({ range, queries: [{ ...q, cursor: answer.cursor }] })).result!;
+      assert.deepEqual([idle.frames, idle.reset], [[], false]);
+      const pair = await api.inject({ method: 'POST', url: '/api/query', payload: { range, noContentWhenUnchanged: true, queries: [{ ...q, cursor: idle.cursor }, { ...q, refId: 'b', cursor: answer.cursor }] } });
+      assert.equal(pair.statusCode, 204);
+      const address = api.server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const held0 = await fetch(`http://127.0.0.1:${port}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ range, wait: 0.3, queries: [{ ...q, cursor: idle.cursor }] }) });
+      assert.deepEqual(((await held0.json()) as { results: Result[] }).results[0]!.frames, []);
+      assert.equal(counted.calls, calls, 'no database call');
+
+      // A cursor from before the watermark (version 2): the database answers, unchanged.
+      const [, ...fields] = JSON.parse(Buffer.from(answer.cursor, 'base64url').toString()) as unknown[];
+      const old = Buffer.from(JSON.stringify([2, ...fields.slice(0, 5)])).toString('base64url');
+      const fromOld = await refresh(old, held);
+      assert.deepEqual([fromOld.database, fromOld.result.frames, fromOld.result.reset], [true, [], false]);
+
+      // A commit: the database answers with the new buckets.
+      await loadSeen(db, [api], writeBatches('SPX.X.2023-05-22.c.parquet', nextDay.slice(1, 2)));
+      const committed = await refresh(answer.cursor, held);
+      assert.deepEqual([committed.database, committed.result.reset], [true, false]);
+      assert.ok(committed.result.frames.length > 0);
+      answer = await full();
+      assert.equal((await refresh(answer.cursor, series(answer))).database, false, 'then unchanged again');
+
+      // A backfill (snapshots of the morning of the 19th): the database answers reset with the full range.
+      const backfill = [...sampleDay({ ...day, expirations: 3, seed: 8 })].slice(1, 2);
+      assert.ok((await loadSeen(db, [api], writeBatches('SPX.X.2023-05-19.backfill2.parquet', backfill))).inserted > 0);
+      const reset = await refresh(answer.cursor, series(answer));
+      assert.deepEqual([reset.database, reset.result.reset], [true, true]);
+
+      if (testServerUrl()) {
+        // The LISTEN connection lost: a cursor from before is answered by the database once it is back,
+        // even though nothing was committed (notifications may have been missed meanwhile)...
+        const terminateListen = () => db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'optflow-listen' AND datname = current_database()`);
+        const reconnected = async () => {
+          for (let tries = 0; ; tries++) {
+            if (tries > 500) throw new Error('LISTEN did not reconnect');
+            const fresh = await full();
+            if (!(await refresh(fresh.cursor, series(fresh))).database) return;
+            await sleep(20);
+          }
+        };
+        answer = await full();
+        await terminateListen();
+        await reconnected();
+        const after = await refresh(answer.cursor, series(answer));
+        assert.deepEqual([after.database, after.result.frames, after.result.reset], [true, [], false]);
+        // ...and a commit made while it was down is found.
+        answer = await full();
+        await terminateListen();
+        await loadFile(db, writeBatches('SPX.X.2023-05-22.d.parquet', nextDay.slice(2, 3)), load);
+        await reconnected();
+        const missed = await refresh(answer.cursor, series(answer));
+        assert.deepEqual([missed.database, missed.result.reset], [true, false]);
+        assert.ok(missed.result.frames.length > 0);
+      }
+    } finally {
+      await api.close();
+    }
   });
 
   test('bad requests get 400 naming the field; oversize bodies 413; a token guards everything but health', async () => {

@@ -77,11 +77,13 @@ describe('buildFlowSql', () => {
 
 describe('cursor', () => {
   test('round-trips', () => {
-    const c = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11', to: 5 };
+    const c = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11', to: 5, instance: 'i1', generation: 7 };
     assert.deepEqual(decodeCursor(encodeCursor(c)), c);
   });
-  test('accepts version 1 (no range end) from before an upgrade', () => {
-    assert.deepEqual(decodeCursor(Buffer.from('[1,"a",1,2,"1:2:"]').toString('base64url')), { fingerprint: 'a', last: 1, latest: 2, snapshot: '1:2:', to: null });
+  test('accepts versions 1 (no range end) and 2 (no watermark) from before an upgrade', () => {
+    const unwatermarked = { instance: null, generation: null };
+    assert.deepEqual(decodeCursor(Buffer.from('[1,"a",1,2,"1:2:"]').toString('base64url')), { fingerprint: 'a', last: 1, latest: 2, snapshot: '1:2:', to: null, ...unwatermarked });
+    assert.deepEqual(decodeCursor(Buffer.from('[2,"a",1,2,"1:2:",3]').toString('base64url')), { fingerprint: 'a', last: 1, latest: 2, snapshot: '1:2:', to: 3, ...unwatermarked });
   });
   for (const [name, cursor, to, latest, expected] of [
     ['same end', { to: 100 }, 100, 150, false],
@@ -91,10 +93,11 @@ describe('cursor', () => {
     ['version 1 cursor: unknown end', { to: null }, 100, 50, true],
   ] as const) {
     test(`uncoversStoredRows: ${name}`, () => {
-      assert.equal(uncoversStoredRows({ fingerprint: 'a', last: 0, latest: 0, snapshot: '1:1:', ...cursor }, to, latest), expected);
+      assert.equal(uncoversStoredRows({ fingerprint: 'a', last: 0, latest: 0, snapshot: '1:1:', instance: null, generation: null, ...cursor }, to, latest), expected);
     });
   }
-  for (const bad of ['', 'x', Buffer.from('[2,"a",1,1,"1:2:"]').toString('base64url'), Buffer.from('[1,"a",1,1,"1:2:3; drop"]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1]').toString('base64url')]) {
+  for (const bad of ['', 'x', Buffer.from('[2,"a",1,1,"1:2:"]').toString('base64url'), Buffer.from('[1,"a",1,1,"1:2:3; drop"]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1]').toString('base64url'),
+    Buffer.from('[3,"a",1,1,"1:2:",1,"i",-1]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1,"i",null]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1,7,1]').toString('base64url')]) {
     test(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => decodeCursor(bad), /cursor: not a cursor issued by this API/));
   }
 });
