@@ -12,7 +12,8 @@ after(() => rmSync(home, { recursive: true, force: true }));
 
 describe('optflow start (embedded)', () => {
   const env = { OPTFLOW_HOME: join(home, 'start'), OPTFLOW_PG_PORT: '0', DATABASE_URL: '' };
-  const start = [OPTFLOW_BIN, 'start', '--port', '0', '--data', join(home, 'data')];
+  // The test writes through the socket, as a client opting in to --socket-role writer may.
+  const start = [OPTFLOW_BIN, 'start', '--port', '0', '--data', join(home, 'data'), '--socket-role', 'writer'];
 
   test('serves TimescaleDB on the socket; SIGTERM stops cleanly; data survives a restart', async () => {
     const first = startChild(start, env);

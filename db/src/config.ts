@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 /** Where optflow's database lives: a server (DATABASE_URL) or the embedded TimescaleDB under OPTFLOW_HOME. */
 export type DatabaseConfig =
   | { kind: 'server'; url: string }
-  | { kind: 'embedded'; dataDir: string; socket: { host: string; port: number } };
+  | { kind: 'embedded'; dataDir: string; socket: { host: string; port: number; password: string | undefined } };
 
 export const DEFAULT_SOCKET_PORT = 5433;
 
@@ -17,6 +17,6 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
   return {
     kind: 'embedded',
     dataDir: resolve(home, 'pgdata'),
-    socket: { host: env.OPTFLOW_PG_HOST ?? '127.0.0.1', port },
+    socket: { host: env.OPTFLOW_PG_HOST ?? '127.0.0.1', port, password: env.OPTFLOW_PG_PASSWORD || undefined },
   };
 }

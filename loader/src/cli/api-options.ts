@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { listenApi } from '@optflow/api';
 import type { ApiOptions, ListeningApi } from '@optflow/api';
+import { isLoopback } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { CliError, EXIT } from './exit-codes.ts';
 import { integerIn } from './options.ts';
@@ -26,7 +27,14 @@ export function apiToken(): string | undefined {
 /** Serves the API where the flags say; if it cannot listen, `cleanup` runs and the command fails with exit 2. */
 export async function listenApiOrFail(db: Database, flags: ApiFlags, logger: ApiOptions['logger'], cleanup: () => Promise<void>): Promise<ListeningApi> {
   try {
-    return await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger });
+    const api = await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger });
+    if (!isLoopback(flags.host)) {
+      process.stderr.write(
+        `optflow: warning: the query API listens on ${flags.host}, reachable from other machines` +
+          `${apiToken() ? ' (every route but /api/health needs OPTFLOW_API_TOKEN); plain HTTP, so put TLS in front of it' : ' without a token: anyone who reaches it reads the data; set OPTFLOW_API_TOKEN'}\n`,
+      );
+    }
+    return api;
   } catch (error) {
     await cleanup();
     throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);

@@ -2,8 +2,9 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ListeningApi } from '@optflow/api';
-import { EmbeddedDatabase, onShutdownSignal, serveSocket } from '@optflow/db';
-import type { SocketHandle } from '@optflow/db';
+import { EmbeddedDatabase, isLoopback, onShutdownSignal, serveSocket, SOCKET_ROLES } from '@optflow/db';
+import type { SocketHandle, SocketRole } from '@optflow/db';
+import { Option } from 'commander';
 import { migrate } from '@optflow/migrations';
 import { watchDirectory } from '../../load/watch.ts';
 import { DEFAULT_SAMPLE, sampleFileName } from '../../sample/sample-day.ts';
@@ -23,6 +24,7 @@ interface StartFlags extends ApiFlags, ReadFlags {
   demo?: boolean;
   poll: number;
   quiet?: boolean;
+  socketRole: SocketRole;
 }
 
 export function registerStart(program: Command): void {
@@ -34,7 +36,13 @@ export function registerStart(program: Command): void {
     .option('--data <dir>', 'directory the collectors write Parquet files to', 'data')
     .option('--demo', 'when the data directory has no Parquet files, first write a sample trading day there')
     .option('--poll <ms>', 'milliseconds between looks at the data directory', integerIn(50, 60_000), 250)
+    .addOption(
+      new Option('--socket-role <role>', 'who clients of the embedded database\'s PostgreSQL socket are: optflow_reader (read-only), optflow_writer (may change optflow\'s rows) or the superuser')
+        .choices(SOCKET_ROLES)
+        .default('reader'),
+    )
     .option('--quiet', 'print nothing but errors')
+    .addHelpText('after', '\nOPTFLOW_PG_HOST, OPTFLOW_PG_PORT: where the embedded database\'s socket listens (127.0.0.1:5433); OPTFLOW_PG_PASSWORD: the password its clients must give (required for a non-loopback host).')
     .action(async (flags: StartFlags) => {
       const out = createOutput(flags);
       const read = loadOptionsFrom(flags);
@@ -61,7 +69,7 @@ export function registerStart(program: Command): void {
       const engine = info.timescaledb ? `TimescaleDB ${info.timescaledb} on PostgreSQL ${info.serverVersion}` : `PostgreSQL ${info.serverVersion} (no TimescaleDB: plain tables and views)`;
       if (config.kind === 'embedded' && db instanceof EmbeddedDatabase) {
         out.info(`optflow: embedded ${engine}, data in ${config.dataDir}`);
-        running.socket = await serveSocket(db, config.socket).catch(async (error: unknown) => {
+        running.socket = await serveSocket(db, { ...config.socket, role: flags.socketRole }).catch(async (error: unknown) => {
           await db.close();
           throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
         });
@@ -85,9 +93,15 @@ export function registerStart(program: Command): void {
       out.info(`optflow:   Grafana optflow data source: URL ${api.url}${apiToken() ? ', with the bearer token from OPTFLOW_API_TOKEN' : ''}`);
       const socket = running.socket;
       if (socket) {
-        out.info(`optflow: PostgreSQL socket: ${socket.url}`);
-        out.info(`optflow:   psql "${socket.url}" -c 'SELECT * FROM optflow.flow_1m ORDER BY bucket DESC LIMIT 5'`);
-        out.info(`optflow:   Grafana PostgreSQL data source: host ${socket.host}:${socket.port}, database postgres, user postgres, password postgres, TLS off, TimescaleDB on`);
+        const configured = config.kind === 'embedded' && config.socket.password !== undefined;
+        const shown = configured ? redact(socket.url) : socket.url;
+        const password = configured ? 'the one in OPTFLOW_PG_PASSWORD' : 'any';
+        out.info(`optflow: PostgreSQL socket: ${shown} (clients are ${flags.socketRole === 'superuser' ? 'the superuser' : `optflow_${flags.socketRole}`}; see --socket-role)`);
+        out.info(`optflow:   psql "${shown}" -c 'SELECT * FROM optflow.flow_1m ORDER BY bucket DESC LIMIT 5'`);
+        out.info(`optflow:   Grafana PostgreSQL data source: host ${socket.host}:${socket.port}, database postgres, user ${new URL(socket.url).username}, password ${password}, TLS off, TimescaleDB on`);
+        if (!isLoopback(socket.host)) {
+          out.warn(`optflow: warning: the PostgreSQL socket listens on ${socket.host}, reachable from other machines: anyone with the password reads optflow's data, unencrypted (no TLS)`);
+        }
       }
       out.info(`optflow: loading and watching ${dataDir} (Ctrl-C to stop)`);
       out.info('optflow: ready');
