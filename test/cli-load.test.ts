@@ -11,6 +11,7 @@ import type { ChildDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN } from './src/processes.ts';
 
 const backend = await testBackend();
+
 describe(`optflow load (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-cli-load-'));
   const data = join(home, 'data');

@@ -10,6 +10,7 @@ import type { ChildDatabase } from './src/child-database.ts';
 import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
 const backend = await testBackend();
+
 describe(`optflow serve (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-cli-serve-'));
   let target: ChildDatabase;

@@ -20,6 +20,7 @@ async function contents(db: Database) {
 }
 
 const backend = await testBackend();
+
 describe(`kill -9 during a multi-file load (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-kill-'));
   const data = join(home, 'data');

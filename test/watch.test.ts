@@ -21,6 +21,7 @@ function collectorWrite(path: string, batches: SampleBatch[]): void {
 const loadLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
 const backend = await testBackend();
+
 describe(`optflow watch (${backend})`, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-watch-'));
   const disposers: Array<() => Promise<void>> = [];

@@ -5,6 +5,7 @@ import { openTestDatabase, testBackend } from '../src/testing.ts';
 import type { TestDatabase } from '../src/testing.ts';
 
 const backend = await testBackend();
+
 describe(`database layer (${backend})`, () => {
   let t: TestDatabase;
   let db: Database;

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { loadFile, wallTimeToUtc } from '../src/index.ts';
@@ -61,7 +61,9 @@ function expectedNetBySnapshot(snapshots: Snapshot[]): Map<number, number> {
   return net;
 }
 
-describe(`CBOE 0DTE archive (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`CBOE 0DTE archive (${backend})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'optflow-cboe-'));
   let t: TestDatabase;
   let db: Database;

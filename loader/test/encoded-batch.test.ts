@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openTestDatabase, testServerUrl } from '@optflow/db/testing';
+import { openTestDatabase, testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import type { QuoteInput } from '../src/contracts/quote-row.ts';
 import { BatchEncoder, copyPayload, QUOTE_COPY_COLUMNS } from '../src/load/encoded-batch.ts';
@@ -12,7 +12,9 @@ const quote = (contract: string, minute: number, totalVolume: number | null): Qu
   totalVolume, multiplier: 100, openInterest: null, iv: null, delta: 0.5, gamma: null, theta: null, vega: null, rho: null, underlyingPrice: 4201.25,
 });
 
-describe(`encoded batch (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`encoded batch (${backend})`, () => {
   let t: TestDatabase;
   before(async () => {
     t = await openTestDatabase();

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Database } from '@optflow/db';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { loadFile } from '../src/index.ts';
@@ -45,7 +45,9 @@ function chainToParquet(contracts: ChainContract[], path: string): void {
   ] })));
 }
 
-describe(`real chains load (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`real chains load (${backend})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'optflow-real-'));
   let t: TestDatabase;
   let db: Database;

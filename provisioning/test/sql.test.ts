@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Database, Session } from '@optflow/db';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import type { SqlColumn } from '../src/grafana-sql.ts';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
@@ -75,7 +75,9 @@ async function asReader(s: Session, sql: string): Promise<{ columns: SqlColumn[]
   }
 }
 
-describe(`provisioned SQL (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`provisioned SQL (${backend})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'optflow-provisioning-'));
   let t: TestDatabase;
   let db: Database;
