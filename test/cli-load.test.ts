@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,17 @@ describe(`optflow load (${backend})`, () => {
     assert.match(run.stderr, /optflow: failed: .*broken\.parquet: not a readable Parquet file/);
     const counts = await query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.quotes`);
     assert.equal(counts[0]!.n, 8 * 79);
+  });
+
+  test('a FIFO named *.parquet is skipped with a warning (reading it would block forever); the rest loads; exit 1', () => {
+    const fifos = join(home, 'fifos');
+    mkdirSync(fifos);
+    execFileSync('mkfifo', [join(fifos, 'SPX.X.2023-05-22.parquet')]);
+    const run = spawnSync(process.execPath, [OPTFLOW_BIN, 'load', fifos, join(data, 'SPX.X.2023-05-19.parquet'), '--json'], { env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.signal, null, 'finished by itself');
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /warning: .*SPX\.X\.2023-05-22\.parquet: not a regular file .*skipped/);
+    assert.deepEqual(JSON.parse(run.stdout).files.map((f: { status: string }) => f.status), ['unchanged']);
   });
 
   test('running again does nothing for the unchanged file', () => {

@@ -42,7 +42,7 @@ describe(`optflow migrate (${backend})`, () => {
     assert.match(human.stdout, /applied: 1_schema, 2_flow-aggregates, 3_policies, 4_contract-sessions, 5_snapshot-commits, 6_ingest-epoch, 7_contract-sessions-fillfactor/);
   });
 
-  test('a bad direction is a usage error (exit 2); an unreachable server exit 3', () => {
+  test('a bad direction or a malformed DATABASE_URL is a usage error (exit 2); an unreachable server exit 3', () => {
     const bad = optflow('migrate', 'sideways');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /direction must be "up" or "down", got "sideways"/);
@@ -52,6 +52,9 @@ describe(`optflow migrate (${backend})`, () => {
     });
     assert.equal(down.status, 3);
     assert.match(down.stderr, /cannot open postgres:\/\/optflow:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+    const garbage = spawnSync(process.execPath, [OPTFLOW_BIN, 'migrate'], { env: { ...process.env, DATABASE_URL: 'garbage' }, encoding: 'utf8' });
+    assert.equal(garbage.status, 2, 'a malformed DATABASE_URL is a configuration error, not an outage');
+    assert.match(garbage.stderr, /DATABASE_URL must be a postgres:\/\/ .*URL/);
   });
 
   test('TimescaleDB installed on the server but not preloaded: plain PostgreSQL, a one-line notice, exit 0', async (t) => {

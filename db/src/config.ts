@@ -8,7 +8,19 @@ export type DatabaseConfig =
 export const DEFAULT_SOCKET_PORT = 5433;
 
 export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
-  if (env.DATABASE_URL) return { kind: 'server', url: env.DATABASE_URL };
+  if (env.DATABASE_URL) {
+    // A typo here is a configuration error (exit 2), not an unreachable database (exit 3).
+    let protocol: string | null = null;
+    try {
+      protocol = new URL(env.DATABASE_URL).protocol;
+    } catch {
+      // not a URL at all
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:' && protocol !== 'socket:') {
+      throw new Error('DATABASE_URL must be a postgres:// (or postgresql://) URL, e.g. postgres://user:password@host:5432/database');
+    }
+    return { kind: 'server', url: env.DATABASE_URL };
+  }
   const home = resolve(env.OPTFLOW_HOME ?? '.optflow');
   const port = env.OPTFLOW_PG_PORT === undefined ? DEFAULT_SOCKET_PORT : Number(env.OPTFLOW_PG_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

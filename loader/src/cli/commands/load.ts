@@ -37,8 +37,9 @@ export function registerLoad(program: Command): void {
     .action(async (inputs: string[], flags: LoadFlags) => {
       const out = createOutput(flags);
       const read = loadOptionsFrom(flags);
-      const { files, missing } = await expandInputs(inputs);
+      const { files, missing, skipped } = await expandInputs(inputs);
       for (const m of missing) process.stderr.write(`optflow: ${m}: no such file, directory or matching file\n`);
+      for (const f of skipped) process.stderr.write(`optflow: warning: ${f}: not a regular file (a FIFO, socket or device?): skipped\n`);
 
       // The first file's first row group is read while the database opens.
       const first = files[0] === undefined ? null : await prepareFile(files[0], read);
@@ -58,7 +59,7 @@ export function registerLoad(program: Command): void {
         }
         const totals = total(summaries);
         out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
-        if (missing.length > 0 || totals.failed > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
+        if (missing.length > 0 || skipped.length > 0 || totals.failed > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
       } finally {
         first?.first.cancel(); // not taken over when the database could not be opened or migrated
         await db?.close();
@@ -94,9 +95,14 @@ function total(summaries: FileSummary[]) {
 }
 
 /** Files named, *.parquet in named directories, and glob matches; sorted, each once. */
-async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[] }> {
+/**
+ * The files the inputs name: files, directories (their *.parquet) and globs. Only regular files
+ * are read: a FIFO or a device named *.parquet would block the load forever.
+ */
+async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[]; skipped: string[] }> {
   const files = new Set<string>();
   const missing: string[] = [];
+  const skipped: string[] = [];
   for (const input of inputs) {
     const info = await stat(input).catch(() => null);
     let found: string[];
@@ -104,7 +110,10 @@ async function expandInputs(inputs: string[]): Promise<{ files: string[]; missin
     else if (info) found = [input];
     else found = (await glob(input, { nodir: true })).sort();
     if (found.length === 0) missing.push(input);
-    for (const f of found) files.add(resolve(f));
+    for (const f of found) {
+      if ((await stat(f).catch(() => null))?.isFile()) files.add(resolve(f));
+      else skipped.push(f);
+    }
   }
-  return { files: [...files], missing };
+  return { files: [...files], missing, skipped };
 }
