@@ -2,13 +2,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { glob } from 'glob';
-import { onShutdownSignal } from '@optflow/db';
+import { isConnectionLoss, onShutdownSignal } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
 import { loadFile, prepareFile } from '../../load/load-file.ts';
 import type { FileSummary } from '../../load/load-file.ts';
 import { connect } from '../database.ts';
-import { EXIT } from '../exit-codes.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
 import type { ReadFlags } from '../load-options.ts';
 import { createOutput } from '../output.ts';
@@ -52,7 +52,14 @@ export function registerLoad(program: Command): void {
         const summaries: FileSummary[] = [];
         for (const [i, path] of files.entries()) {
           const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
-          const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total), i === 0 ? first : null);
+          const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total), i === 0 ? first : null).catch((error: unknown) => {
+            bar.finish();
+            if (!isConnectionLoss(error)) throw error;
+            const message = `${path}: lost the database connection (${error instanceof Error ? error.message : String(error)}); ` +
+              'the row groups committed before it are kept: run the same command again to finish';
+            out.result({ files: summaries, totals: total(summaries), dryRun: false, error: message }, '');
+            throw new CliError(message, EXIT.DATABASE_UNAVAILABLE);
+          });
           bar.finish();
           summaries.push(summary);
           reportFile(out, summary);
@@ -94,7 +101,6 @@ function total(summaries: FileSummary[]) {
   };
 }
 
-/** Files named, *.parquet in named directories, and glob matches; sorted, each once. */
 /**
  * The files the inputs name: files, directories (their *.parquet) and globs. Only regular files
  * are read: a FIFO or a device named *.parquet would block the load forever.
