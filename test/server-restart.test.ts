@@ -58,7 +58,7 @@ describe(`a database server restart during a load (${backend})`, { skip }, () =>
   const optflow = (url: string, ...args: string[]) => spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
 
   before(async () => {
-    const sample = spawnSync(process.execPath, [OPTFLOW_BIN, 'sample', '--strikes', '60', '--expirations', '4', '--row-group-snapshots', '20', '--out', home, '--quiet'], { encoding: 'utf8' });
+    const sample = spawnSync(process.execPath, [OPTFLOW_BIN, 'sample', '--strikes', '100', '--expirations', '4', '--row-group-snapshots', '20', '--out', home, '--quiet'], { encoding: 'utf8' });
     assert.equal(sample.status, 0, sample.stderr);
     file = join(home, 'SPX.X.2023-05-19.parquet');
     const reference = await open();
