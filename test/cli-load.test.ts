@@ -63,6 +63,17 @@ describe(`optflow load (${backend})`, () => {
     assert.deepEqual(JSON.parse(run.stdout).files.map((f: { status: string }) => f.status), ['unchanged']);
   });
 
+  test('a role without the privileges: exit 2 with one line naming what it lacks, no stack trace', async (t) => {
+    if (backend === 'embedded') return t.skip('embedded: optflow itself is the only login');
+    const asReader = Object.assign(new URL(env.DATABASE_URL!), { username: 'optflow_reader' }).toString();
+    for (const args of [['load', data], ['load', data, '--no-migrate']]) {
+      const run = spawnSync(process.execPath, [OPTFLOW_BIN, ...args, '--json'], { env: { ...env, DATABASE_URL: asReader }, encoding: 'utf8' });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /^optflow: .*permission denied .*\(the database role lacks this privilege/m, args.join(' '));
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
   test('running again does nothing for the unchanged file', () => {
     const run = optflow('load', join(data, 'SPX.X.2023-05-19.parquet'), '--json');
     assert.equal(run.status, 0, run.stderr);

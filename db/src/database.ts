@@ -92,9 +92,11 @@ async function inTransaction<T>(session: Session, fn: (session: Session) => Prom
 
 /**
  * SQL true when the server loads TimescaleDB at start: without that the extension cannot be
- * created or used, whatever pg_available_extensions says.
+ * created or used, whatever pg_available_extensions says. The preloaded loader registers its
+ * settings in every session, and pg_settings is readable by any role (shared_preload_libraries
+ * itself needs pg_read_all_settings, which optflow's login may not have).
  */
-export const TIMESCALEDB_PRELOADED_SQL = `current_setting('shared_preload_libraries') ~ '(^|[[:space:],"/])timescaledb([[:space:],"]|$)'`;
+export const TIMESCALEDB_PRELOADED_SQL = `EXISTS (SELECT 1 FROM pg_settings WHERE name = 'timescaledb.max_background_workers')`;
 
 async function describeDatabase(session: Session, backend: Backend): Promise<DatabaseInfo> {
   const { rows } = await session.query<{ server_version: string; timescaledb: string | null }>(

@@ -3,7 +3,7 @@ export type { Capabilities, TimescaleStatus } from './capabilities.ts';
 export { convertToTimescale, ConversionError } from './convert.ts';
 export { FLOW_COLUMNS, FLOW_LEVELS, flowSelectSql } from './flow-aggregates.ts';
 export type { FlowLevel } from './flow-aggregates.ts';
-export { migrate, MIGRATIONS_DIR, MIGRATIONS_TABLE, timescaleStatusOf } from './migrate.ts';
+export { migrate, MigrationError, MIGRATIONS_DIR, MIGRATIONS_TABLE, timescaleStatusOf } from './migrate.ts';
 export type { MigrateOptions } from './migrate.ts';
 export { refreshFlowAggregates, refreshWindows } from './refresh.ts';
 export type { RefreshWindow } from './refresh.ts';

@@ -42,8 +42,7 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<st
   const log = options.log ?? (() => undefined);
   const notice = timescaleNotice(await timescaleStatusOf(db));
   if (notice !== null) options.notice?.(notice);
-  const ran = await db.withSession((session) =>
-    runner({
+  const ran = await db.withSession((session) => runner({
       dbClient: asMigratorClient(session),
       dir: MIGRATIONS_DIR,
       migrationsTable: MIGRATIONS_TABLE,
@@ -51,7 +50,30 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<st
       count: options.count ?? Infinity,
       singleTransaction: true,
       logger: { debug: () => undefined, info: log, warn: log, error: log },
-    }),
-  );
+    }).catch(async (error: unknown) => {
+      throw await MigrationError.from(error, session);
+    }));
   return ran.map((m) => m.name);
+}
+
+/**
+ * A failed migration, said in one line with the role it ran as (node-pg-migrate puts the cause's
+ * stack in its message). `code` is the cause's SQLSTATE; 42501 means the role lacks a privilege.
+ */
+export class MigrationError extends Error {
+  readonly code: string | undefined;
+
+  constructor(message: string, code: string | undefined, cause: unknown) {
+    super(message, { cause });
+    this.code = code;
+  }
+
+  static async from(error: unknown, session: Session): Promise<MigrationError> {
+    const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!
+      .replace(/^Unable to ensure migrations table: (error: )?/, `cannot create the migrations table (public.${MIGRATIONS_TABLE}): `);
+    const role = await session.query<{ role: string }>('SELECT current_user AS role').then((r) => r.rows[0]?.role ?? '?', () => '?');
+    // Errors from a migration's SQL keep their SQLSTATE; the migrations-table check only says it in words.
+    const code = (error as { code?: unknown } | null)?.code;
+    return new MigrationError(`migrations failed as ${role}: ${first}`, typeof code === 'string' ? code : /permission denied/.test(first) ? '42501' : undefined, error);
+  }
 }
