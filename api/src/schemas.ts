@@ -1,9 +1,12 @@
 import { FLOW_GROUPS, FLOW_METRICS } from './flow-sql.ts';
 import { INTERVAL_NAMES } from './intervals.ts';
+import { MAX_INT4, MAX_TIME_MS, MIN_TIME_MS, YEAR_1970_9999 } from './validation.ts';
 
 /**
  * JSON Schemas of the API: Fastify validates every request against them (a 400 names the field),
- * and /api/openapi.json is built from the same objects.
+ * and /api/openapi.json is built from the same objects. Bodies are validated strictly: unknown
+ * properties are rejected, not dropped, and values are not coerced ("5" is not a number). Every
+ * time, date and number is bounded here, or (ISO offsets, calendar dates, from < to) in validation.ts.
  */
 export const LIMITS = {
   maxQueries: 20,
@@ -14,16 +17,24 @@ export const LIMITS = {
   bodyBytes: 64 * 1024,
 } as const;
 
-const time = { description: 'epoch milliseconds or an ISO 8601 time', anyOf: [{ type: 'number' }, { type: 'string', format: 'date-time' }] } as const;
-const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const isoTime = { type: 'string', format: 'date-time', pattern: YEAR_1970_9999, maxLength: 40 } as const;
+const time = {
+  description: 'epoch milliseconds or an ISO 8601 time with its offset, within years 1970–9999',
+  anyOf: [{ type: 'number', minimum: MIN_TIME_MS, maximum: MAX_TIME_MS }, isoTime],
+} as const;
+/** Query strings are strings: epoch ms as digits (range-checked before use) or ISO. */
+const queryTime = { description: 'epoch milliseconds (digits) or an ISO 8601 time, within years 1970–9999', anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, isoTime] } as const;
+const date = { type: 'string', format: 'date', pattern: `${YEAR_1970_9999}[0-9]{2}-[0-9]{2}$`, description: 'a calendar date YYYY-MM-DD, years 1970–9999' } as const;
+const days = { type: 'integer', minimum: 0, maximum: MAX_INT4 } as const;
+const strike = { type: 'number', minimum: -1e9, maximum: 1e9 } as const;
 const symbol = { type: 'string', pattern: '^[A-Za-z0-9._/$-]{1,16}$' } as const;
 
 const expirationFilter = {
   expirations: { type: 'array', items: date, maxItems: 100 },
-  dte: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } } },
+  dte: { type: 'object', additionalProperties: false, properties: { min: days, max: days } },
   zeroDte: { type: 'boolean' },
 } as const;
-const strikes = { type: 'object', additionalProperties: false, properties: { min: { type: 'number' }, max: { type: 'number' } } } as const;
+const strikes = { type: 'object', additionalProperties: false, properties: { min: strike, max: strike } } as const;
 
 export const flowOptionsSchema = {
   type: 'object',
@@ -76,11 +87,12 @@ export const queryRequestSchema = {
         oneOf: QUERY_TYPES.map((type) => ({
           type: 'object',
           additionalProperties: false,
+          required: ['refId', 'type', 'options'],
           properties: {
             refId: { type: 'string', minLength: 1, maxLength: 64 },
             type: { const: type },
             interval: { type: 'string', enum: ['auto', ...INTERVAL_NAMES] },
-            cursor: { type: 'string', maxLength: 512 },
+            cursor: { type: 'string', maxLength: 1024, pattern: '^[A-Za-z0-9_-]+([.][A-Za-z0-9_-]+)?$', description: 'a cursor this API issued (signed: a tampered one is a 400)' },
             options: OPTIONS[type],
           },
         })),
@@ -91,12 +103,16 @@ export const queryRequestSchema = {
 
 const frameSchema = {
   type: 'object',
+  additionalProperties: false,
+  required: ['name', 'fields'],
   properties: {
     name: { type: 'string' },
     fields: {
       type: 'array',
       items: {
         type: 'object',
+        additionalProperties: false,
+        required: ['name', 'type', 'values'],
         properties: {
           name: { type: 'string' },
           type: { type: 'string', enum: ['time', 'number', 'string'] },
@@ -111,14 +127,18 @@ const frameSchema = {
 
 export const queryResponseSchema = {
   type: 'object',
+  additionalProperties: false,
+  required: ['results'],
   properties: {
     results: {
       type: 'array',
       items: {
         type: 'object',
+        additionalProperties: false,
+        required: ['refId', 'interval', 'frames', 'cursor', 'reset'],
         properties: {
           refId: { type: 'string' },
-          interval: { type: 'string' },
+          interval: { type: 'string', enum: INTERVAL_NAMES },
           frames: { type: 'array', items: frameSchema },
           cursor: { type: 'string', description: 'send it back with the same query for only what is new' },
           reset: { type: 'boolean', description: 'true: the frames carry the full range; replace what you hold' },
@@ -128,9 +148,52 @@ export const queryResponseSchema = {
   },
 } as const;
 
+export const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
+
+/** Without the token (when one is configured) only `ok`; the details, and why not ok, need it. */
+export const healthResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ok'],
+  properties: {
+    ok: { type: 'boolean' },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['backend', 'serverVersion', 'timescaledb'],
+      properties: { backend: { type: 'string', enum: ['embedded', 'server'] }, serverVersion: { type: 'string' }, timescaledb: { type: ['string', 'null'] } },
+    },
+    underlyings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['underlying', 'latest', 'ingestLagSeconds'],
+        properties: { underlying: { type: 'string' }, latest: { type: 'string', format: 'date-time' }, ingestLagSeconds: { type: 'number' } },
+      },
+    },
+    lastIngestNotifiedAt: { type: ['string', 'null'] },
+    error: { type: 'string', description: 'with the token: why not ok (the details are logged, not sent)' },
+  },
+} as const;
+
+export const underlyingsResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['underlyings'],
+  properties: { underlyings: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+export const expirationsResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['expirations'],
+  properties: { expirations: { type: 'array', items: { type: 'string', format: 'date' } } },
+} as const;
+
 export const expirationsQuerySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['underlying'],
-  properties: { underlying: symbol, from: time, to: time },
+  properties: { underlying: symbol, from: queryTime, to: queryTime },
 } as const;

@@ -1,9 +1,13 @@
+import { Ajv } from 'ajv';
+import formats from 'ajv-formats';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Database, Session } from '@optflow/db';
 import { bearerMatches } from './auth.ts';
 import { CursorError, decodeCursor, encodeCursor, fingerprint, uncoversStoredRows } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
+import { Deadline, DeadlineExceeded, DeadlineSession } from './deadline.ts';
+import { classifyFailure } from './errors.ts';
 import { buildFlowSql } from './flow-sql.ts';
 import type { FlowOptions } from './flow-sql.ts';
 import { flowFrames } from './frames.ts';
@@ -16,7 +20,9 @@ import { openApiDocument } from './openapi.ts';
 import { quoteFrames } from './quote-answers.ts';
 import { unchangedByWatermark } from './watermark.ts';
 import type { QuoteQuery } from './quote-answers.ts';
-import { expirationsQuerySchema, LIMITS, queryRequestSchema, queryResponseSchema } from './schemas.ts';
+import { expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from './schemas.ts';
+import { readCursorKey } from './secret.ts';
+import { BadRequest, checkExpirationsQuery, checkQueryRequest } from './validation.ts';
 
 export interface ApiOptions {
   db: Database;
@@ -24,9 +30,38 @@ export interface ApiOptions {
   token?: string | undefined;
   /** Fastify's logger: structured JSON request logs (e.g. `{ level: 'info', stream: process.stderr }`). */
   logger?: FastifyServerOptions['logger'];
+  /** Cap on any one statement (ms; default 10 s). */
   statementTimeoutMs?: number;
+  /** A request's budget of database work (ms; default 15 s; long-poll waiting excluded): past it, 503. */
+  requestDeadlineMs?: number;
   maxWaiters?: number;
+  /** Receiving a request's headers (ms; default 10 s). */
+  headersTimeoutMs?: number;
+  /** Receiving a whole request, headers and body (ms; default 20 s): a slow body is cut off. */
+  requestTimeoutMs?: number;
+  /** A connection without any traffic (ms; default: the longest long-poll plus the deadline plus 15 s). */
+  idleTimeoutMs?: number;
+  /** An idle keep-alive connection between requests (ms; default 30 s). */
+  keepAliveTimeoutMs?: number;
+  /** How often the header and request timeouts are checked (ms; default 1 s). */
+  timeoutCheckIntervalMs?: number;
+  /** Open connections at most (default 1,200: the long-poll cap plus room); more are closed at once. */
+  maxConnections?: number;
+  maxRequestsPerSocket?: number;
 }
+
+/** The limits ApiOptions leave at their defaults. */
+export const SERVER_DEFAULTS = {
+  statementTimeoutMs: 10_000,
+  requestDeadlineMs: 15_000,
+  maxWaiters: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 30_000,
+  timeoutCheckIntervalMs: 1000,
+  maxConnections: 1200,
+  maxRequestsPerSocket: 1000,
+} as const;
 
 type Time = number | string;
 type Query = { refId: string; interval?: IntervalName | 'auto'; cursor?: string } & ({ type: 'flow'; options: FlowOptions } | QuoteQuery);
@@ -52,18 +87,26 @@ interface Plan {
   query: Query;
   interval: IntervalName;
   fp: string;
-  /** The query's own cursor; null without one or when it belongs to another query (staleCursor). */
+  /** The query's own cursor; null without one, when it belongs to another query or is unsigned (staleCursor). */
   cursor: Cursor | null;
+  /** A cursor was sent but cannot be continued from: the answer is the full range, reset. */
   staleCursor: boolean;
 }
 
-class BadRequest extends Error {}
+/** The client left a long-poll before its answer: nothing reaches it (nginx's "client closed request"). */
+const CLIENT_CLOSED = 499;
 
-const toMs = (t: Time, field: string): number => {
-  const ms = typeof t === 'number' ? t : Date.parse(t);
-  if (!Number.isFinite(ms)) throw new BadRequest(`${field}: not a time`);
-  return ms;
-};
+/**
+ * Request bodies are validated as sent: no coercion ("5" is not a number), no defaults, unknown
+ * properties rejected rather than dropped (Fastify's default Ajv does all three). Query strings are
+ * strings, so they keep Fastify's coercion (all of ours are strings and range-checked after).
+ */
+function validatorCompiler(): (route: { schema: object; httpPart?: string }) => (data: unknown) => boolean {
+  const addFormats = formats as unknown as (ajv: Ajv) => Ajv;
+  const strict = addFormats(new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false, discriminator: true }));
+  const query = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }));
+  return ({ schema, httpPart }) => (httpPart === 'querystring' ? query : strict).compile(schema);
+}
 
 /**
  * The query service. Reads run in read-only REPEATABLE READ transactions (one snapshot per answer)
@@ -71,8 +114,13 @@ const toMs = (t: Time, field: string): number => {
  */
 export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const { db } = options;
-  const maxWaiters = options.maxWaiters ?? 1000;
-  const timeout = String(options.statementTimeoutMs ?? 10_000);
+  const limits: Record<keyof typeof SERVER_DEFAULTS, number> = { ...SERVER_DEFAULTS };
+  for (const key of Object.keys(SERVER_DEFAULTS) as Array<keyof typeof SERVER_DEFAULTS>) limits[key] = options[key] ?? limits[key];
+  const maxWaiters = limits.maxWaiters;
+  const newDeadline = () => new Deadline(limits.requestDeadlineMs);
+  // Idle sockets: a long-poll is silent for its wait and then its database work.
+  const idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.maxWaitSeconds * 1000 + limits.requestDeadlineMs + 15_000;
+  const cursorKey = await readCursorKey(db);
   const { rows: roleRows } = await db.query<{ member: boolean }>(
     `SELECT pg_has_role(current_user, 'optflow_reader', 'MEMBER') AS member FROM pg_roles WHERE rolname = 'optflow_reader'`,
   );
@@ -87,19 +135,37 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     for (const { query, interval, cursor } of plans) {
       const unchanged = query.type === 'flow' && cursor !== null ? unchangedByWatermark(cursor, to, notifier.watermark(query.options.underlying)) : null;
       if (unchanged === null) return null;
-      out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor(unchanged), reset: false });
+      out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor(unchanged, cursorKey.key), reset: false });
     }
     return out;
   };
 
-  const read = <T>(fn: (s: Session) => Promise<T>) =>
+  /** A read-only transaction whose statements end by the request's deadline (DeadlineSession). */
+  const read = <T>(deadline: Deadline, fn: (s: Session) => Promise<T>) =>
     db.transaction(async (s) => {
+      // Time spent waiting for a session counts: nothing starts past the deadline.
+      const timeout = deadline.nextStatementTimeout(limits.statementTimeoutMs);
       await s.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      await s.query(`SELECT set_config('statement_timeout', $1, true)${readerRole ? `, set_config('role', 'optflow_reader', true)` : ''}`, [timeout]);
-      return fn(s);
+      await s.query(`SELECT set_config('statement_timeout', $1, true)${readerRole ? `, set_config('role', 'optflow_reader', true)` : ''}`, [String(timeout)]);
+      return fn(new DeadlineSession(s, deadline, limits.statementTimeoutMs, timeout));
     });
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: LIMITS.bodyBytes, ajv: { customOptions: { discriminator: true } } });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: LIMITS.bodyBytes,
+    // Slow clients: headers and the whole request must arrive in time (checked every interval),
+    // a silent connection is closed, keep-alive connections idle out, and each serves a bounded number of requests.
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    // A backstop above everything a request may legitimately take (body, longest wait, deadline).
+    handlerTimeout: limits.requestTimeoutMs + LIMITS.maxWaitSeconds * 1000 + limits.requestDeadlineMs + 5000,
+  });
+  app.server.maxConnections = limits.maxConnections;
+  app.setValidatorCompiler(validatorCompiler());
+  if (cursorKey.warning !== null) app.log.warn(cursorKey.warning);
   // preClose: before the server waits for requests in flight, so held long-polls answer at once.
   app.addHook('preClose', () => notifier.close());
   app.addHook('onRequest', async (request, reply) => {
@@ -119,10 +185,20 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) return reply.code(400).send({ error: `${error.validationContext ?? 'request'}${error.message.replace(/^(body|querystring|params)/, '')}` });
+    if (error.validation) {
+      // Name the unknown property (Ajv's message does not).
+      const extra = error.validation[0]?.params.additionalProperty;
+      return reply.code(400).send({ error: `${error.validationContext ?? 'request'}${error.message.replace(/^(body|querystring|params)/, '')}${typeof extra === 'string' ? `: "${extra}"` : ''}` });
+    }
     if (error instanceof BadRequest || error instanceof CursorError) return reply.code(400).send({ error: error.message });
+    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') return reply.code(503).header('retry-after', '1').send({ error: 'the request took too long and was abandoned' });
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+    const kind = classifyFailure(error);
+    if (kind === 'deadline') {
+      return reply.code(503).header('retry-after', '1').send({ error: error instanceof DeadlineExceeded ? error.message : new DeadlineExceeded(limits.requestDeadlineMs).message });
+    }
     request.log.error(error);
+    if (kind === 'unavailable') return reply.code(503).header('retry-after', '1').send({ error: 'database unavailable (logged)' });
     return reply.code(500).send({ error: 'internal error (logged)' });
   });
 
@@ -130,10 +206,18 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  app.get('/api/health', async (_request, reply) => {
+  // Without the token (when one is configured) only whether the service and its database are up:
+  // the details (versions, underlyings, their latest snapshots) are for those holding it.
+  app.get('/api/health', { schema: { response: { 200: healthResponseSchema, 503: healthResponseSchema } } }, async (request, reply) => {
+    const details = !options.token || bearerMatches(request.headers.authorization, options.token);
     try {
+      const deadline = newDeadline();
+      if (!details) {
+        await read(deadline, (s) => s.query('SELECT 1'));
+        return { ok: true };
+      }
       const info = await db.info();
-      const latest = await read((s) => s.query<{ underlying: string; latest: Date; lag: number }>(
+      const latest = await read(deadline, (s) => s.query<{ underlying: string; latest: Date; lag: number }>(
         `SELECT underlying, max(quote_time) AS latest, extract(epoch FROM now() - max(quote_time))::float8 AS lag
          FROM optflow.snapshots GROUP BY underlying ORDER BY underlying`,
       ));
@@ -144,41 +228,42 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         lastIngestNotifiedAt: notifier.lastIngestAt === null ? null : new Date(notifier.lastIngestAt).toISOString(),
       };
     } catch (error) {
-      return reply.code(503).send({ ok: false, error: `database unavailable: ${error instanceof Error ? error.message : String(error)}` });
+      // Logged, never echoed: a database error can name hosts, roles and relations.
+      request.log.error(error);
+      return reply.code(503).send(details ? { ok: false, error: 'database unavailable (logged)' } : { ok: false });
     }
   });
 
-  app.get('/api/underlyings', async () => {
-    const { rows } = await read((s) => s.query<{ underlying: string }>(`SELECT DISTINCT underlying FROM optflow.snapshots ORDER BY underlying`));
+  app.get('/api/underlyings', { schema: { response: { 200: underlyingsResponseSchema } } }, async () => {
+    const { rows } = await read(newDeadline(), (s) => s.query<{ underlying: string }>(`SELECT DISTINCT underlying FROM optflow.snapshots ORDER BY underlying`));
     return { underlyings: rows.map((r) => r.underlying) };
   });
 
-  app.get<{ Querystring: { underlying: string; from?: Time; to?: Time } }>('/api/expirations', { schema: { querystring: expirationsQuerySchema } }, async (request) => {
-    const { underlying, from, to } = request.query;
-    const { rows } = await read((s) => s.query<{ expiration: string }>(
+  app.get<{ Querystring: { underlying: string; from?: string; to?: string } }>('/api/expirations', { schema: { querystring: expirationsQuerySchema, response: { 200: expirationsResponseSchema } } }, async (request) => {
+    const { underlying } = request.query;
+    const { from, to } = checkExpirationsQuery(request.query);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const { rows } = await read(newDeadline(), (s) => s.query<{ expiration: string }>(
       `SELECT DISTINCT expiration FROM optflow.flow_1d
        WHERE underlying = $1 AND ($2::timestamptz IS NULL OR bucket >= date_trunc('day', $2::timestamptz)) AND ($3::timestamptz IS NULL OR bucket < $3::timestamptz)
        ORDER BY expiration`,
-      [underlying, from === undefined ? null : new Date(toMs(numeric(from), 'from')).toISOString(), to === undefined ? null : new Date(toMs(numeric(to), 'to')).toISOString()],
+      [underlying, iso(from), iso(to)],
     ));
     return { expirations: rows.map((r) => r.expiration) };
   });
 
   app.post<{ Body: QueryRequest }>('/api/query', { schema: { body: queryRequestSchema, response: { 200: queryResponseSchema } } }, async (request, reply) => {
     const body = request.body;
-    const range = { from: toMs(body.range.from, 'range.from'), to: toMs(body.range.to, 'range.to') };
-    if (range.to <= range.from) throw new BadRequest('range: "to" must be after "from"');
-    body.queries.forEach((q, i) => {
-      // The schema checks the shape YYYY-MM-DD; the calendar is checked here (2023-02-30 is a 400, not a database error).
-      for (const d of q.options.expirations ?? []) {
-        if (new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) throw new BadRequest(`body/queries/${i}/options/expirations: "${d}" is not a calendar date`);
-      }
-    });
+    const deadline = newDeadline();
+    // Everything the schema cannot say, before any query: a failure is a 400, never a database error.
+    const range = checkQueryRequest(body);
     const plans = body.queries.map((q): Plan => {
       const interval = !q.interval || q.interval === 'auto' ? autoInterval(range.from, range.to, body.maxDataPoints ?? 1000) : q.interval;
       const fp = fingerprint([q.type, q.options, interval]);
-      const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
-      return { query: q, interval, fp, cursor: cursor?.fingerprint === fp ? cursor : null, staleCursor: cursor !== null && cursor.fingerprint !== fp };
+      // Tampered or foreign cursors throw (400); unsigned ones from before signing count as none.
+      const decoded = q.cursor === undefined ? null : decodeCursor(q.cursor, cursorKey.key);
+      const cursor = decoded?.kind === 'valid' ? decoded.cursor : null;
+      return { query: q, interval, fp, cursor: cursor?.fingerprint === fp ? cursor : null, staleCursor: decoded !== null && cursor?.fingerprint !== fp };
     });
 
     // Long-poll: wait for a commit unless something newer than the cursors is stored already. The
@@ -188,20 +273,32 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       if (notifier.waiting >= maxWaiters) return reply.code(503).header('retry-after', '1').send({ error: `too many waiting long-polls (${maxWaiters}); retry` });
       const underlyings = new Set(plans.map((p) => p.query.options.underlying));
       const waiter = notifier.wait(underlyings, waitMs);
-      // The response's 'close' (not the request's, which fires once the body is read): the client left.
-      reply.raw.once('close', waiter.cancel);
+      // The response's 'close' (not the request's, which fires once the body is read): the client
+      // left. Its waiter goes at once, and nothing more is asked of the database for it.
+      let gone = request.raw.socket?.destroyed === true;
+      const left = () => {
+        gone = true;
+        waiter.cancel();
+      };
+      if (gone) waiter.cancel();
+      else reply.raw.once('close', left);
       // By the watermark nothing can be newer: wait without asking the database.
-      if (answerByWatermark(plans, range.to) === null) {
-        const latest = await read((s) => latestByUnderlying(s, [...underlyings]));
+      if (!gone && answerByWatermark(plans, range.to) === null) {
+        const latest = await read(deadline, (s) => latestByUnderlying(s, [...underlyings]));
         const newer = (p: Plan) => {
           const stored = latest.get(p.query.options.underlying) ?? null;
           return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
         };
         if (plans.some(newer)) waiter.cancel();
       }
+      deadline.pause(); // waiting is not database work
+      const reason = await waiter.done;
+      deadline.resume();
+      reply.raw.off('close', left);
+      if (gone) return reply.code(CLIENT_CLOSED).send();
       // Shutting down: answer now and close this connection, or the server would wait for the
       // client's keep-alive connection to time out.
-      if ((await waiter.done) === 'closed') reply.header('connection', 'close');
+      if (reason === 'closed') reply.header('connection', 'close');
     }
 
     const byWatermark = answerByWatermark(plans, range.to);
@@ -209,7 +306,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
 
     let unchanged = 0; // flow results with nothing committed since their cursor
     const watermark = { instance: notifier.instance, generation: notifier.generation }; // before the snapshot
-    const results = await read(async (s): Promise<QueryResult[]> => {
+    const results = await read(deadline, async (s): Promise<QueryResult[]> => {
       const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
       const snapshot = snap[0]!.snapshot;
       const latest = await latestByUnderlying(s, [...new Set(plans.map((p) => p.query.options.underlying))]);
@@ -220,7 +317,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         if (query.type !== 'flow') {
           // A snapshot-style answer is whole each time: the cursor only serves long-poll.
           const frames = await quoteFrames(s, query, range);
-          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot, to: range.to, ...watermark }), reset: true });
+          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot, to: range.to, ...watermark }, cursorKey.key), reset: true });
           continue;
         }
         let cursor: Cursor | null = plan.cursor;
@@ -229,7 +326,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           if (!changes.any && !uncoversStoredRows(cursor, range.to, latestOf)) {
             // Nothing committed for this underlying since the cursor: nothing to send.
             unchanged++;
-            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot, to: Math.max(range.to, cursor.to ?? range.to), ...watermark }), reset: false });
+            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot, to: Math.max(range.to, cursor.to ?? range.to), ...watermark }, cursorKey.key), reset: false });
             continue;
           }
           if (changes.backfill) cursor = null;
@@ -243,7 +340,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           refId: query.refId,
           interval,
           frames: flowFrames(rows, query.options.metric, query.options.groupBy ?? 'none'),
-          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot, to: range.to, ...watermark }),
+          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot, to: range.to, ...watermark }, cursorKey.key),
           reset: plan.staleCursor || (plan.cursor !== null && cursor === null),
         });
       }
@@ -257,10 +354,6 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** Query-string times arrive as strings: digits are epoch milliseconds. */
-function numeric(t: Time): Time {
-  return typeof t === 'string' && /^\d+$/.test(t) ? Number(t) : t;
-}
 
 async function latestByUnderlying(s: Session, underlyings: string[]): Promise<Map<string, number>> {
   const { rows } = await s.query<{ underlying: string; latest: number }>(

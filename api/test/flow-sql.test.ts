@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeCursor, encodeCursor, uncoversStoredRows } from '../src/cursor.ts';
 import { buildFlowSql } from '../src/flow-sql.ts';
 import type { FlowOptions } from '../src/flow-sql.ts';
 import { autoInterval, flowSource } from '../src/intervals.ts';
@@ -73,31 +72,4 @@ describe('buildFlowSql', () => {
     const rolling = buildFlowSql({ ...base, rolling: 3 }, '1m', range, since);
     assert.ok(rolling.params.includes('2023-05-19T14:58:00.000Z'), 'two buckets earlier');
   });
-});
-
-describe('cursor', () => {
-  test('round-trips', () => {
-    const c = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11', to: 5, instance: 'i1', generation: 7 };
-    assert.deepEqual(decodeCursor(encodeCursor(c)), c);
-  });
-  test('accepts versions 1 (no range end) and 2 (no watermark) from before an upgrade', () => {
-    const unwatermarked = { instance: null, generation: null };
-    assert.deepEqual(decodeCursor(Buffer.from('[1,"a",1,2,"1:2:"]').toString('base64url')), { fingerprint: 'a', last: 1, latest: 2, snapshot: '1:2:', to: null, ...unwatermarked });
-    assert.deepEqual(decodeCursor(Buffer.from('[2,"a",1,2,"1:2:",3]').toString('base64url')), { fingerprint: 'a', last: 1, latest: 2, snapshot: '1:2:', to: 3, ...unwatermarked });
-  });
-  for (const [name, cursor, to, latest, expected] of [
-    ['same end', { to: 100 }, 100, 150, false],
-    ['later end, nothing stored past the old end', { to: 100 }, 200, 99, false],
-    ['later end, rows stored past the old end', { to: 100 }, 200, 100, true],
-    ['nothing stored', { to: 100 }, 200, null, false],
-    ['version 1 cursor: unknown end', { to: null }, 100, 50, true],
-  ] as const) {
-    test(`uncoversStoredRows: ${name}`, () => {
-      assert.equal(uncoversStoredRows({ fingerprint: 'a', last: 0, latest: 0, snapshot: '1:1:', instance: null, generation: null, ...cursor }, to, latest), expected);
-    });
-  }
-  for (const bad of ['', 'x', Buffer.from('[2,"a",1,1,"1:2:"]').toString('base64url'), Buffer.from('[1,"a",1,1,"1:2:3; drop"]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1]').toString('base64url'),
-    Buffer.from('[3,"a",1,1,"1:2:",1,"i",-1]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1,"i",null]').toString('base64url'), Buffer.from('[3,"a",1,1,"1:2:",1,7,1]').toString('base64url')]) {
-    test(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => decodeCursor(bad), /cursor: not a cursor issued by this API/));
-  }
 });

@@ -80,12 +80,12 @@ describe(`migrations (${backend})`, () => {
 
   test('up creates the schema, and on TimescaleDB a hypertable and four real-time continuous aggregates', async () => {
     const ran = await migrate(db, { direction: 'up' });
-    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor']);
+    assert.deepEqual(ran, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor', '8_api-secret']);
     const info = await db.info();
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'optflow' ORDER BY 1`,
     );
-    assert.deepEqual(tables.rows.map((r) => r.table_name), ['contract_sessions', 'files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'ingest_epoch', 'quotes', 'rejected_rows', 'snapshots']);
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['api_secret', 'contract_sessions', 'files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'ingest_epoch', 'quotes', 'rejected_rows', 'snapshots']);
     const options = await db.query<{ reloptions: string[] | null }>(`SELECT reloptions FROM pg_class WHERE oid = 'optflow.contract_sessions'::regclass`);
     assert.deepEqual(options.rows[0]?.reloptions, ['fillfactor=50'], 'contract-session states are updated in place (HOT)');
     for (const level of FLOW_LEVELS) {
@@ -188,6 +188,21 @@ describe(`migrations (${backend})`, () => {
     });
   });
 
+  test('the API secret: 32 random bytes, readable by the owner only (not optflow_reader nor optflow_writer)', async () => {
+    const { rows } = await db.query<{ n: number; len: number }>('SELECT count(*)::int AS n, max(length(secret))::int AS len FROM optflow.api_secret');
+    assert.deepEqual(rows[0], { n: 1, len: 32 });
+    await db.withSession(async (s) => {
+      for (const role of ['optflow_reader', 'optflow_writer']) {
+        await s.query(`SET ROLE ${role}`);
+        try {
+          await assert.rejects(s.query('SELECT secret FROM optflow.api_secret'), /permission denied/, role);
+        } finally {
+          await s.query('RESET ROLE');
+        }
+      }
+    });
+  });
+
   test('the policy SQL registers each job once, however often it runs', async (t) => {
     if (backend === 'PostgreSQL server') return t.skip('no TimescaleDB on this server: policies do not apply');
     const policyJobs = async () => (await db.query<{ proc_name: string }>(
@@ -264,10 +279,10 @@ describe(`migrations (${backend})`, () => {
 
   test('down removes everything, and up again works', async () => {
     const down = await migrate(db, { direction: 'down' });
-    assert.deepEqual(down, ['7_contract-sessions-fillfactor', '6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
+    assert.deepEqual(down, ['8_api-secret', '7_contract-sessions-fillfactor', '6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
     const schema = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'optflow'`);
     assert.equal(schema.rows.length, 0);
-    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor']);
+    assert.deepEqual(await migrate(db, { direction: 'up' }), ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor', '8_api-secret']);
     assert.deepEqual(await migrate(db, { direction: 'up' }), [], 'nothing pending');
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.flow_1m');
     assert.equal(rows[0]?.n, 0);
