@@ -17,6 +17,8 @@ export interface WatchOptions extends LoadOptions {
   onError(message: string): void;
   /** After each poll of the directory, with the count so far (a heartbeat). */
   onPoll?(polls: number): void;
+  /** When an unchanged failed file is tried again (default FAILED_RETRY_MS). */
+  failedRetryMs?: { first: number; max: number };
 }
 
 interface Seen {
@@ -36,9 +38,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** A failed file is tried again unchanged (a permission fixed, a disk back) after this, doubling. */
+const FAILED_RETRY_MS = { first: 5_000, max: 600_000 };
+
 export async function watchDirectory(db: Database, directory: string, options: WatchOptions): Promise<void> {
+  const retry = options.failedRetryMs ?? FAILED_RETRY_MS;
   const previous = new Map<string, Seen>(); // last poll
   const loaded = new Map<string, Seen>(); // what was loaded
+  const failed = new Map<string, { waitMs: number; at: number }>(); // unchanged failed files: when to try again
   let backoffMs = 0;
   let polls = 0;
   while (!options.signal.aborted) {
@@ -48,11 +55,19 @@ export async function watchDirectory(db: Database, directory: string, options: W
       const before = previous.get(path);
       const stable = before !== undefined && before.size === now.size && before.mtimeMs === now.mtimeMs;
       const done = loaded.get(path);
-      if (!stable || (done && done.size === now.size && done.mtimeMs === now.mtimeMs)) continue;
+      const unchanged = done !== undefined && done.size === now.size && done.mtimeMs === now.mtimeMs;
+      const again = failed.get(path);
+      if (!stable || (unchanged && (again === undefined || Date.now() < again.at))) continue;
       try {
         const summary = await loadFile(db, path, options);
         backoffMs = 0;
         if (summary.status !== 'interrupted') loaded.set(path, now);
+        if (summary.status !== 'failed') failed.delete(path);
+        else {
+          // Unchanged, it is tried again later; changed, at once (the size/mtime check above).
+          const waitMs = unchanged && again ? Math.min(again.waitMs * 2, retry.max) : retry.first;
+          failed.set(path, { waitMs, at: Date.now() + waitMs });
+        }
         options.onLoad(summary);
       } catch (error) {
         // Most likely the database went away: wait and try the same file again.
