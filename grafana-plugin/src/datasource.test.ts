@@ -66,7 +66,7 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
       options: { underlying: 'SPX', metric: 'net_volume', putCall: 'C', zeroDte: true },
     });
     const truth = await direct({
-      range: RANGE,
+      range: { from: RANGE.from, to: RANGE.to },
       maxDataPoints: 1000,
       queries: [
         { refId: 'A', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', putCall: 'C', zeroDte: true } },
