@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { CopyColumn, Database, QueryResult, Session } from '@optflow/db';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend, testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch, SampleOptions } from '@optflow/loader';
@@ -122,7 +122,9 @@ const OPEN = Date.parse('2023-05-19T13:30:00Z');
 const CLOSE = Date.parse('2023-05-19T20:01:00Z');
 const RANGE = { from: OPEN, to: CLOSE };
 
-describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`query API (${backend})`, () => {
   let t: TestDatabase;
   let db: Database;
   let app: FastifyInstance;
@@ -151,7 +153,7 @@ describe(`query API (${testServerUrl() ? 'server' : 'embedded'})`, () => {
   test('health, underlyings, expirations, OpenAPI document', async () => {
     const health = (await app.inject({ url: '/api/health' })).json();
     assert.equal(health.ok, true);
-    assert.equal(health.database.backend, testServerUrl() ? 'server' : 'embedded');
+    assert.equal(health.database.backend, backend === 'embedded' ? 'embedded' : 'server');
     assert.equal(health.underlyings[0].underlying, 'SPX');
     assert.deepEqual((await app.inject({ url: '/api/underlyings' })).json(), { underlyings: ['SPX'] });
     assert.deepEqual((await app.inject({ url: '/api/expirations?underlying=SPX' })).json(), { expirations: ['2023-05-19', '2023-05-22'] });

@@ -7,7 +7,7 @@ import formats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { generateSync } from 'json-schema-faker';
 import type { JsonSchema } from 'json-schema-faker';
-import { testBackend, testServerUrl } from '@optflow/db/testing';
+import { testBackend } from '@optflow/db/testing';
 import { encodeCursor } from '../src/cursor.ts';
 import { createApi } from '../src/index.ts';
 import { CLOSE, OPEN, openLoadedDatabase } from './support.ts';
@@ -40,7 +40,9 @@ function prng(seed: number): () => number {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Request = { method: 'GET' | 'POST'; url: string; payload?: string; headers: Record<string, string>; route: string };
 
-describe(`API fuzz (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`API fuzz (${backend})`, () => {
   let loaded: LoadedDatabase;
   let app: FastifyInstance;
   before(async () => {
@@ -206,7 +208,7 @@ describe(`API fuzz (${testServerUrl() ? 'server' : 'embedded'})`, () => {
     }
     const seconds = (Date.now() - started) / 1000;
     const fives = [...statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
-    console.log(`fuzz (${await testBackend()}): seed ${SEED}, ${REQUESTS} requests in ${seconds.toFixed(1)} s, 5xx: ${fives}, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    console.log(`fuzz (${backend}): seed ${SEED}, ${REQUESTS} requests in ${seconds.toFixed(1)} s, 5xx: ${fives}, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} answers off (seed ${SEED})`);
     assert.ok((statuses.get(200) ?? 0) > REQUESTS / 10, 'a good share of the requests were valid and answered');
   });

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { testServerUrl } from '@optflow/db/testing';
+import { testBackend, testServerUrl } from '@optflow/db/testing';
 import { encodeCursor } from '../src/cursor.ts';
 import { createApi } from '../src/index.ts';
 import type { ApiOptions } from '../src/index.ts';
@@ -21,7 +21,9 @@ import type { LoadedDatabase } from './support.ts';
 const RANGE = { from: OPEN, to: CLOSE };
 const flow = (options: object = {}, extra: object = {}) => ({ refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', ...options }, ...extra });
 
-describe(`API hardening (${testServerUrl() ? 'server' : 'embedded'})`, () => {
+const backend = await testBackend();
+
+describe(`API hardening (${backend})`, () => {
   let loaded: LoadedDatabase;
   let app: FastifyInstance;
   const post = async (api: FastifyInstance, payload: object | string, headers: Record<string, string> = {}) => {
