@@ -1,3 +1,4 @@
+import { SESSION_TIME_ZONE } from '@optflow/contract';
 /**
  * Bind parameters for SQL builders: each value becomes `$n::type`, so user values never reach SQL
  * text. The expiration filters every query type shares live here too.
@@ -11,7 +12,8 @@ export class Params {
   }
 }
 
-export const ZONE = `'America/New_York'`;
+/** The session zone as an SQL literal (a constant from the contract, not user input). */
+export const ZONE = `'${SESSION_TIME_ZONE}'`;
 
 /** The underlying's last known price before `end` (SQL expressions, e.g. bind parameters). */
 export function spotBefore(underlying: string, end: string): string {

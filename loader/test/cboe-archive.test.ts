@@ -13,7 +13,8 @@ import type { Database } from '@optflow/db';
 import { testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { loadFile, wallTimeToUtc } from '../src/index.ts';
+import { wallTimeToUtc } from '@optflow/contract';
+import { loadFile } from '../src/index.ts';
 
 const ARCHIVE = fileURLToPath(new URL('../../../shared/data/real/cboe-0dte-archive/profile', import.meta.url));
 

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { parseMapOverrides } from '../contracts/column-map.ts';
 import type { LoadOptions } from '../load/load-file.ts';
-import { assertTimeZone } from '../zoned-time.ts';
+import { assertTimeZone, SESSION_TIME_ZONE } from '@optflow/contract';
 import { CliError, EXIT } from './exit-codes.ts';
 import { symbolName } from './options.ts';
 
@@ -15,7 +15,7 @@ export interface ReadFlags {
 
 export function addReadOptions(command: Command): Command {
   return command
-    .option('--timezone <zone>', 'time zone of naive timestamps (IANA name)', 'America/New_York')
+    .option('--timezone <zone>', 'time zone of naive timestamps (IANA name)', SESSION_TIME_ZONE)
     .option('--underlying <symbol>', 'underlying for every row (else: the row, the file name, the option root)', symbolName)
     .addOption(new Option('--map <field=column>', 'read a field from a named column (repeatable), e.g. --map time=snapshot_ts').argParser((v: string, prev: string[]) => [...prev, v]).default([]));
 }

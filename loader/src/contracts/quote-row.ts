@@ -1,4 +1,4 @@
-import { wallDate, wallTimeToUtc } from '../zoned-time.ts';
+import { SESSION_TIME_ZONE, wallDate, wallTimeToUtc } from '@optflow/contract';
 import type { ColumnMap, Field } from './column-map.ts';
 import { decimalToThousandths, parseSymbol, underlyingForRoot } from './symbol.ts';
 
@@ -48,7 +48,6 @@ export interface RowContext {
 
 export type RowResult = { ok: true; quote: QuoteInput } | { ok: false; reason: string };
 
-const NEW_YORK = 'America/New_York';
 /** TD Ameritrade / Schwab send -999 (or "NaN") when a greek is unavailable. */
 const SENTINEL = -999;
 
@@ -268,7 +267,7 @@ function toTime(column: string, v: unknown, ctx: RowContext): number {
 /** Expiration as TDA epoch ms (close on expiry), Schwab ISO string, or a DATE ('YYYY-MM-DD'). */
 function toExpirationDate(v: unknown): string | null {
   if (absent(v) || v === '') return null;
-  if (typeof v === 'number') return wallDate(v, NEW_YORK);
+  if (typeof v === 'number') return wallDate(v, SESSION_TIME_ZONE);
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return v.slice(0, 10);
   throw new Reject(`expiration ${JSON.stringify(v)} is neither a date nor epoch milliseconds`);
 }

@@ -7,7 +7,7 @@ import { mapColumns } from '../contracts/column-map.ts';
 import type { ColumnMap } from '../contracts/column-map.ts';
 import { underlyingFromFileName } from '../contracts/symbol.ts';
 import { columnRange, openParquet } from '../parquet/parquet-reader.ts';
-import { wallTimeToUtc } from '../zoned-time.ts';
+import { wallTimeToUtc } from '@optflow/contract';
 import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
 import type { RowContext } from '../contracts/quote-row.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';

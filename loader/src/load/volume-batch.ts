@@ -1,6 +1,6 @@
 import { IntervalVolume } from '../contracts/interval-volume.ts';
 import type { ContractState } from '../contracts/interval-volume.ts';
-import { wallDate } from '../zoned-time.ts';
+import { SESSION_TIME_ZONE, wallDate } from '@optflow/contract';
 import type { Derived, EncodedBatch } from './encoded-batch.ts';
 import { compareContracts } from './key-order.ts';
 
@@ -11,8 +11,6 @@ import { compareContracts } from './key-order.ts';
  * update, so the result never depends on how the day was split into files or in which order.
  * Quotes are addressed by their index in the batch's columns.
  */
-export const SESSION_ZONE = 'America/New_York';
-
 /** The columns of a batch the volume rules read. */
 export type Observations = Pick<EncodedBatch, 'length' | 'quoteTime' | 'totalVolume' | 'mark' | 'multiplier' | 'contract' | 'contracts'>;
 
@@ -52,7 +50,7 @@ export interface BatchResult {
 export const sessionKey = (contract: string, session: string) => `${contract}|${session}`;
 
 export function sessionOf(quoteTime: number): string {
-  return wallDate(quoteTime, SESSION_ZONE);
+  return wallDate(quoteTime, SESSION_TIME_ZONE);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { wallTimeToUtc } from '../zoned-time.ts';
+import { SESSION_TIME_ZONE, wallTimeToUtc } from '@optflow/contract';
 import { blackScholes } from './black-scholes.ts';
 import { Random } from './random.ts';
 
@@ -88,7 +88,6 @@ export const SAMPLE_COLUMNS: ReadonlyArray<keyof SampleBatch> = [
   'openInterest', 'multiplier', 'underlyingPrice', 'quoteTimeInLong', 'processDateTime',
 ];
 
-const NEW_YORK = 'America/New_York';
 const MS_PER_DAY = 86_400_000;
 const YEAR_MS = 365 * MS_PER_DAY;
 const RATE = 0.05;
@@ -130,7 +129,7 @@ export function sampleContracts(options: SampleOptions): SampleContract[] {
   const contracts: SampleContract[] = [];
   for (const expiration of expirationDates(options.date, options.expirations)) {
     const [y, m, d] = expiration.split('-').map(Number) as [number, number, number];
-    const expirationMs = wallTimeToUtc(Date.UTC(y, m - 1, d, 16, 0), NEW_YORK);
+    const expirationMs = wallTimeToUtc(Date.UTC(y, m - 1, d, 16, 0), SESSION_TIME_ZONE);
     for (let i = 0; i < options.strikes; i++) {
       const strike = first + i * profile.step;
       for (const putCall of ['CALL', 'PUT'] as const) {
@@ -162,7 +161,7 @@ export function* sampleDay(options: SampleOptions): Generator<SampleBatch> {
   for (let start = 0; start < times.length; start += options.snapshotsPerRowGroup) {
     const batch = emptyBatch();
     for (const wall of times.slice(start, start + options.snapshotsPerRowGroup)) {
-      const utc = wallTimeToUtc(wall, NEW_YORK);
+      const utc = wallTimeToUtc(wall, SESSION_TIME_ZONE);
       spot *= Math.exp(MINUTE_VOL * Math.sqrt(options.intervalSeconds / 60) * random.normal());
       // Activity is U-shaped over the day: busy at the open and the close, quiet at lunch.
       const x = ((wall - times[0]!) / 60_000 / minutes) * 2 - 1;

@@ -1,7 +1,10 @@
-/**
- * Wall-clock time in a named zone ↔ UTC, with the platform's tz database (Intl): collectors write
- * naive New York timestamps, and the volume rules work per New York trading date.
- */
+// Wall-clock time in a named zone ↔ UTC, with the platform's tz database (Intl): collectors write
+// naive New York timestamps, the volume rules work per New York trading date, and daily flow
+// buckets are New York sessions.
+
+/** The zone of trading sessions: a session is a New York calendar date. */
+export const SESSION_TIME_ZONE = 'America/New_York';
+
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -88,3 +91,12 @@ export function wallDate(utcMs: number, timeZone: string): string {
 }
 
 const dateStrings = new Map<number, string>();
+
+/**
+ * The session holding `utcMs` as [start, end): New York midnight to the next (23, 24 or 25 hours),
+ * the bounds of a daily flow bucket.
+ */
+export function sessionBounds(utcMs: number, timeZone = SESSION_TIME_ZONE): { start: number; end: number } {
+  const day = Math.floor(utcToWallTime(utcMs, timeZone) / DAY_MS) * DAY_MS;
+  return { start: wallTimeToUtc(day, timeZone), end: wallTimeToUtc(day + DAY_MS, timeZone) };
+}
