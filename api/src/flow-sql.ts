@@ -1,3 +1,4 @@
+import { sessionBounds } from '@optflow/contract';
 import { flowSource, INTERVALS } from './intervals.ts';
 import type { IntervalName } from './intervals.ts';
 import { daysToExpiration, expirationConditions, Params, spotBefore, ZONE } from './sql-params.ts';
@@ -83,10 +84,14 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true, materialized });
   const time = source.time;
   const first = Math.max(range.from, since ?? -Infinity);
-  const firstBucket = Math.floor(first / width) * width;
-  // Windows need what precedes the first bucket: the session so far, or rolling − 1 buckets.
+  // Days are New York sessions (23 to 25 hours), as in optflow.flow_1d; shorter buckets are fixed.
+  const daily = interval === '1d';
+  const bucketStart = (ms: number) => (daily ? sessionBounds(ms).start : Math.floor(ms / width) * width);
+  const firstBucket = bucketStart(first);
+  // Windows need what precedes the first bucket: the session so far, or rolling − 1 buckets (for
+  // days, counted back by 24 h from midday, which lands in the right session whatever their length).
   const rolling = Math.max(1, Math.floor(options.rolling ?? 1));
-  const scanFrom = firstBucket - (rolling - 1) * width;
+  const scanFrom = daily ? bucketStart(firstBucket - (rolling - 1) * width + width / 2) : firstBucket - (rolling - 1) * width;
   // $1 and $2 are the underlying and the end of the range (the spot subquery below refers to them).
   const where = [`underlying = ${p(options.underlying, 'text')}`, `${time} < ${p(new Date(range.to).toISOString(), 'timestamptz')}`];
   const scanStart = p(new Date(scanFrom).toISOString(), 'timestamptz');
@@ -110,7 +115,7 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   };
   const group = options.groupBy ?? 'none';
   const series = group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(daysToExpiration(time)) : `'total'`;
-  const bucket = `date_bin(${p(`${width / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
+  const bucket = daily ? `date_trunc('day', ${time}, ${ZONE})` : `date_bin(${p(`${width / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
   const running = (col: string) => (options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col);
   const value = VALUE[options.metric];
   const smoothed = rolling > 1 ? `avg(v) OVER (PARTITION BY series ORDER BY t ROWS BETWEEN ${rolling - 1} PRECEDING AND CURRENT ROW)` : 'v';

@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.ts';
 import { IngestNotifier } from './notifier.ts';
 import { openApiDocument } from './openapi.ts';
 import { quoteFrames } from './quote-answers.ts';
+import { ZONE } from './sql-params.ts';
 import { unchangedByWatermark } from './watermark.ts';
 import type { QuoteQuery } from './quote-answers.ts';
 import { expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from './schemas.ts';
@@ -245,7 +246,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     const { rows } = await read(newDeadline(), (s) => s.query<{ expiration: string }>(
       `SELECT DISTINCT expiration FROM optflow.flow_1d
-       WHERE underlying = $1 AND ($2::timestamptz IS NULL OR bucket >= date_trunc('day', $2::timestamptz)) AND ($3::timestamptz IS NULL OR bucket < $3::timestamptz)
+       WHERE underlying = $1 AND ($2::timestamptz IS NULL OR bucket >= date_trunc('day', $2::timestamptz, ${ZONE})) AND ($3::timestamptz IS NULL OR bucket < $3::timestamptz)
        ORDER BY expiration`,
       [underlying, iso(from), iso(to)],
     ));

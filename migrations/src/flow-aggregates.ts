@@ -1,20 +1,26 @@
-/**
- * SQL for the flow aggregates: optflow.flow_1m from the quotes, and flow_5m, flow_1h, flow_1d each
- * rolled up from the level below. On TimescaleDB they are continuous aggregates with real-time
- * aggregation; on plain PostgreSQL ordinary views with the same names and columns.
- */
+// SQL for the flow aggregates: optflow.flow_1m from the quotes, and flow_5m, flow_1h, flow_1d each
+// rolled up from the level below. On TimescaleDB they are continuous aggregates with real-time
+// aggregation; on plain PostgreSQL ordinary views with the same names and columns.
+import { SESSION_TIME_ZONE } from '@optflow/contract';
+
 export interface FlowLevel {
   view: string;
   width: string;
   /** The relation it aggregates: the quotes or the level below. */
   source: string;
+  /**
+   * Days are trading sessions: New York midnight to midnight, not UTC days (whose buckets would put
+   * 20:00–24:00 New York in the next day). Minutes and hours need no zone: New York's offsets are
+   * whole hours.
+   */
+  zone?: string;
 }
 
 export const FLOW_LEVELS: readonly FlowLevel[] = [
   { view: 'optflow.flow_1m', width: '1 minute', source: 'optflow.quotes' },
   { view: 'optflow.flow_5m', width: '5 minutes', source: 'optflow.flow_1m' },
   { view: 'optflow.flow_1h', width: '1 hour', source: 'optflow.flow_5m' },
-  { view: 'optflow.flow_1d', width: '1 day', source: 'optflow.flow_1h' },
+  { view: 'optflow.flow_1d', width: '1 day', source: 'optflow.flow_1h', zone: SESSION_TIME_ZONE },
 ];
 
 /** Per-side measures: quotes column → its SQL type in the aggregates. */
@@ -39,10 +45,16 @@ export type Dialect = 'timescaledb' | 'postgres';
 // date_bin needs an origin; UTC midnight of 2000-01-03 is what time_bucket uses, so both agree.
 const ORIGIN = `TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
 
-function bucketExpr(dialect: Dialect, width: string, column: string): string {
+function bucketExpr(dialect: Dialect, level: FlowLevel, column: string): string {
+  if (level.zone !== undefined) {
+    if (level.width !== '1 day') throw new Error(`${level.view}: zoned buckets are whole days`);
+    return dialect === 'timescaledb'
+      ? `time_bucket(INTERVAL '1 day', ${column}, '${level.zone}')`
+      : `date_trunc('day', ${column}, '${level.zone}')`;
+  }
   return dialect === 'timescaledb'
-    ? `time_bucket(INTERVAL '${width}', ${column})`
-    : `date_bin(INTERVAL '${width}', ${column}, ${ORIGIN})`;
+    ? `time_bucket(INTERVAL '${level.width}', ${column})`
+    : `date_bin(INTERVAL '${level.width}', ${column}, ${ORIGIN})`;
 }
 
 function lastExpr(dialect: Dialect, value: string, time: string): string {
@@ -52,7 +64,7 @@ function lastExpr(dialect: Dialect, value: string, time: string): string {
 export function flowSelectSql(level: FlowLevel, dialect: Dialect): string {
   const fromQuotes = level.source === 'optflow.quotes';
   const time = fromQuotes ? 'quote_time' : 'bucket';
-  const bucket = bucketExpr(dialect, level.width, time);
+  const bucket = bucketExpr(dialect, level, time);
   const measures = MEASURES.flatMap(([m, type]) => {
     if (fromQuotes) {
       const call = `coalesce(sum(${m}) FILTER (WHERE put_call = 'C'), 0)`;

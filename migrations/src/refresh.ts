@@ -1,5 +1,7 @@
+import { sessionBounds } from '@optflow/contract';
 import type { Database } from '@optflow/db';
 import { FLOW_LEVELS } from './flow-aggregates.ts';
+import type { FlowLevel } from './flow-aggregates.ts';
 
 const WIDTH_MS: Record<string, number> = {
   '1 minute': 60_000,
@@ -7,6 +9,15 @@ const WIDTH_MS: Record<string, number> = {
   '1 hour': 3_600_000,
   '1 day': 86_400_000,
 };
+
+/** The bucket of `level` holding `ms`, as [start, end): fixed widths, or a New York session for days. */
+function bucketAt(level: FlowLevel, ms: number): { start: number; end: number } {
+  if (level.zone !== undefined) return sessionBounds(ms, level.zone);
+  const width = WIDTH_MS[level.width];
+  if (width === undefined) throw new Error(`no bucket width for ${level.view}`);
+  const start = Math.floor(ms / width) * width;
+  return { start, end: start + width };
+}
 
 /** Watermarks below this are the empty-aggregate sentinel, not a real time. */
 const NOTHING_MATERIALIZED = Date.UTC(1900, 0, 1);
@@ -29,14 +40,12 @@ export interface RefreshWindow {
  */
 export function refreshWindows(from: Date, to: Date, watermarks: ReadonlyMap<string, number> = new Map()): RefreshWindow[] {
   return FLOW_LEVELS.flatMap((level) => {
-    const width = WIDTH_MS[level.width];
-    if (width === undefined) throw new Error(`no bucket width for ${level.view}`);
     const watermark = watermarks.get(level.view);
-    const fromStart = Math.floor(from.getTime() / width) * width;
+    const fromStart = bucketAt(level, from.getTime()).start;
     const start = watermark === undefined ? fromStart : Math.min(fromStart, watermark);
     // The bucket holding `to` is still filling, unless it lies under the watermark already (backfill).
-    const floorEnd = Math.floor(to.getTime() / width) * width;
-    const end = watermark !== undefined && watermark >= floorEnd + width ? floorEnd + width : floorEnd;
+    const last = bucketAt(level, to.getTime());
+    const end = watermark !== undefined && watermark >= last.end ? last.end : last.start;
     if (end <= start) return [];
     return [{ view: level.view, start: start > NOTHING_MATERIALIZED ? new Date(start) : null, end: new Date(end) }];
   });

@@ -12,7 +12,8 @@ describe('flow aggregate SQL', () => {
         assert.deepEqual(['bucket', 'underlying', 'expiration', ...aliases.slice(1)], FLOW_COLUMNS);
         assert.match(sql, new RegExp(`FROM ${level.source.replace('.', '\\.')}\\n`));
         assert.equal(sql.includes('time_bucket'), dialect === 'timescaledb');
-        assert.equal(sql.includes('date_bin'), dialect === 'postgres');
+        assert.equal(sql.includes(level.zone ? 'date_trunc' : 'date_bin'), dialect === 'postgres');
+        assert.equal(sql.includes(`'America/New_York'`), level.view === 'optflow.flow_1d', 'days are New York sessions');
       });
     }
   }
@@ -64,8 +65,19 @@ describe('refreshWindows', () => {
     }
   });
 
-  test('a whole day reaches flow_1d', () => {
-    const windows = refreshWindows(new Date('2023-05-19T00:00:00Z'), new Date('2023-05-20T00:00:00Z'));
+  test('a whole New York session reaches flow_1d (its bucket is midnight to midnight there)', () => {
+    const windows = refreshWindows(new Date('2023-05-19T04:00:00Z'), new Date('2023-05-20T04:00:00Z'));
     assert.deepEqual(windows.map((w) => w.view), FLOW_LEVELS.map((l) => l.view));
+    assert.deepEqual([windows[3]?.start?.toISOString(), windows[3]?.end.toISOString()], ['2023-05-19T04:00:00.000Z', '2023-05-20T04:00:00.000Z']);
+    // Data of a UTC day: 00:00–04:00Z closes the previous session, the rest leaves this one filling.
+    const utcDay = refreshWindows(new Date('2023-05-19T00:00:00Z'), new Date('2023-05-20T00:00:00Z'));
+    const session = utcDay.find((w) => w.view === 'optflow.flow_1d');
+    assert.deepEqual([session?.start?.toISOString(), session?.end.toISOString()], ['2023-05-18T04:00:00.000Z', '2023-05-19T04:00:00.000Z']);
+  });
+
+  test('the 25-hour session of the fall-back day is one flow_1d bucket', () => {
+    const windows = refreshWindows(new Date('2023-11-05T04:00:00Z'), new Date('2023-11-06T05:00:00Z'));
+    const day = windows.find((w) => w.view === 'optflow.flow_1d');
+    assert.deepEqual([day?.start?.toISOString(), day?.end.toISOString()], ['2023-11-05T04:00:00.000Z', '2023-11-06T05:00:00.000Z']);
   });
 });

@@ -1,6 +1,7 @@
 import type { ApiFrame, ApiQuery, ApiResult } from '../api/wire';
+import { sessionStart } from '../live/market-hours';
 
-/** Bucket widths of the API's intervals (the first bucket of a range is `from` rounded down to one). */
+/** Bucket widths of the API's intervals (the first bucket of a range is `from` rounded down to one; a day is a New York session). */
 export const INTERVAL_MS: Readonly<Record<string, number>> = {
   '1m': 60_000,
   '5m': 300_000,
@@ -62,7 +63,8 @@ function firstAtOrAfter(frame: ApiFrame, t: number): number {
  */
 export function trimToRange(frames: readonly ApiFrame[], from: number, interval: string): ApiFrame[] {
   const width = INTERVAL_MS[interval] ?? 1;
-  const first = Math.floor(from / width) * width;
+  // Days are New York sessions, as the API buckets them.
+  const first = interval === '1d' ? sessionStart(from) : Math.floor(from / width) * width;
   return frames.map((f) => {
     const start = isSeries(f) ? firstAtOrAfter(f, first) : 0;
     return start === 0 ? f : sliceRows(f, start);

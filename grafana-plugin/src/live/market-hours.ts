@@ -24,6 +24,17 @@ function wallClock(ms: number): { day: number; msOfDay: number } {
   return { day: WEEKDAYS.indexOf(parts.weekday ?? ''), msOfDay };
 }
 
+/**
+ * New York midnight starting the session that holds `ms`: where the API's daily buckets begin
+ * (23 to 25 hours long). Wall-clock time since midnight differs from elapsed time on the two
+ * daylight-saving days, so the first guess is corrected by what it reads.
+ */
+export function sessionStart(ms: number): number {
+  const guess = ms - wallClock(ms).msOfDay;
+  const off = wallClock(guess).msOfDay; // 0, or an hour either side of midnight
+  return off === 0 ? guess : guess - (off > 12 * 60 * MINUTE_MS ? off - 24 * 60 * MINUTE_MS : off);
+}
+
 export function isMarketOpen(ms: number): boolean {
   const { day, msOfDay } = wallClock(ms);
   return day >= 1 && day <= 5 && msOfDay >= OPEN_MINUTE * MINUTE_MS && msOfDay < CLOSE_MINUTE * MINUTE_MS;
