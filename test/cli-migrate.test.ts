@@ -29,17 +29,17 @@ describe(`optflow migrate (${backend})`, () => {
     const up = optflow('migrate', '--json');
     assert.equal(up.status, 0, up.stderr);
     const summary = JSON.parse(up.stdout);
-    assert.deepEqual(summary.migrations, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor', '8_api-secret', '9_flow-1d-sessions']);
+    assert.deepEqual(summary.migrations, ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor', '8_api-secret', '9_flow-1d-sessions', '10_quote-anomalies']);
     assert.equal(summary.direction, 'up');
     assert.equal(typeof summary.timescaledb === 'string', backend !== 'PostgreSQL server', 'TimescaleDB reported when present');
     assert.equal(summary.timescaledbStatus === 'in-use', backend !== 'PostgreSQL server');
 
     assert.deepEqual(JSON.parse(optflow('migrate', 'up', '--json').stdout).migrations, []);
-    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--json').stdout).migrations, ['9_flow-1d-sessions']);
-    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--all', '--json').stdout).migrations, ['8_api-secret', '7_contract-sessions-fillfactor', '6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
+    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--json').stdout).migrations, ['10_quote-anomalies']);
+    assert.deepEqual(JSON.parse(optflow('migrate', 'down', '--all', '--json').stdout).migrations, ['9_flow-1d-sessions', '8_api-secret', '7_contract-sessions-fillfactor', '6_ingest-epoch', '5_snapshot-commits', '4_contract-sessions', '3_policies', '2_flow-aggregates', '1_schema']);
     const human = optflow('migrate');
     assert.equal(human.status, 0);
-    assert.match(human.stdout, /applied: 1_schema, 2_flow-aggregates, 3_policies, 4_contract-sessions, 5_snapshot-commits, 6_ingest-epoch, 7_contract-sessions-fillfactor, 8_api-secret, 9_flow-1d-sessions/);
+    assert.match(human.stdout, /applied: 1_schema, 2_flow-aggregates, 3_policies, 4_contract-sessions, 5_snapshot-commits, 6_ingest-epoch, 7_contract-sessions-fillfactor, 8_api-secret, 9_flow-1d-sessions, 10_quote-anomalies/);
   });
 
   test('a bad direction or a malformed DATABASE_URL is a usage error (exit 2); an unreachable server exit 3', () => {

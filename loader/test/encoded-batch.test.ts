@@ -54,10 +54,10 @@ describe(`encoded batch (${backend})`, () => {
     const batch = encoder.finish();
     await t.db.query('TRUNCATE quotes_copy');
     const zeros = () => new Float64Array(2);
-    await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, [0, 1], { volume: zeros(), signedVolume: zeros(), premium: zeros() }, 9));
+    await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, [0, 1], { volume: zeros(), signedVolume: zeros(), premium: zeros(), anomaly: new Uint8Array(2) }, 9));
     const { rows } = await t.db.query<Record<string, unknown>>(`SELECT *, extract(epoch FROM quote_time)::float8 * 1000 AS t FROM quotes_copy ORDER BY quote_time`);
     const expected = (q: QuoteInput) => ({
-      volume: 0, signed_volume: 0, premium: 0, quote_time: new Date(Math.floor(q.quoteTime)), t: q.quoteTime, contract: q.contract, source_symbol: q.sourceSymbol,
+      volume: 0, signed_volume: 0, premium: 0, anomaly: 0, quote_time: new Date(Math.floor(q.quoteTime)), t: q.quoteTime, contract: q.contract, source_symbol: q.sourceSymbol,
       underlying: q.underlying, root: q.root, expiration: q.expiration, put_call: q.putCall, strike: q.strike, bid: q.bid, ask: q.ask, last: q.last, mark: q.mark,
       bid_size: q.bidSize, ask_size: q.askSize, total_volume: q.totalVolume, multiplier: q.multiplier, open_interest: q.openInterest, iv: q.iv, delta: q.delta,
       gamma: q.gamma, theta: q.theta, vega: q.vega, rho: q.rho, underlying_price: q.underlyingPrice, file_id: 9,
@@ -70,16 +70,16 @@ describe(`encoded batch (${backend})`, () => {
       const encoder = new BatchEncoder();
       [quote('SPXW  230519C04200000', 0, 10), quote('SPXW  230519P04200000', 0, null), quote('SPXW  230519C04200000', 1, 12)].forEach((q) => encoder.add(q));
       const batch = encoder.finish();
-      const derived = { volume: Float64Array.of(0, 0, 2), signedVolume: Float64Array.of(0, 0, -2), premium: Float64Array.of(0, 0, 300) };
+      const derived = { volume: Float64Array.of(0, 0, 2), signedVolume: Float64Array.of(0, 0, -2), premium: Float64Array.of(0, 0, 300), anomaly: Uint8Array.of(0, 3, 0) };
       await t.db.query('TRUNCATE quotes_copy');
       assert.equal(await t.db.copyBinary('public.quotes_copy', QUOTE_COPY_COLUMNS, copyPayload(batch, Int32Array.from(keep), derived, 7)), keep.length);
       const { rows } = await t.db.query<Record<string, unknown>>(
-        `SELECT contract, extract(epoch FROM quote_time)::float8 * 1000 AS t, total_volume, volume, signed_volume, premium, strike, ask_size, file_id FROM quotes_copy ORDER BY ctid`,
+        `SELECT contract, extract(epoch FROM quote_time)::float8 * 1000 AS t, total_volume, volume, signed_volume, premium, anomaly, strike, ask_size, file_id FROM quotes_copy ORDER BY ctid`,
       );
       const all = [
-        { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: 10, volume: 0, signed_volume: 0, premium: 0, strike: '4200', ask_size: null, file_id: 7 },
-        { contract: 'SPXW  230519P04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: null, volume: 0, signed_volume: 0, premium: 0, strike: '4200', ask_size: null, file_id: 7 },
-        { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:31:00Z'), total_volume: 12, volume: 2, signed_volume: -2, premium: 300, strike: '4200', ask_size: null, file_id: 7 },
+        { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: 10, volume: 0, signed_volume: 0, premium: 0, anomaly: 0, strike: '4200', ask_size: null, file_id: 7 },
+        { contract: 'SPXW  230519P04200000', t: Date.parse('2023-05-19T13:30:00Z'), total_volume: null, volume: 0, signed_volume: 0, premium: 0, anomaly: 3, strike: '4200', ask_size: null, file_id: 7 },
+        { contract: 'SPXW  230519C04200000', t: Date.parse('2023-05-19T13:31:00Z'), total_volume: 12, volume: 2, signed_volume: -2, premium: 300, anomaly: 0, strike: '4200', ask_size: null, file_id: 7 },
       ];
       assert.deepEqual(rows, keep.map((i) => all[i]));
     });

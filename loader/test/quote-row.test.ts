@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mapColumns } from '../src/contracts/column-map.ts';
 import type { ColumnMap } from '../src/contracts/column-map.ts';
-import { normalizeRow } from '../src/contracts/quote-row.ts';
+import { emptyQuote, normalizeRow, rowNormalizer } from '../src/contracts/quote-row.ts';
 import type { RowContext } from '../src/contracts/quote-row.ts';
 
 const TDA_ROW = {
@@ -73,12 +73,60 @@ describe('normalizeRow', () => {
     ['zero multiplier', { multiplier: 0 }, /multiplier: 0 is not a positive whole number/],
     ['bid size beyond int4', { bidSize: 2 ** 31 }, /bidSize: 2147483648 is not a whole number in range/],
     ['fractional open interest', { openInterest: 1.5 }, /openInterest: 1.5 is not a whole number in range/],
+    // Values that once failed the whole run or reached the aggregates (issue 18).
+    ['NUL in the symbol', { symbol: 'SPXW_051923C4200\0' }, /^symbol: "SPXW_051923C4200\\u0000" contains a NUL character$/],
+    ['NUL in the underlying', { underlying: 'SPX\0' }, /^underlying: "SPX\\u0000" contains a NUL character$/],
+    ['a time in year 10000', { processDateTime: Date.UTC(10000, 0, 1) }, /^processDateTime: snapshot time 253402300800000 \(\+010000-01-01T00:00:00\.000Z\) is outside years 1970–9999$/],
+    ['a naive time that is year 10000 in UTC', { processDateTime: Date.UTC(9999, 11, 31, 23) }, /^processDateTime: snapshot time 253402297200000 \(9999-12-31T23:00:00\.000Z\) in America\/New_York is outside years 1970–9999$/],
+    ['a time beyond the JS date range', { processDateTime: 9e15 }, /^processDateTime: snapshot time 9000000000000000 is outside years 1970–9999$/],
+    ['a time before 1970', { processDateTime: -60_000 }, /^processDateTime: snapshot time -60000 \(1969-12-31T23:59:00\.000Z\) is outside years 1970–9999$/],
+    ['an infinite time', { processDateTime: Infinity }, /^processDateTime: snapshot time Infinity is outside years 1970–9999$/],
+    ['an expiration beyond the JS date range', { expirationDate: 9e15 }, /^expiration 9000000000000000 is outside years 1970–9999$/],
+    ['+Infinity mark', { mark: Infinity }, /^mark: Infinity is not a finite number$/],
+    ['+Infinity ask', { ask: Infinity }, /^ask: Infinity is not a finite number$/],
+    ['-Infinity bid', { bid: -Infinity }, /^bid: -Infinity is not a finite number$/],
+    ['+Infinity last', { last: Infinity }, /^last: Infinity is not a finite number$/],
+    ['an infinite greek', { delta: Infinity }, /^delta: Infinity is not a finite number$/],
+    ['an infinite iv', { volatility: -Infinity }, /^volatility: -Infinity is not a finite number$/],
+    ['an infinite total volume', { totalVolume: Infinity }, /^totalVolume: Infinity is not a finite number$/],
+    ['a total volume beyond 2^53', { totalVolume: 2 ** 62 }, /^totalVolume: 4611686018427388000 is not a whole number of contracts$/],
+    ['an infinite underlying price', { underlyingPrice: Infinity }, /^underlyingPrice: Infinity is not a finite number$/],
+    ['an infinite multiplier', { multiplier: Infinity }, /^multiplier: Infinity is not a finite number$/],
+    ['an infinite open interest', { openInterest: Infinity }, /^openInterest: Infinity is not a finite number$/],
   ];
   for (const [name, change, reason] of rejections) {
     test(`rejects: ${name}`, () => {
-      const result = normalizeRow({ ...TDA_ROW, ...change }, context(Object.keys(TDA_ROW)));
+      const row = { ...TDA_ROW, ...change };
+      const result = normalizeRow(row, context(Object.keys(row)));
       assert.equal(result.ok, false);
       if (!result.ok) assert.match(result.reason, reason);
+      assert.match(asColumns(row) ?? '', reason, 'the same from the columns the reader gives (numbers as Float64Array)');
     });
   }
+
+  const accepted: Array<[string, Record<string, unknown>]> = [
+    ['the first second of 1970 (UTC)', { processDateTime: 0 }],
+    ['the last millisecond of 9999 (UTC)', { processDateTime: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }],
+    ['negative and huge prices (anomalies for the volume rules, not rejections)', { mark: -1e300, bid: 2e9 }],
+  ];
+  for (const [name, change] of accepted) {
+    test(`accepts: ${name}`, () => {
+      const row = { ...TDA_ROW, ...change };
+      const result = normalizeRow(row, context(Object.keys(row), { naiveTime: false }));
+      assert.ok(result.ok, result.ok ? '' : result.reason);
+      assert.equal(asColumns(row, { naiveTime: false }), null);
+    });
+  }
+
+  test('a NUL in the underlying column does not matter under --underlying (it is not stored)', () => {
+    const row = { ...TDA_ROW, underlying: 'SPX\0' };
+    const result = normalizeRow(row, context(Object.keys(row), { underlyingOverride: 'SPX' }));
+    assert.ok(result.ok, result.ok ? '' : result.reason);
+  });
 });
+
+/** The row as one-row columns the way the reader gives them; the rejection reason or null. */
+function asColumns(row: Record<string, unknown>, extra: Partial<RowContext> = {}): string | null {
+  const columns = new Map(Object.entries(row).map(([name, v]): [string, ArrayLike<unknown>] => [name, typeof v === 'number' ? Float64Array.of(v) : [v]]));
+  return rowNormalizer(columns, context(Object.keys(row), extra))(0, emptyQuote());
+}

@@ -7,7 +7,7 @@ import { addPoliciesSql, FLOW_COLUMNS, FLOW_LEVELS, FLOW_POLICIES, migrate, refr
 
 const backend = await testBackend();
 /** Every migration, in order. */
-const MIGRATIONS = ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor', '8_api-secret', '9_flow-1d-sessions'];
+const MIGRATIONS = ['1_schema', '2_flow-aggregates', '3_policies', '4_contract-sessions', '5_snapshot-commits', '6_ingest-epoch', '7_contract-sessions-fillfactor', '8_api-secret', '9_flow-1d-sessions', '10_quote-anomalies'];
 
 /** Three contracts over seven minutes with known interval volumes, marks and spot. */
 function fixtureRows() {
@@ -87,7 +87,7 @@ describe(`migrations (${backend})`, () => {
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'optflow' ORDER BY 1`,
     );
-    assert.deepEqual(tables.rows.map((r) => r.table_name), ['api_secret', 'contract_sessions', 'files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'ingest_epoch', 'quotes', 'rejected_rows', 'snapshots']);
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['anomaly_reasons', 'api_secret', 'contract_sessions', 'files', 'flow_1d', 'flow_1h', 'flow_1m', 'flow_5m', 'ingest_epoch', 'quotes', 'rejected_rows', 'snapshots']);
     const options = await db.query<{ reloptions: string[] | null }>(`SELECT reloptions FROM pg_class WHERE oid = 'optflow.contract_sessions'::regclass`);
     assert.deepEqual(options.rows[0]?.reloptions, ['fillfactor=50'], 'contract-session states are updated in place (HOT)');
     for (const level of FLOW_LEVELS) {

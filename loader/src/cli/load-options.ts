@@ -1,22 +1,25 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { parseMapOverrides } from '../contracts/column-map.ts';
+import { DEFAULT_MAX_INTERVAL_VOLUME } from '../contracts/interval-volume.ts';
 import type { LoadOptions } from '../load/load-file.ts';
 import { assertTimeZone, SESSION_TIME_ZONE } from '@optflow/contract';
 import { CliError, EXIT } from './exit-codes.ts';
-import { symbolName } from './options.ts';
+import { integerIn, symbolName } from './options.ts';
 
 /** The options `load` and `watch` share: how rows are read. */
 export interface ReadFlags {
   timezone: string;
   underlying?: string;
   map: string[];
+  maxIntervalVolume: number;
 }
 
 export function addReadOptions(command: Command): Command {
   return command
     .option('--timezone <zone>', 'time zone of naive timestamps (IANA name)', SESSION_TIME_ZONE)
     .option('--underlying <symbol>', 'underlying for every row (else: the row, the file name, the option root)', symbolName)
+    .option('--max-interval-volume <contracts>', 'interval volume per contract above which a jump of the total is an anomaly (kept out of the flow)', integerIn(1, Number.MAX_SAFE_INTEGER), DEFAULT_MAX_INTERVAL_VOLUME)
     .addOption(new Option('--map <field=column>', 'read a field from a named column (repeatable), e.g. --map time=snapshot_ts').argParser((v: string, prev: string[]) => [...prev, v]).default([]));
 }
 
@@ -24,7 +27,7 @@ export function addReadOptions(command: Command): Command {
 export function loadOptionsFrom(flags: ReadFlags): LoadOptions {
   try {
     assertTimeZone(flags.timezone);
-    return { timeZone: flags.timezone, underlying: flags.underlying, overrides: parseMapOverrides(flags.map) };
+    return { timeZone: flags.timezone, underlying: flags.underlying, overrides: parseMapOverrides(flags.map), maxIntervalVolume: flags.maxIntervalVolume };
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
   }

@@ -8,10 +8,26 @@
  * - total = 0 under a positive baseline (feed glitch): volume 0, baseline kept, anomaly
  * - 0 < total < baseline (stale or corrected data): volume 0, baseline = total, anomaly
  * - total null: volume 0, baseline kept, anomaly
- * signed volume = volume × the sign of the last non-zero change of mark in the session (0 before
+ * - total − baseline above the bound (maxIntervalVolume): volume 0, baseline kept, anomaly
+ * - an implausible price (negative, or above MAX_PRICE): volume 0, baseline, mark and sign kept, anomaly
+ * so the volume of an anomaly lands on the next good snapshot. Signed volume = volume × the sign of the last non-zero change of mark in the session (0 before
  * any); premium = volume × mark × multiplier.
  */
-export type Anomaly = 'zero-total' | 'total-decreased' | 'missing-total';
+import type { Anomaly } from '@optflow/contract';
+
+export type { Anomaly };
+
+/** Contracts per interval per contract beyond which a jump of the total is not believed (1e15 was seen). */
+export const DEFAULT_MAX_INTERVAL_VOLUME = 1_000_000;
+
+/** No option trades above this; the bound also keeps sums of premium finite. */
+export const MAX_PRICE = 1e9;
+
+/** A negative price, or one above MAX_PRICE; null (and NaN) is no price. */
+export function implausiblePrice(bid: number | null, ask: number | null, last: number | null, mark: number | null): boolean {
+  return outOfRange(bid) || outOfRange(ask) || outOfRange(last) || outOfRange(mark);
+}
+const outOfRange = (price: number | null) => price !== null && (price < 0 || price > MAX_PRICE);
 
 export interface ContractState {
   session: string;
@@ -38,6 +54,11 @@ export class IntervalVolume {
   signedVolume = 0;
   premium = 0;
   anomaly: Anomaly | null = null;
+  readonly maxIntervalVolume: number;
+
+  constructor(maxIntervalVolume = DEFAULT_MAX_INTERVAL_VOLUME) {
+    this.maxIntervalVolume = maxIntervalVolume;
+  }
 
   /** Continues from a stored state; undefined: nothing observed yet. */
   reset(state?: ContractState): this {
@@ -48,8 +69,17 @@ export class IntervalVolume {
     return this;
   }
 
-  observe(session: string, total: number, mark: number, multiplier: number): void {
+  /** `implausible`: the quote has an implausible price (see implausiblePrice). */
+  observe(session: string, total: number, mark: number, multiplier: number, implausible = false): void {
     if (session !== this.#session) this.reset({ session, baseline: null, mark: null, sign: 0 });
+    if (implausible) {
+      // Nothing of this quote is believed: its mark must not move the tick sign either.
+      this.volume = 0;
+      this.signedVolume = 0;
+      this.premium = 0;
+      this.anomaly = 'implausible-price';
+      return;
+    }
     const lastMark = this.#mark;
     if (mark === mark && lastMark === lastMark && mark !== lastMark) this.#sign = mark > lastMark ? 1 : -1;
     if (mark === mark) this.#mark = mark;
@@ -61,6 +91,8 @@ export class IntervalVolume {
       anomaly = 'missing-total';
     } else if (baseline !== baseline) {
       this.#baseline = total; // first observation of the session
+    } else if (total - baseline > this.maxIntervalVolume) {
+      anomaly = 'volume-jump';
     } else if (total >= baseline) {
       volume = total - baseline;
       this.#baseline = total;

@@ -1,4 +1,4 @@
-import { SESSION_TIME_ZONE, wallDate, wallTimeToUtc } from '@optflow/contract';
+import { isStorableTime, SESSION_TIME_ZONE, wallDate, wallTimeToUtc } from '@optflow/contract';
 import type { ColumnMap, Field } from './column-map.ts';
 import { decimalToThousandths, parseSymbol, underlyingForRoot } from './symbol.ts';
 
@@ -112,11 +112,19 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
     const name = map[field];
     return (name === undefined ? undefined : columns.get(name)) ?? NONE;
   };
-  /** Row i of a numeric field: null when absent, a rejection when not a number. */
+  /** Row i of a numeric field: null when absent, a rejection when not a finite number. */
   const numeric = (field: Field): ((i: number) => number | null) => {
     const values = col(field);
-    if (values instanceof Float64Array) return (i) => (Number.isNaN(values[i]) ? null : values[i]!); // the reader's numeric columns
     const name = map[field] ?? field;
+    if (values instanceof Float64Array) {
+      // The reader's numeric columns: NaN is null; ±Infinity would reach premiums and aggregates.
+      return (i) => {
+        const v = values[i]!;
+        if (v - v === 0) return v; // finite
+        if (v !== v) return null;
+        throw new Reject(`${name}: ${v} is not a finite number`);
+      };
+    }
     return (i) => toNumber(name, values[i]);
   };
   const whole = (field: Field, max: number): ((i: number) => number | null) => {
@@ -145,6 +153,8 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
     q.quoteTime = toTime(map.time!, time[i], ctx);
     const sourceSymbol = symbolColumn[i];
     if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${map.symbol}: missing option symbol`);
+    // PostgreSQL text cannot hold NUL: one would fail the whole COPY.
+    if (sourceSymbol.includes('\0')) throw new Reject(`${map.symbol}: ${JSON.stringify(sourceSymbol)} contains a NUL character`);
     const parsed = parseSymbolCached(sourceSymbol);
     if (!parsed.ok) throw new Reject(parsed.reason);
     const symbol = parsed.symbol;
@@ -175,9 +185,12 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
     if (!Number.isInteger(contractMultiplier) || contractMultiplier <= 0 || contractMultiplier > MAX_INT4) {
       throw new Reject(`${map.multiplier}: ${contractMultiplier} is not a positive whole number`);
     }
-    const underlyingValue = underlyingColumn[i];
-    let rowUnderlying = underlyings.get(underlyingValue);
-    if (rowUnderlying === undefined) underlyings.set(underlyingValue, (rowUnderlying = cleanUnderlying(underlyingValue)));
+    let rowUnderlying: string | null | undefined = null;
+    if (ctx.underlyingOverride === undefined) {
+      const underlyingValue = underlyingColumn[i];
+      rowUnderlying = underlyings.get(underlyingValue);
+      if (rowUnderlying === undefined) underlyings.set(underlyingValue, (rowUnderlying = cleanUnderlying(map.underlying!, underlyingValue)));
+    }
 
     q.contract = symbol.contract;
     q.sourceSymbol = sourceSymbol;
@@ -225,12 +238,18 @@ function absent(v: unknown): boolean {
 }
 
 /** An underlying column's value without the broker's decorations ($SPX.X → SPX); null when empty. */
-function cleanUnderlying(v: unknown): string | null {
-  return typeof v === 'string' && v.trim() !== '' ? v.trim().replace(/^\$/, '').replace(/\.X$/, '') : null;
+function cleanUnderlying(column: string, v: unknown): string | null {
+  if (typeof v !== 'string' || v.trim() === '') return null;
+  if (v.includes('\0')) throw new Reject(`${column}: ${JSON.stringify(v)} contains a NUL character`); // as in the symbol
+  return v.trim().replace(/^\$/, '').replace(/\.X$/, '');
 }
 
 function toNumber(column: string, v: unknown): number | null {
-  if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return v;
+    if (Number.isNaN(v)) return null;
+    throw new Reject(`${column}: ${v} is not a finite number`);
+  }
   if (v === null || v === undefined || v === '') return null;
   if (typeof v === 'string') {
     if (/^\s*nan\s*$/i.test(v)) return null;
@@ -249,7 +268,7 @@ function integerOrNull(field: Field, v: number | null, max: number): number | nu
 function toTime(column: string, v: unknown, ctx: RowContext): number {
   let ms: number | null = null;
   let naive = ctx.naiveTime;
-  if (typeof v === 'number' && Number.isFinite(v)) ms = v;
+  if (typeof v === 'number') ms = v; // NaN (null) and ±Infinity are rejected below
   else if (v instanceof Date) ms = v.getTime();
   else if (typeof v === 'string') {
     const text = v.trim();
@@ -260,14 +279,27 @@ function toTime(column: string, v: unknown, ctx: RowContext): number {
       naive = !zoned;
     }
   }
-  if (ms === null) throw new Reject(`${column}: missing or unparseable snapshot time ${JSON.stringify(v)}`);
-  return naive ? wallTimeToUtc(ms, ctx.timeZone) : ms;
+  if (ms === null || Number.isNaN(ms)) throw new Reject(`${column}: missing or unparseable snapshot time ${JSON.stringify(v)}`);
+  // Checked before the zone conversion too: beyond the JS date range it would throw.
+  if (!isStorableTime(ms)) throw new Reject(`${column}: snapshot time ${describeTime(ms)} is outside years 1970–9999`);
+  if (!naive) return ms;
+  const utc = wallTimeToUtc(ms, ctx.timeZone);
+  if (!isStorableTime(utc)) throw new Reject(`${column}: snapshot time ${describeTime(ms)} in ${ctx.timeZone} is outside years 1970–9999`);
+  return utc;
+}
+
+/** Epoch ms with its ISO form where JS dates reach (±8.64e15 ms), for reasons. */
+function describeTime(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? `${ms} (${new Date(ms).toISOString()})` : String(ms);
 }
 
 /** Expiration as TDA epoch ms (close on expiry), Schwab ISO string, or a DATE ('YYYY-MM-DD'). */
 function toExpirationDate(v: unknown): string | null {
   if (absent(v) || v === '') return null;
-  if (typeof v === 'number') return wallDate(v, SESSION_TIME_ZONE);
+  if (typeof v === 'number') {
+    if (!isStorableTime(v)) throw new Reject(`expiration ${v} is outside years 1970–9999`); // wallDate would throw
+    return wallDate(v, SESSION_TIME_ZONE);
+  }
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return v.slice(0, 10);
   throw new Reject(`expiration ${JSON.stringify(v)} is neither a date nor epoch milliseconds`);
 }

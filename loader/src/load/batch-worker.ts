@@ -38,7 +38,7 @@ parentPort!.on('message', (request: BatchRequest) => {
   encodeRowGroup(request).then(
     (batch) => {
       const reply: BatchReply = { id: request.id, batch };
-      const buffers = [batch.payload, batch.rowStart, batch.quoteTime, batch.totalVolume, batch.mark, batch.multiplier, batch.contract, batch.underlying, batch.groups.rows, batch.groups.start, batch.groups.contract].map((a) => a.buffer);
+      const buffers = [batch.payload, batch.rowStart, batch.quoteTime, batch.totalVolume, batch.mark, batch.multiplier, batch.implausible, batch.contract, batch.underlying, batch.groups.rows, batch.groups.start, batch.groups.contract].map((a) => a.buffer);
       parentPort!.postMessage(reply, [...new Set(buffers)] as ArrayBuffer[]);
     },
     (error: unknown) => {

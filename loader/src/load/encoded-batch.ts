@@ -1,5 +1,6 @@
 import { BinaryCopyWriter, leadingFieldOffset, setInt64, trailingFieldOffset } from '@optflow/db';
 import type { CopyColumn } from '@optflow/db';
+import { implausiblePrice } from '../contracts/interval-volume.ts';
 import type { QuoteInput } from '../contracts/quote-row.ts';
 import { flattenGroups, groupBySession } from './volume-batch.ts';
 import type { FlatGroups } from './volume-batch.ts';
@@ -9,7 +10,7 @@ import type { FlatGroups } from './volume-batch.ts';
  * crosses threads without a per-row object: the COPY payload, the byte offset of each row, and
  * columns of what the volume rules and the bookkeeping need. The volume rules run later, on the
  * main thread, against the stored state; their results are written into the leading fields
- * (volume, signed_volume, premium) that were encoded as zeros, and the file's id into the last field
+ * (volume, signed_volume, premium, anomaly) that were encoded as zeros, and the file's id into the last field
  * (so a file can be read before the database has given it an id).
  */
 export interface EncodedBatch {
@@ -26,6 +27,8 @@ export interface EncodedBatch {
   /** NaN: null. */
   mark: Float64Array;
   multiplier: Float64Array;
+  /** 1: a price is implausible (see implausiblePrice), the volume rules keep the quote out of the flow. */
+  implausible: Uint8Array;
   /** Index into `contracts`. */
   contract: Int32Array;
   contracts: string[];
@@ -48,16 +51,20 @@ export interface Derived {
   volume: Float64Array;
   signedVolume: Float64Array;
   premium: Float64Array;
+  /** Code of the quote's anomaly (ANOMALIES in @optflow/contract), 0: none. */
+  anomaly: Uint8Array;
 }
 
 /**
  * The columns of optflow.quotes a load writes, in payload order (see writeQuote): the derived values
- * first and file_id last, 8 bytes each, as copyPayload fills them in after encoding.
+ * first (8 bytes each, then the 4-byte anomaly code) and file_id last (8 bytes), as copyPayload fills
+ * them in after encoding.
  */
 export const QUOTE_COPY_COLUMNS = [
   { name: 'volume', type: 'int8' },
   { name: 'signed_volume', type: 'int8' },
   { name: 'premium', type: 'float8' },
+  { name: 'anomaly', type: 'int4' },
   { name: 'quote_time', type: 'timestamptz' },
   { name: 'contract', type: 'text' },
   { name: 'source_symbol', type: 'text' },
@@ -85,8 +92,8 @@ export const QUOTE_COPY_COLUMNS = [
   { name: 'file_id', type: 'int8' },
 ] as const satisfies readonly CopyColumn[];
 
-const EXPIRATION = QUOTE_COPY_COLUMNS[8];
-const STRIKE = QUOTE_COPY_COLUMNS[10];
+const EXPIRATION = QUOTE_COPY_COLUMNS[9];
+const STRIKE = QUOTE_COPY_COLUMNS[11];
 
 /**
  * One quote as a COPY row, field by field in QUOTE_COPY_COLUMNS order: straight-line typed writes
@@ -98,6 +105,7 @@ function writeQuote(w: BinaryCopyWriter, q: QuoteInput): void {
   w.int8(0);
   w.int8(0);
   w.float8(0);
+  w.int4(0); // anomaly
   w.timestamptz(q.quoteTime);
   w.text(q.contract);
   w.text(q.sourceSymbol);
@@ -140,6 +148,7 @@ export class BatchEncoder {
   readonly #totalVolume: number[] = [];
   readonly #mark: number[] = [];
   readonly #multiplier: number[] = [];
+  readonly #implausible: number[] = [];
   readonly #contract: number[] = [];
   readonly #underlying: number[] = [];
   readonly #contracts = new Map<string, number>();
@@ -158,6 +167,7 @@ export class BatchEncoder {
     this.#totalVolume.push(q.totalVolume ?? NaN);
     this.#mark.push(q.mark ?? NaN);
     this.#multiplier.push(q.multiplier);
+    this.#implausible.push(implausiblePrice(q.bid, q.ask, q.last, q.mark) ? 1 : 0);
     this.#contract.push(indexOf(this.#contracts, q.contract));
     this.#underlying.push(indexOf(this.#underlyings, q.underlying));
   }
@@ -176,6 +186,7 @@ export class BatchEncoder {
       totalVolume: Float64Array.from(this.#totalVolume),
       mark: Float64Array.from(this.#mark),
       multiplier: Float64Array.from(this.#multiplier),
+      implausible: Uint8Array.from(this.#implausible),
       contract: Int32Array.from(this.#contract),
       contracts: [...this.#contracts.keys()],
       underlying: Int32Array.from(this.#underlying),
@@ -210,6 +221,7 @@ export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derive
     setInt64(view, leadingFieldOffset(rowStart[i]!, 0), derived.volume[i]!);
     setInt64(view, leadingFieldOffset(rowStart[i]!, 1), derived.signedVolume[i]!);
     view.setFloat64(leadingFieldOffset(rowStart[i]!, 2), derived.premium[i]!);
+    view.setInt32(leadingFieldOffset(rowStart[i]!, 3), derived.anomaly[i]!); // after three 8-byte fields
     setInt64(view, trailingFieldOffset(rowStart[i + 1]!), fileId);
   }
   if (inBatchOrder) return payload;

@@ -7,7 +7,7 @@ import { mapColumns } from '../contracts/column-map.ts';
 import type { ColumnMap } from '../contracts/column-map.ts';
 import { underlyingFromFileName } from '../contracts/symbol.ts';
 import { columnRange, openParquet } from '../parquet/parquet-reader.ts';
-import { wallTimeToUtc } from '@optflow/contract';
+import { isStorableTime, wallTimeToUtc } from '@optflow/contract';
 import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
 import type { RowContext } from '../contracts/quote-row.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';
@@ -19,6 +19,8 @@ export interface LoadOptions {
   timeZone: string;
   underlying?: string | undefined;
   overrides: ColumnMap;
+  /** Interval volume per contract beyond which a jump of the total is an anomaly (IntervalVolume's default when unset). */
+  maxIntervalVolume?: number | undefined;
   /** Stop between commits when aborted (SIGTERM in watch). */
   signal?: AbortSignal | undefined;
 }
@@ -220,7 +222,7 @@ async function load(
     summary.rowsRead += batch.length + batch.rejected.length;
     summary.rejected += batch.rejected.length;
     if (db) {
-      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed));
+      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed, options.maxIntervalVolume));
       committed = outcome.committed; // the stored states until another writer commits
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
@@ -243,8 +245,9 @@ async function rowGroupsWithNothingNew(db: Database, fileId: number, source: Par
   );
   const latest = rows[0]?.latest ?? null;
   if (latest === null) return new Set();
+  // Statistics outside 1970–9999 (a bad row, or a writer's garbage) are unusable, as if absent.
   const ranges = source.rowGroups.map((g) => columnRange(source, g, ctx.map.time!));
-  const ordered = ranges.every((r, i) => r !== null && (i === 0 || r.min >= ranges[i - 1]!.max));
+  const ordered = ranges.every((r, i) => r !== null && isStorableTime(r.min) && isStorableTime(r.max) && (i === 0 || r.min >= ranges[i - 1]!.max));
   if (!ordered) return new Set();
   const toUtc = (ms: number) => (ctx.naiveTime ? wallTimeToUtc(ms, ctx.timeZone) : ms);
   return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));

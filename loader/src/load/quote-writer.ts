@@ -1,4 +1,5 @@
 import type { Session } from '@optflow/db';
+import { implausiblePrice } from '../contracts/interval-volume.ts';
 import { copyPayload, QUOTE_COPY_COLUMNS } from './encoded-batch.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
 import { applyBatch, groupBySession, inflateGroups, sessionKey, sessionOf, sessionsToReplay } from './volume-batch.ts';
@@ -46,8 +47,11 @@ function extent(values: ArrayLike<number> & Iterable<number>): { min: number; ma
 }
 const DAY_MS = 86_400_000;
 
-/** Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file counters. */
-export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch, committed?: KnownStates): Promise<BatchOutcome> {
+/**
+ * Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file
+ * counters. `maxIntervalVolume`: the volume rules' bound (IntervalVolume; its default when undefined).
+ */
+export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch, committed?: KnownStates, maxIntervalVolume?: number): Promise<BatchOutcome> {
   // One writer at a time (the row stays locked until commit): a second loader (or watch beside load)
   // reads the stored quotes and contract-session states after the first one's commit, not before it.
   const { rows: [counted] } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
@@ -64,15 +68,15 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
     const states = await loadStates(s, groups, known);
     const replayKeys = sessionsToReplay(batch, groups, states);
     const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
-    const result = applyBatch(batch, groups, states, replay);
+    const result = applyBatch(batch, groups, states, replay, maxIntervalVolume);
 
     await s.copyBinary('optflow.quotes', QUOTE_COPY_COLUMNS, copyPayload(batch, result.inserts, result.derived, fileId));
     if (result.updates.length > 0) {
       await s.query(
-        `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium
-         FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::float8[]) AS u(contract, quote_time, volume, signed_volume, premium)
+        `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium, anomaly = u.anomaly
+         FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::float8[], $6::int[]) AS u(contract, quote_time, volume, signed_volume, premium, anomaly)
          WHERE q.contract = u.contract AND q.quote_time = u.quote_time`,
-        [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium)],
+        [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium), result.updates.map((u) => u.anomaly)],
       );
     }
     outcome.committed = { epoch, states: new Map([...known, ...result.states]) };
@@ -115,7 +119,7 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
       `INSERT INTO optflow.rejected_rows (file_id, row_number, reason, raw)
        SELECT $1, r.row_number, r.reason, r.raw::jsonb FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(row_number, reason, raw)
        ON CONFLICT (file_id, row_number) DO NOTHING`,
-      [fileId, batch.rejected.map((r) => r.rowNumber), batch.rejected.map((r) => r.reason), batch.rejected.map((r) => JSON.stringify(r.raw))],
+      [fileId, batch.rejected.map((r) => r.rowNumber), batch.rejected.map((r) => storableText(r.reason)), batch.rejected.map((r) => storableJson(r.raw))],
     );
   }
   await s.query(
@@ -167,8 +171,8 @@ async function loadStoredRows(s: Session, groups: Array<{ contract: string; sess
   if (groups.length === 0) return replay;
   const sessions = extent(groups.map((g) => Date.parse(`${g.session}T00:00:00Z`)));
   // A New York session lies within its UTC date ± a day; rows are filtered to the session exactly below.
-  const { rows } = await s.query<{ contract: string; t: number; total_volume: number | null; mark: number | null; multiplier: number; volume: number; signed_volume: number; premium: number }>(
-    `SELECT contract, (extract(epoch FROM quote_time) * 1000)::float8 AS t, total_volume, mark, multiplier, volume, signed_volume, premium
+  const { rows } = await s.query<{ contract: string; t: number; total_volume: number | null; bid: number | null; ask: number | null; last: number | null; mark: number | null; multiplier: number; volume: number; signed_volume: number; premium: number; anomaly: number | null }>(
+    `SELECT contract, (extract(epoch FROM quote_time) * 1000)::float8 AS t, total_volume, bid, ask, last, mark, multiplier, volume, signed_volume, premium, anomaly
      FROM optflow.quotes WHERE contract = ANY($1::text[]) AND quote_time >= $2 AND quote_time < $3 ORDER BY contract, quote_time`,
     [[...new Set(groups.map((g) => g.contract))], iso(sessions.min - DAY_MS), iso(sessions.max + 2 * DAY_MS)],
   );
@@ -178,9 +182,45 @@ async function loadStoredRows(s: Session, groups: Array<{ contract: string; sess
     const key = sessionKey(r.contract, sessionOf(quoteTime));
     if (!wanted.has(key)) continue;
     const list = replay.get(key) ?? [];
-    list.push({ quoteTime, totalVolume: r.total_volume, mark: r.mark, multiplier: r.multiplier, volume: r.volume, signedVolume: r.signed_volume, premium: r.premium });
+    list.push({
+      quoteTime, totalVolume: r.total_volume, mark: r.mark, multiplier: r.multiplier, implausible: implausiblePrice(r.bid, r.ask, r.last, r.mark),
+      volume: r.volume, signedVolume: r.signed_volume, premium: r.premium, anomaly: r.anomaly,
+    });
     replay.set(key, list);
   }
   for (const key of wanted) if (!replay.has(key)) replay.set(key, []);
   return replay;
+}
+
+/** PostgreSQL text (and jsonb) cannot hold NUL: it is stored as the visible text \\u0000. */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\\u0000') : text;
+}
+
+/**
+ * A rejected row's raw values as jsonb text, faithfully: ±Infinity as the strings "Infinity" and
+ * "-Infinity" (JSON has no such number; JSON.stringify would say null), int64 beyond 2^53 as their
+ * exact digits (jsonb numbers are exact decimals), NUL in strings as the text \\u0000.
+ */
+export function storableJson(value: unknown): string {
+  switch (typeof value) {
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : Number.isNaN(value) ? 'null' : JSON.stringify(String(value));
+    case 'string':
+      return JSON.stringify(storableText(value));
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map((v: unknown) => (v === undefined ? 'null' : storableJson(v))).join(',')}]`;
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString());
+      if (ArrayBuffer.isView(value)) return JSON.stringify(value); // binary columns: as JSON.stringify has them
+      const fields = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+      return `{${fields.map(([k, v]) => `${JSON.stringify(storableText(k))}:${storableJson(v)}`).join(',')}}`;
+    }
+    case 'boolean':
+      return JSON.stringify(value);
+    default:
+      return 'null'; // undefined, functions, symbols (as JSON.stringify inside arrays)
+  }
 }

@@ -1,6 +1,6 @@
 import { IntervalVolume } from '../contracts/interval-volume.ts';
 import type { ContractState } from '../contracts/interval-volume.ts';
-import { SESSION_TIME_ZONE, wallDate } from '@optflow/contract';
+import { ANOMALY_CODES, SESSION_TIME_ZONE, wallDate } from '@optflow/contract';
 import type { Derived, EncodedBatch } from './encoded-batch.ts';
 import { compareContracts } from './key-order.ts';
 
@@ -12,7 +12,7 @@ import { compareContracts } from './key-order.ts';
  * Quotes are addressed by their index in the batch's columns.
  */
 /** The columns of a batch the volume rules read. */
-export type Observations = Pick<EncodedBatch, 'length' | 'quoteTime' | 'totalVolume' | 'mark' | 'multiplier' | 'contract' | 'contracts'>;
+export type Observations = Pick<EncodedBatch, 'length' | 'quoteTime' | 'totalVolume' | 'mark' | 'multiplier' | 'implausible' | 'contract' | 'contracts'>;
 
 export interface StoredState extends ContractState {
   lastTime: number;
@@ -23,9 +23,13 @@ export interface StoredQuote {
   totalVolume: number | null;
   mark: number | null;
   multiplier: number;
+  /** A price is implausible (implausiblePrice of its bid, ask, last and mark). */
+  implausible: boolean;
   volume: number;
   signedVolume: number;
   premium: number;
+  /** Stored anomaly code; null: stored before codes were. */
+  anomaly: number | null;
 }
 
 export interface SessionGroup {
@@ -40,7 +44,7 @@ export interface BatchResult {
   inserts: Int32Array;
   /** Derived values by batch index (set for the inserts). */
   derived: Derived;
-  updates: Array<{ contract: string; quoteTime: number; volume: number; signedVolume: number; premium: number }>;
+  updates: Array<{ contract: string; quoteTime: number; volume: number; signedVolume: number; premium: number; anomaly: number }>;
   states: Map<string, StoredState & { contract: string }>;
   anomalies: number;
   /** Earliest snapshot time whose derived values changed or were added (for the aggregate refresh). */
@@ -135,17 +139,25 @@ export function sessionsToReplay(batch: Observations, groups: ReadonlyMap<string
   }).map(([key]) => key);
 }
 
-/** `replay`: per contract-session to replay, its stored rows in time order. */
+/** Code of the rules' last anomaly; 0: none. */
+const anomalyCode = (rules: IntervalVolume) => (rules.anomaly === null ? 0 : ANOMALY_CODES.get(rules.anomaly)!);
+
+/**
+ * `replay`: per contract-session to replay, its stored rows in time order. `maxIntervalVolume`:
+ * the bound of the volume rules (IntervalVolume).
+ */
 export function applyBatch(
   batch: Observations,
   groups: ReadonlyMap<string, SessionGroup>,
   states: ReadonlyMap<string, StoredState>,
   replay: ReadonlyMap<string, StoredQuote[]>,
+  maxIntervalVolume?: number,
 ): BatchResult {
-  const { quoteTime, totalVolume, mark, multiplier } = batch;
+  const { quoteTime, totalVolume, mark, multiplier, implausible } = batch;
   const volume = new Float64Array(batch.length);
   const signedVolume = new Float64Array(batch.length);
   const premium = new Float64Array(batch.length);
+  const anomaly = new Uint8Array(batch.length);
   const inserts = new Int32Array(batch.length);
   let inserted = 0;
   let anomalies = 0;
@@ -153,7 +165,7 @@ export function applyBatch(
   const updates: BatchResult['updates'] = [];
   const newStates: BatchResult['states'] = new Map();
   const inKeyOrder = [...groups].sort(([, a], [, b]) => compareContracts(a.contract, b.contract) || compareContracts(a.session, b.session));
-  const rules = new IntervalVolume();
+  const rules = new IntervalVolume(maxIntervalVolume);
   for (const [key, { contract, session, rows }] of inKeyOrder) {
     const stored = replay.get(key);
     // Replay starts the session from scratch over stored and new rows merged in time order.
@@ -166,26 +178,31 @@ export function applyBatch(
       if (o >= old.length || (n < rows.length && quoteTime[rows[n]!]! < old[o]!.quoteTime)) {
         const i = rows[n++]!;
         const t = quoteTime[i]!;
-        rules.observe(session, totalVolume[i]!, mark[i]!, multiplier[i]!);
+        rules.observe(session, totalVolume[i]!, mark[i]!, multiplier[i]!, implausible[i] === 1);
         if (t > lastTime) lastTime = t;
         if (t < earliest) earliest = t;
         inserts[inserted++] = i;
         volume[i] = rules.volume;
         signedVolume[i] = rules.signedVolume;
         premium[i] = rules.premium;
-        if (rules.anomaly) anomalies++;
+        if (rules.anomaly) {
+          anomalies++;
+          anomaly[i] = anomalyCode(rules);
+        }
       } else {
         const row = old[o++]!;
-        rules.observe(session, row.totalVolume ?? NaN, row.mark ?? NaN, row.multiplier);
+        rules.observe(session, row.totalVolume ?? NaN, row.mark ?? NaN, row.multiplier, row.implausible);
         if (row.quoteTime > lastTime) lastTime = row.quoteTime;
-        if (rules.volume !== row.volume || rules.signedVolume !== row.signedVolume || rules.premium !== row.premium) {
-          updates.push({ contract, quoteTime: row.quoteTime, volume: rules.volume, signedVolume: rules.signedVolume, premium: rules.premium });
-          if (row.quoteTime < earliest) earliest = row.quoteTime;
+        const code = anomalyCode(rules);
+        const flowChanged = rules.volume !== row.volume || rules.signedVolume !== row.signedVolume || rules.premium !== row.premium;
+        if (flowChanged || code !== row.anomaly) {
+          updates.push({ contract, quoteTime: row.quoteTime, volume: rules.volume, signedVolume: rules.signedVolume, premium: rules.premium, anomaly: code });
+          if (flowChanged && row.quoteTime < earliest) earliest = row.quoteTime; // a code alone changes no aggregate
         }
       }
     }
     const state = rules.state(); // field by field: a spread costs ~1 µs a group
     newStates.set(key, { session: state.session, baseline: state.baseline, mark: state.mark, sign: state.sign, lastTime, contract });
   }
-  return { inserts: inserts.subarray(0, inserted), derived: { volume, signedVolume, premium }, updates, states: newStates, anomalies, earliest };
+  return { inserts: inserts.subarray(0, inserted), derived: { volume, signedVolume, premium, anomaly }, updates, states: newStates, anomalies, earliest };
 }

@@ -75,11 +75,17 @@ export async function openParquet(path: string): Promise<ParquetSource> {
 export interface RowGroupColumns {
   length: number;
   columns: ReadonlyMap<string, ArrayLike<unknown>>;
+  /**
+   * int64 values beyond ±2^53, exactly, by column and row (their numeric column holds the nearest
+   * double): rowAt reports them as read. Usually empty.
+   */
+  exact: ReadonlyMap<string, ReadonlyMap<number, bigint>>;
 }
 
 export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, columns: readonly string[]): Promise<RowGroupColumns> {
   const length = group.rowEnd - group.rowStart;
   const chunks = new Map<string, Array<{ rowStart: number; data: ArrayLike<unknown> }>>(columns.map((c) => [c, []]));
+  const exact = new Map<string, Map<number, bigint>>();
   try {
     await parquetRead({
       file: source.file,
@@ -91,7 +97,7 @@ export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, c
       parsers,
       onChunk: ({ columnName, columnData, rowStart }) => chunks.get(columnName)?.push({ rowStart, data: columnData }),
     });
-    return { length, columns: new Map([...chunks].map(([name, parts]) => [name, joinChunks(name, parts, group, length)])) };
+    return { length, columns: new Map([...chunks].map(([name, parts]) => [name, joinChunks(name, parts, group, length, exact)])), exact };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ParquetFileError(source.path, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`, error);
@@ -100,7 +106,7 @@ export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, c
 
 /** The values of row `i` by column name: for rejected rows and tests, not the hot path. */
 export function rowAt(data: RowGroupColumns, i: number): Record<string, unknown> {
-  return Object.fromEntries([...data.columns].map(([name, values]) => [name, values[i]]));
+  return Object.fromEntries([...data.columns].map(([name, values]) => [name, data.exact.get(name)?.get(i) ?? values[i]]));
 }
 
 /**
@@ -108,12 +114,16 @@ export function rowAt(data: RowGroupColumns, i: number): Record<string, unknown>
  * nulls) becomes a Float64Array with NaN for null: the normalizer then reads every numeric column
  * the same way, without boxed values. Other columns (strings, dates) stay plain arrays.
  */
-function joinChunks(name: string, parts: Array<{ rowStart: number; data: ArrayLike<unknown> }>, group: RowGroupInfo, length: number): ArrayLike<unknown> {
+function joinChunks(name: string, parts: Array<{ rowStart: number; data: ArrayLike<unknown> }>, group: RowGroupInfo, length: number, exact: Map<string, Map<number, bigint>>): ArrayLike<unknown> {
   parts.sort((a, b) => a.rowStart - b.rowStart);
   const count = parts.reduce((n, p) => n + p.data.length, 0);
   if (count !== length || (parts[0]?.rowStart ?? group.rowStart) !== group.rowStart) throw new Error(`column ${name} decoded ${count} of ${length} values`);
-  const numbers = numericValues(parts.map((p) => p.data), length);
-  if (numbers) return numbers;
+  const unsafe = new Map<number, bigint>();
+  const numbers = numericValues(parts.map((p) => p.data), length, unsafe);
+  if (numbers) {
+    if (unsafe.size > 0) exact.set(name, unsafe);
+    return numbers;
+  }
   if (parts.length === 1) return parts[0]!.data;
   const out = new Array<unknown>(length);
   let at = 0;
@@ -121,8 +131,13 @@ function joinChunks(name: string, parts: Array<{ rowStart: number; data: ArrayLi
   return out;
 }
 
-/** The chunks as one Float64Array (null → NaN), or null when they hold anything but numbers and nulls, or only nulls. */
-function numericValues(chunks: Array<ArrayLike<unknown>>, length: number): Float64Array | null {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The chunks as one Float64Array (null → NaN), or null when they hold anything but numbers and nulls,
+ * or only nulls. BigInts a double cannot hold exactly go into `unsafe` by row as well.
+ */
+function numericValues(chunks: Array<ArrayLike<unknown>>, length: number, unsafe: Map<number, bigint>): Float64Array | null {
   const first = chunks.find((data) => data.length > 0)?.[0];
   if (typeof first === 'string' || typeof first === 'boolean') return null; // not numeric: no buffer allocated for it
   const out = new Float64Array(length);
@@ -143,6 +158,7 @@ function numericValues(chunks: Array<ArrayLike<unknown>>, length: number): Float
       } else if (v === null || v === undefined) {
         out[at++] = NaN;
       } else if (typeof v === 'bigint') {
+        if (v > MAX_SAFE || v < -MAX_SAFE) unsafe.set(at, v);
         out[at++] = Number(v);
         numbers++;
       } else {
