@@ -1,26 +1,25 @@
 import { Ajv } from 'ajv';
 import formats from 'ajv-formats';
 import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Database, Session } from '@optflow/db';
 import { bearerMatches } from './auth.ts';
-import { CursorError, decodeCursor, encodeCursor, fingerprint, uncoversStoredRows } from './cursor.ts';
+import { CursorError, decodeCursor, encodeCursor, uncoversStoredRows } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { Deadline, DeadlineExceeded, DeadlineSession } from './deadline.ts';
 import { classifyFailure } from './errors.ts';
 import { buildFlowSql } from './flow-sql.ts';
-import type { FlowOptions } from './flow-sql.ts';
 import { flowFrames } from './frames.ts';
 import type { Frame } from './frames.ts';
-import { autoInterval } from './intervals.ts';
 import type { IntervalName } from './intervals.ts';
 import { createMetrics } from './metrics.ts';
 import { IngestNotifier } from './notifier.ts';
 import { openApiDocument } from './openapi.ts';
 import { quoteFrames } from './quote-answers.ts';
+import { decideIncrement, planQueries } from './query-plan.ts';
+import type { Plan, Query } from './query-plan.ts';
 import { ZONE } from './sql-params.ts';
 import { unchangedByWatermark } from './watermark.ts';
-import type { QuoteQuery } from './quote-answers.ts';
 import { expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from './schemas.ts';
 import { readCursorKey } from './secret.ts';
 import { BadRequest, checkExpirationsQuery, checkQueryRequest } from './validation.ts';
@@ -65,7 +64,6 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 type Time = number | string;
-type Query = { refId: string; interval?: IntervalName | 'auto'; cursor?: string } & ({ type: 'flow'; options: FlowOptions } | QuoteQuery);
 
 interface QueryRequest {
   range: { from: Time; to: Time };
@@ -82,16 +80,6 @@ interface QueryResult {
   frames: Frame[];
   cursor: string;
   reset: boolean;
-}
-
-interface Plan {
-  query: Query;
-  interval: IntervalName;
-  fp: string;
-  /** The query's own cursor; null without one, when it belongs to another query or is unsigned (staleCursor). */
-  cursor: Cursor | null;
-  /** A cursor was sent but cannot be continued from: the answer is the full range, reset. */
-  staleCursor: boolean;
 }
 
 /** The client left a long-poll before its answer: nothing reaches it (nginx's "client closed request"). */
@@ -253,100 +241,100 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     return { expirations: rows.map((r) => r.expiration) };
   });
 
+  /**
+   * Long-poll: holds the request until a commit for one of the plans' underlyings, unless something
+   * newer than their cursors is stored already (the waiter is registered before that check, so a
+   * commit in between cannot be missed). Returns false when the client left meanwhile.
+   */
+  const longPoll = async (request: FastifyRequest, reply: FastifyReply, plans: Plan[], range: { from: number; to: number }, waitMs: number, deadline: Deadline): Promise<boolean> => {
+    const underlyings = new Set(plans.map((p) => p.query.options.underlying));
+    const waiter = notifier.wait(underlyings, waitMs);
+    // The response's 'close' (not the request's, which fires once the body is read): the client
+    // left. Its waiter goes at once, and nothing more is asked of the database for it.
+    let gone = request.raw.socket?.destroyed === true;
+    const left = () => {
+      gone = true;
+      waiter.cancel();
+    };
+    if (gone) waiter.cancel();
+    else reply.raw.once('close', left);
+    // By the watermark nothing can be newer: wait without asking the database.
+    if (!gone && answerByWatermark(plans, range.to) === null) {
+      const latest = await read(deadline, (s) => latestByUnderlying(s, [...underlyings]));
+      const newer = (p: Plan) => {
+        const stored = latest.get(p.query.options.underlying) ?? null;
+        return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
+      };
+      if (plans.some(newer)) waiter.cancel();
+    }
+    deadline.pause(); // waiting is not database work
+    const reason = await waiter.done;
+    deadline.resume();
+    reply.raw.off('close', left);
+    // Shutting down: answer now and close this connection, or the server would wait for the
+    // client's keep-alive connection to time out.
+    if (reason === 'closed') reply.header('connection', 'close');
+    return !gone;
+  };
+
+  /** Every plan's answer, read in one database snapshot; `unchanged` counts flow answers with nothing new. */
+  const answer = (plans: Plan[], range: { from: number; to: number }, deadline: Deadline) => {
+    const watermark = { instance: notifier.instance, generation: notifier.generation }; // before the snapshot
+    return read(deadline, async (s) => {
+      const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
+      const snapshot = snap[0]!.snapshot;
+      const latest = await latestByUnderlying(s, [...new Set(plans.map((p) => p.query.options.underlying))]);
+      const results: QueryResult[] = [];
+      let unchanged = 0;
+      for (const plan of plans) {
+        const { query, interval } = plan;
+        const latestOf = latest.get(query.options.underlying) ?? null;
+        // Every cursor of this answer: its database snapshot and the watermark sampled before it.
+        const cursorFor = (cursor: Pick<Cursor, 'fingerprint' | 'last' | 'latest' | 'to'>) => encodeCursor({ ...cursor, snapshot, ...watermark }, cursorKey.key);
+        if (query.type !== 'flow') {
+          // A snapshot-style answer is whole each time: the cursor only serves long-poll.
+          const frames = await quoteFrames(s, query, range);
+          results.push({ refId: query.refId, interval, frames, cursor: cursorFor({ fingerprint: plan.fp, last: null, latest: latestOf, to: range.to }), reset: true });
+          continue;
+        }
+        const changes = plan.cursor === null ? null : await changesSince(s, query.options.underlying, plan.cursor);
+        const step = decideIncrement(plan, changes, latestOf, range.to);
+        if (step.kind === 'unchanged') {
+          unchanged++;
+          results.push({ refId: query.refId, interval, frames: [], cursor: cursorFor(step.cursor), reset: false });
+          continue;
+        }
+        const built = buildFlowSql(query.options, interval, range, step.since, materialized);
+        const { rows } = await s.query<{ t: number; series: string; value: number | null }>(`${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`, built.params);
+        if (rows.length > LIMITS.maxPointsPerAnswer) throw new BadRequest(`queries[${query.refId}]: more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval or a shorter range`);
+        const last = rows.reduce((m, r) => Math.max(m, r.t), step.since ?? -Infinity);
+        results.push({
+          refId: query.refId,
+          interval,
+          frames: flowFrames(rows, query.options.metric, query.options.groupBy ?? 'none'),
+          cursor: cursorFor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, to: range.to }),
+          reset: step.reset,
+        });
+      }
+      return { results, unchanged };
+    });
+  };
+
   app.post<{ Body: QueryRequest }>('/api/query', { schema: { body: queryRequestSchema, response: { 200: queryResponseSchema } } }, async (request, reply) => {
     const body = request.body;
     const deadline = newDeadline();
     // Everything the schema cannot say, before any query: a failure is a 400, never a database error.
     const range = checkQueryRequest(body);
-    const plans = body.queries.map((q): Plan => {
-      const interval = !q.interval || q.interval === 'auto' ? autoInterval(range.from, range.to, body.maxDataPoints ?? 1000) : q.interval;
-      const fp = fingerprint([q.type, q.options, interval]);
-      // Tampered or foreign cursors throw (400); unsigned ones from before signing count as none.
-      const decoded = q.cursor === undefined ? null : decodeCursor(q.cursor, cursorKey.key);
-      const cursor = decoded?.kind === 'valid' ? decoded.cursor : null;
-      return { query: q, interval, fp, cursor: cursor?.fingerprint === fp ? cursor : null, staleCursor: decoded !== null && cursor?.fingerprint !== fp };
-    });
-
-    // Long-poll: wait for a commit unless something newer than the cursors is stored already. The
-    // waiter is registered before that check, so a commit in between cannot be missed.
+    // Tampered or foreign cursors throw (400); unsigned ones from before signing count as none.
+    const plans = planQueries(body.queries, range, body.maxDataPoints ?? 1000, (text) => decodeCursor(text, cursorKey.key));
     const waitMs = (body.wait ?? 0) * 1000;
     if (waitMs > 0 && plans.every((p) => p.cursor !== null)) {
       if (notifier.waiting >= maxWaiters) return reply.code(503).header('retry-after', '1').send({ error: `too many waiting long-polls (${maxWaiters}); retry` });
-      const underlyings = new Set(plans.map((p) => p.query.options.underlying));
-      const waiter = notifier.wait(underlyings, waitMs);
-      // The response's 'close' (not the request's, which fires once the body is read): the client
-      // left. Its waiter goes at once, and nothing more is asked of the database for it.
-      let gone = request.raw.socket?.destroyed === true;
-      const left = () => {
-        gone = true;
-        waiter.cancel();
-      };
-      if (gone) waiter.cancel();
-      else reply.raw.once('close', left);
-      // By the watermark nothing can be newer: wait without asking the database.
-      if (!gone && answerByWatermark(plans, range.to) === null) {
-        const latest = await read(deadline, (s) => latestByUnderlying(s, [...underlyings]));
-        const newer = (p: Plan) => {
-          const stored = latest.get(p.query.options.underlying) ?? null;
-          return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
-        };
-        if (plans.some(newer)) waiter.cancel();
-      }
-      deadline.pause(); // waiting is not database work
-      const reason = await waiter.done;
-      deadline.resume();
-      reply.raw.off('close', left);
-      if (gone) return reply.code(CLIENT_CLOSED).send();
-      // Shutting down: answer now and close this connection, or the server would wait for the
-      // client's keep-alive connection to time out.
-      if (reason === 'closed') reply.header('connection', 'close');
+      if (!(await longPoll(request, reply, plans, range, waitMs, deadline))) return reply.code(CLIENT_CLOSED).send();
     }
-
     const byWatermark = answerByWatermark(plans, range.to);
     if (byWatermark !== null) return body.noContentWhenUnchanged ? reply.code(204).send() : { results: byWatermark };
-
-    let unchanged = 0; // flow results with nothing committed since their cursor
-    const watermark = { instance: notifier.instance, generation: notifier.generation }; // before the snapshot
-    const results = await read(deadline, async (s): Promise<QueryResult[]> => {
-      const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
-      const snapshot = snap[0]!.snapshot;
-      const latest = await latestByUnderlying(s, [...new Set(plans.map((p) => p.query.options.underlying))]);
-      const out: QueryResult[] = [];
-      for (const plan of plans) {
-        const { query, interval } = plan;
-        const latestOf = latest.get(query.options.underlying) ?? null;
-        if (query.type !== 'flow') {
-          // A snapshot-style answer is whole each time: the cursor only serves long-poll.
-          const frames = await quoteFrames(s, query, range);
-          out.push({ refId: query.refId, interval, frames, cursor: encodeCursor({ fingerprint: plan.fp, last: null, latest: latestOf, snapshot, to: range.to, ...watermark }, cursorKey.key), reset: true });
-          continue;
-        }
-        let cursor: Cursor | null = plan.cursor;
-        if (cursor !== null) {
-          const changes = await changesSince(s, query.options.underlying, cursor);
-          if (!changes.any && !uncoversStoredRows(cursor, range.to, latestOf)) {
-            // Nothing committed for this underlying since the cursor: nothing to send.
-            unchanged++;
-            out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor({ ...cursor, latest: latestOf, snapshot, to: Math.max(range.to, cursor.to ?? range.to), ...watermark }, cursorKey.key), reset: false });
-            continue;
-          }
-          if (changes.backfill) cursor = null;
-        }
-        const since = cursor?.last ?? null;
-        const built = buildFlowSql(query.options, interval, range, since, materialized);
-        const { rows } = await s.query<{ t: number; series: string; value: number | null }>(`${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`, built.params);
-        if (rows.length > LIMITS.maxPointsPerAnswer) throw new BadRequest(`queries[${query.refId}]: more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval or a shorter range`);
-        const last = rows.reduce((m, r) => Math.max(m, r.t), since ?? -Infinity);
-        out.push({
-          refId: query.refId,
-          interval,
-          frames: flowFrames(rows, query.options.metric, query.options.groupBy ?? 'none'),
-          cursor: encodeCursor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, snapshot, to: range.to, ...watermark }, cursorKey.key),
-          reset: plan.staleCursor || (plan.cursor !== null && cursor === null),
-        });
-      }
-      return out;
-    });
+    const { results, unchanged } = await answer(plans, range, deadline);
     // The old cursors stay valid (nothing changed since them), so a body-less answer loses nothing.
     if (body.noContentWhenUnchanged && unchanged === results.length) return reply.code(204).send();
     return { results };
