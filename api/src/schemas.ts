@@ -1,6 +1,7 @@
 import { FLOW_GROUPS, FLOW_METRICS } from './flow-sql.ts';
 import { INTERVAL_NAMES } from './intervals.ts';
-import { MAX_INT4, MAX_TIME_MS, MIN_TIME_MS, YEAR_1970_9999 } from './validation.ts';
+import { MAX_TIME_MS, MIN_TIME_MS } from '@optflow/contract';
+import { MAX_INT4, YEAR_1970_9999 } from './validation.ts';
 
 /**
  * JSON Schemas of the API: Fastify validates every request against them (a 400 names the field),

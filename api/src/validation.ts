@@ -1,3 +1,5 @@
+import { MAX_TIME_MS, MIN_TIME_MS } from '@optflow/contract';
+
 /**
  * The validation step after the JSON Schemas and before any query: what a schema cannot say
  * (ISO times with offsets, calendar dates, from < to), with the same bounds the schemas document.
@@ -5,9 +7,6 @@
  */
 export class BadRequest extends Error {}
 
-/** Request times lie within years 1970–9999 (UTC): what PostgreSQL and JavaScript Dates both hold. */
-export const MIN_TIME_MS = Date.UTC(1970, 0, 1);
-export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** The largest |epoch ms| a JavaScript Date holds (beyond it toISOString throws). */
 export const MAX_DATE_MS = 8.64e15;
 /** PostgreSQL int4, the type day counts are bound as. */

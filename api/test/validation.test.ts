@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BadRequest, checkExpirationsQuery, checkQueryRequest, isCalendarDate, MAX_TIME_MS, parseTime } from '../src/validation.ts';
+import { MAX_TIME_MS } from '@optflow/contract';
+import { BadRequest, checkExpirationsQuery, checkQueryRequest, isCalendarDate, parseTime } from '../src/validation.ts';
 
 describe('parseTime', () => {
   const cases: Array<[input: number | string, expected: number | RegExp]> = [
