@@ -14,11 +14,12 @@ const suites = [];
 
 // Static checks count as tests: a type error or lint error fails `npm test` like a failing assertion.
 if (only.length === 0 || only.includes('static')) {
-  console.log('\n=== static (tsc, eslint, plugin build) ===');
+  console.log('\n=== static (tsc, eslint, import cycles, plugin build) ===');
   // The Grafana plugin brings its own TypeScript and ESLint versions and config; its production build is a check too.
   const checks = [
     ['typecheck', ['npx', '--no-install', 'tsc', '-p', '.']],
     ['lint', ['npx', '--no-install', 'eslint', '.']],
+    ['import cycles', ['node', 'scripts/check-import-cycles.mjs']],
     ['grafana-plugin typecheck', ['npm', 'run', '--silent', 'typecheck', '-w', 'grafana-plugin']],
     ['grafana-plugin lint', ['npm', 'run', '--silent', 'lint', '-w', 'grafana-plugin']],
     ['grafana-plugin production build', ['npm', 'run', '--silent', 'build', '-w', 'grafana-plugin']],

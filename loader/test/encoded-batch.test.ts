@@ -4,7 +4,7 @@ import { openTestDatabase, testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import type { QuoteInput } from '../src/contracts/quote-row.ts';
 import { BatchEncoder, copyPayload, QUOTE_COPY_COLUMNS } from '../src/load/encoded-batch.ts';
-import { flattenGroups, groupBySession } from '../src/load/volume-batch.ts';
+import { flattenGroups, groupBySession } from '../src/load/session-groups.ts';
 
 const quote = (contract: string, minute: number, totalVolume: number | null): QuoteInput => ({
   quoteTime: Date.parse('2023-05-19T13:30:00Z') + minute * 60_000, contract, sourceSymbol: contract.replace(/ +/, '_'), underlying: 'SPX',

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyBatch, flattenGroups, groupBySession, inflateGroups, sessionsToReplay } from '../src/load/volume-batch.ts';
-import type { Observations, SessionGroup, StoredQuote, StoredState } from '../src/load/volume-batch.ts';
+import { flattenGroups, groupBySession, inflateGroups } from '../src/load/session-groups.ts';
+import type { SessionGroup } from '../src/load/session-groups.ts';
+import { applyBatch, sessionsToReplay } from '../src/load/volume-batch.ts';
+import type { Observations, StoredQuote, StoredState } from '../src/load/volume-batch.ts';
 
 const T0 = Date.parse('2023-05-19T13:30:00Z'); // 09:30 New York
 const MIN = 60_000;

@@ -2,8 +2,8 @@ import { BinaryCopyWriter, leadingFieldOffset, setInt64, trailingFieldOffset } f
 import type { CopyColumn } from '@optflow/db';
 import { implausiblePrice } from '../contracts/interval-volume.ts';
 import type { QuoteInput } from '../contracts/quote-row.ts';
-import { flattenGroups, groupBySession } from './volume-batch.ts';
-import type { FlatGroups } from './volume-batch.ts';
+import { flattenGroups, groupBySession } from './session-groups.ts';
+import type { FlatGroups } from './session-groups.ts';
 
 /**
  * A row group, normalized and encoded as binary COPY rows off the main thread, in a form that

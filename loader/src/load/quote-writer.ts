@@ -2,8 +2,10 @@ import type { Session } from '@optflow/db';
 import { implausiblePrice } from '../contracts/interval-volume.ts';
 import { copyPayload, QUOTE_COPY_COLUMNS } from './encoded-batch.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
-import { applyBatch, groupBySession, inflateGroups, sessionKey, sessionOf, sessionsToReplay } from './volume-batch.ts';
-import type { SessionGroup, StoredQuote, StoredState } from './volume-batch.ts';
+import { groupBySession, inflateGroups, sessionKey, sessionOf } from './session-groups.ts';
+import type { SessionGroup } from './session-groups.ts';
+import { applyBatch, sessionsToReplay } from './volume-batch.ts';
+import type { StoredQuote, StoredState } from './volume-batch.ts';
 
 export interface BatchOutcome {
   inserted: number;
