@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { CopyColumn, Database, QueryResult, Session } from '@optflow/db';
+import type { Database } from '@optflow/db';
 import { testBackend, testServerUrl } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch, SampleOptions } from '@optflow/loader';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { createApi, listenApi } from '../src/index.ts';
+import { ProbeDatabase } from './support.ts';
 
 const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 4, expirations: 2, snapshotsPerRowGroup: 40, seed: 7 };
 const batches = [...sampleDay(day)];
@@ -53,46 +54,6 @@ interface Result {
   frames: Array<{ name: string; fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | null> }> }>;
 }
 
-/** The test database, counting what the API asks of it (a read is one transaction). */
-class CountingDatabase implements Database {
-  calls = 0;
-  readonly #db: Database;
-  constructor(db: Database) {
-    this.#db = db;
-  }
-  get backend() {
-    return this.#db.backend;
-  }
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    this.calls++;
-    return this.#db.query<Row>(sql, params);
-  }
-  copyBinary(table: string, columns: readonly CopyColumn[], payload: Uint8Array): Promise<number> {
-    this.calls++;
-    return this.#db.copyBinary(table, columns, payload);
-  }
-  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    this.calls++;
-    return this.#db.withSession(fn);
-  }
-  transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    this.calls++;
-    return this.#db.transaction(fn);
-  }
-  info() {
-    this.calls++;
-    return this.#db.info();
-  }
-  sessions() {
-    return this.#db.sessions();
-  }
-  listen(channel: string, onMessage: (payload: string) => void, onInterrupted?: () => void) {
-    return this.#db.listen(channel, onMessage, onInterrupted);
-  }
-  close() {
-    return this.#db.close();
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -393,7 +354,7 @@ describe(`query API (${backend})`, () => {
   });
 
   test('an unchanged refresh is answered from the commit watermark without the database; a commit, a backfill, an old cursor and a lost LISTEN go to it', async () => {
-    const counted = new CountingDatabase(db);
+    const counted = new ProbeDatabase(db);
     const api = await createApi({ db: counted });
     await api.listen({ host: '127.0.0.1', port: 0 });
     const ask = async (body: object) => {
