@@ -68,6 +68,10 @@ const VALUE: Record<FlowMetric, string> = {
 
 // The origin the aggregates bucket by (time_bucket's default), so re-bucketing lines up with them.
 const ORIGIN = `TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
+/** The bucket of `time` (an SQL expression): a New York session for `1d`, else fixed widths from ORIGIN. */
+export function bucketSql(interval: IntervalName, time: string, params: Params): string {
+  return interval === '1d' ? `date_trunc('day', ${time}, ${ZONE})` : `date_bin(${params.add(`${INTERVALS[interval] / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
+}
 const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 THEN '1DTE' WHEN ${d} <= 7 THEN '2-7DTE' WHEN ${d} <= 30 THEN '8-30DTE' ELSE '>30DTE' END`;
 
 /**
@@ -115,7 +119,7 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   };
   const group = options.groupBy ?? 'none';
   const series = group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(daysToExpiration(time)) : `'total'`;
-  const bucket = daily ? `date_trunc('day', ${time}, ${ZONE})` : `date_bin(${p(`${width / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
+  const bucket = bucketSql(interval, time, params);
   const running = (col: string) => (options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col);
   const value = VALUE[options.metric];
   const smoothed = rolling > 1 ? `avg(v) OVER (PARTITION BY series ORDER BY t ROWS BETWEEN ${rolling - 1} PRECEDING AND CURRENT ROW)` : 'v';

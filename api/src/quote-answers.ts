@@ -4,18 +4,27 @@ import { tableFrame } from './frames.ts';
 import type { Frame } from './frames.ts';
 import { gexOfContract, summarizeGex } from './gex.ts';
 import type { GexStrike } from './gex.ts';
-import { chainSql, contractsSql, gexSql, ladderSql } from './quote-queries.ts';
-import type { ChainOptions, ContractsOptions, GexOptions, LadderOptions } from './quote-queries.ts';
+import type { IntervalName } from './intervals.ts';
+import { chainSql, contractsSql, gexSql, ladderSql, LIMITS as QUOTE_LIMITS, maxPainSql, unusualSql } from './quote-queries.ts';
+import type { ChainOptions, ContractsOptions, GexOptions, LadderOptions, MaxPainOptions, UnusualOptions } from './quote-queries.ts';
+import { LIMITS } from './schemas.ts';
+import { byUnusualness, DEFAULT_UNUSUAL, unusualRules, volumeOiRatio } from './unusual.ts';
+import { BadRequest } from './validation.ts';
 
 /** The query types that read the quotes, and their answers as frames (whole each time). */
 export type QuoteQuery =
   | { type: 'ladder'; options: LadderOptions }
   | { type: 'chain'; options: ChainOptions }
   | { type: 'contracts'; options: ContractsOptions }
-  | { type: 'gex'; options: GexOptions };
+  | { type: 'gex'; options: GexOptions }
+  | { type: 'maxpain'; options: MaxPainOptions; interval?: IntervalName | 'auto' }
+  | { type: 'unusual'; options: UnusualOptions };
 
-/** Frames of the query types that read the quotes (ladder, chain, contracts, gex). */
-export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRange): Promise<Frame[]> {
+/**
+ * Frames of the query types that read the quotes (ladder, chain, contracts, gex, maxpain, unusual).
+ * `interval` is the plan's (maxpain buckets by it); without it, the query's own when not auto, else 5m.
+ */
+export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRange, interval?: IntervalName): Promise<Frame[]> {
   switch (query.type) {
     case 'ladder': {
       const built = ladderSql(query.options, range);
@@ -71,6 +80,40 @@ export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRang
           { key: 'spot', type: 'number' }, { key: 'callWall', name: 'call_wall', type: 'number' }, { key: 'putWall', name: 'put_wall', type: 'number' }, { key: 'zeroGamma', name: 'zero_gamma', type: 'number' },
         ]),
       ];
+    }
+    case 'maxpain': {
+      const own = query.interval === undefined || query.interval === 'auto' ? '5m' : query.interval;
+      const built = maxPainSql(query.options, interval ?? own, range);
+      const { rows } = await s.query<{ t: number; expiration: string; strike: number; pain: number }>(`${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`, built.params);
+      if (rows.length > LIMITS.maxPointsPerAnswer) throw new BadRequest(`more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`);
+      const byExpiration = new Map<string, typeof rows>();
+      for (const r of rows) byExpiration.set(r.expiration, [...(byExpiration.get(r.expiration) ?? []), r]);
+      return [...byExpiration].map(([expiration, series]) => tableFrame(`max_pain ${expiration}`, series, [
+        { key: 't', name: 'time', type: 'time' }, { key: 'strike', name: 'max_pain', type: 'number' },
+      ], { expiration }));
+    }
+    case 'unusual': {
+      const built = unusualSql(query.options, range);
+      const { rows } = await s.query<{ contract: string; expiration: string; put_call: string; strike: number; volume: number; open_interest: number | null; price: number | null; premium: number; latest: number; mean: number }>(built.sql, built.params);
+      const o = query.options;
+      const thresholds = {
+        minRatio: o.minRatio ?? DEFAULT_UNUSUAL.minRatio,
+        minVolume: o.minVolume ?? DEFAULT_UNUSUAL.minVolume,
+        minOpenInterest: o.minOpenInterest ?? DEFAULT_UNUSUAL.minOpenInterest,
+        minPrice: o.minPrice ?? DEFAULT_UNUSUAL.minPrice,
+        hotFactor: o.hotFactor ?? DEFAULT_UNUSUAL.hotFactor,
+      };
+      const flagged = rows
+        .map((r) => ({ ...r, openInterest: r.open_interest, rules: unusualRules({ ...r, openInterest: r.open_interest }, thresholds) }))
+        .filter((r) => r.rules.length > 0)
+        .sort(byUnusualness)
+        .slice(0, Math.min(o.limit ?? 100, QUOTE_LIMITS.unusual))
+        .map((r) => ({ ...r, ratio: volumeOiRatio(r), rule: r.rules.join(', ') }));
+      return [tableFrame('unusual', flagged, [
+        { key: 'contract', type: 'string' }, { key: 'expiration', type: 'string' }, { key: 'put_call', type: 'string' }, { key: 'strike', type: 'number' },
+        { key: 'volume', type: 'number', unit: 'short' }, { key: 'open_interest', type: 'number', unit: 'short' }, { key: 'ratio', name: 'volume_oi', type: 'number' },
+        { key: 'price', type: 'number', unit: 'currencyUSD' }, { key: 'premium', type: 'number', unit: 'currencyUSD' }, { key: 'rule', type: 'string' },
+      ])];
     }
   }
 }

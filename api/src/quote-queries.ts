@@ -1,4 +1,6 @@
+import { bucketSql } from './flow-sql.ts';
 import type { FlowRange, BuiltQuery } from './flow-sql.ts';
+import type { IntervalName } from './intervals.ts';
 import { expirationConditions, Params, spotBefore } from './sql-params.ts';
 import type { ExpirationFilter } from './sql-params.ts';
 
@@ -29,7 +31,23 @@ export interface GexOptions extends ExpirationFilter {
   underlying: string;
 }
 
-export const LIMITS = { chain: 500, contracts: 20 } as const;
+export interface MaxPainOptions extends ExpirationFilter {
+  underlying: string;
+}
+
+export interface UnusualOptions extends ExpirationFilter {
+  underlying: string;
+  /** Only the last N minutes before the range end (else the whole range). */
+  lastMinutes?: number;
+  minRatio?: number;
+  minVolume?: number;
+  minOpenInterest?: number;
+  minPrice?: number;
+  hotFactor?: number;
+  limit?: number;
+}
+
+export const LIMITS = { chain: 500, contracts: 20, unusual: 500 } as const;
 
 function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: number): string[] {
   const from = lastMinutes === undefined ? range.from : Math.max(range.from, range.to - lastMinutes * 60_000);
@@ -104,6 +122,65 @@ export function gexSql(options: GexOptions, range: FlowRange): BuiltQuery {
     sql: `SELECT strike::float8 AS strike, put_call, gamma, open_interest::float8 AS open_interest, multiplier, ${SPOT}::float8 AS spot
 FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST} AND gamma IS NOT NULL AND open_interest IS NOT NULL
 ORDER BY strike`,
+    params: p.values,
+  };
+}
+
+/**
+ * Max pain per expiration at the last snapshot of each interval bucket: rows t (bucket start, epoch
+ * ms), expiration, strike (the minimizer; the lowest strike on a tie), pain (what holders would be
+ * paid there). Only one snapshot per bucket is read whole, so the work is buckets × contracts, not
+ * every snapshot's. Payout at a candidate strike K, with OI × multiplier per side and strike:
+ *   calls Σ_{k<K} c_k (K − k) = K·C(<K) − CK(<K), puts Σ_{k>K} p_k (k − K) = PK(>K) − K·P(>K),
+ * running sums over strikes in each direction (numeric: exact, so ties are ties).
+ */
+export function maxPainSql(options: MaxPainOptions, interval: IntervalName, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
+  const conditions = where.join(' AND ');
+  const oi = (side: 'C' | 'P') => `coalesce(sum(open_interest::numeric * multiplier) FILTER (WHERE put_call = '${side}'), 0)`;
+  return {
+    sql: `WITH snaps AS (
+  SELECT ${bucketSql(interval, 'quote_time', p)} AS t, max(quote_time) AS at FROM optflow.quotes WHERE ${conditions} GROUP BY 1
+), strikes AS (
+  SELECT snaps.t, expiration, strike, ${oi('C')} AS c, ${oi('P')} AS p
+  FROM optflow.quotes JOIN snaps ON quote_time = snaps.at WHERE ${conditions}
+  GROUP BY 1, 2, 3
+), running AS (
+  SELECT t, expiration, strike,
+         sum(c) OVER up AS c_upto, sum(c * strike) OVER up AS ck_upto,
+         sum(p) OVER down AS p_from, sum(p * strike) OVER down AS pk_from,
+         sum(c + p) OVER (PARTITION BY t, expiration) AS total
+  FROM strikes
+  WINDOW up AS (PARTITION BY t, expiration ORDER BY strike), down AS (PARTITION BY t, expiration ORDER BY strike DESC)
+), ranked AS (
+  SELECT t, expiration, strike, strike * c_upto - ck_upto + pk_from - strike * p_from AS pain,
+         row_number() OVER (PARTITION BY t, expiration ORDER BY strike * c_upto - ck_upto + pk_from - strike * p_from, strike) AS n
+  FROM running WHERE total > 0
+)
+SELECT (extract(epoch FROM t) * 1000)::float8 AS t, expiration::text AS expiration, strike::float8 AS strike, pain::float8 AS pain
+FROM ranked WHERE n = 1 ORDER BY expiration, t`,
+    params: p.values,
+  };
+}
+
+/**
+ * Per contract with volume in the window: volume and premium summed, the latest open interest and
+ * mark, and the latest interval's volume against the mean per snapshot (the strike ladder's hot
+ * rule, per contract). The rules themselves are applied by unusual.ts.
+ */
+export function unusualSql(options: UnusualOptions, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range, options.lastMinutes), ...expirationConditions(options, 'quote_time', p)];
+  const latest = (column: string) => `(array_agg(${column} ORDER BY quote_time DESC) FILTER (WHERE ${column} IS NOT NULL))[1]`;
+  return {
+    sql: `SELECT contract, min(expiration)::text AS expiration, min(put_call) AS put_call, min(strike)::float8 AS strike,
+       sum(volume)::float8 AS volume, ${latest('open_interest')}::float8 AS open_interest, ${latest('mark')} AS price,
+       sum(premium)::float8 AS premium,
+       coalesce(sum(volume) FILTER (WHERE quote_time = ${LATEST}), 0)::float8 AS latest,
+       sum(volume)::float8 / count(*) AS mean
+FROM optflow.quotes WHERE ${where.join(' AND ')}
+GROUP BY contract HAVING sum(volume) > 0`,
     params: p.values,
   };
 }

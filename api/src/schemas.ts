@@ -64,6 +64,17 @@ const OPTIONS = {
   chain: options({ limit: { type: 'integer', minimum: 1, maximum: 500 } }),
   contracts: options({ putCall: { type: 'string', enum: ['C', 'P'] }, strikes, limit: { type: 'integer', minimum: 1, maximum: 20 } }),
   gex: options({}),
+  // Buckets by the query's interval (the last snapshot of each).
+  maxpain: options({}),
+  unusual: options({
+    lastMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+    minRatio: { type: 'number', minimum: 0, maximum: 1e6, description: 'volume / open interest at least (default 1.25)' },
+    minVolume: { type: 'integer', minimum: 0, maximum: MAX_INT4, description: 'volume above (default 500)' },
+    minOpenInterest: { type: 'integer', minimum: 0, maximum: MAX_INT4, description: 'open interest above (default 100)' },
+    minPrice: { type: 'number', minimum: 0, maximum: 1e6, description: 'latest mark above (default 0.10)' },
+    hotFactor: { type: 'number', exclusiveMinimum: 0, maximum: 1e6, description: 'hot: latest interval above this × the mean interval (default 3)' },
+    limit: { type: 'integer', minimum: 1, maximum: 500 },
+  }),
 } as const;
 
 export const QUERY_TYPES = Object.keys(OPTIONS) as Array<keyof typeof OPTIONS>;

@@ -111,6 +111,26 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
     expect(gex.map((f) => f.name)).toEqual(['gex', 'levels']);
   });
 
+  test('maxpain: a series per expiration; unusual: a table of flagged contracts', async () => {
+    const { ds } = newDataSource();
+    const response = await run(ds, [
+      { refId: 'M', queryType: 'maxpain', underlying: 'SPX', interval: '15m', legendFormat: 'max pain {{expiration}}' },
+      { refId: 'U', queryType: 'unusual', underlying: 'SPX', limit: 5 },
+    ]);
+    expect(response.errors ?? []).toEqual([]);
+    const byRef = (refId: string) => (response.data as DataFrame[]).filter((f) => f.refId === refId);
+    const maxPain = byRef('M');
+    expect(maxPain.length).toBeGreaterThan(0);
+    expect(maxPain[0]!.fields[1]!.config.displayNameFromDS).toMatch(/^max pain \d{4}-\d{2}-\d{2}$/);
+    expect(maxPain[0]!.meta?.preferredVisualisationType).toBe('graph');
+    const [unusual] = byRef('U');
+    expect(unusual!.fields.map((f) => f.name)).toEqual([
+      'contract', 'expiration', 'put_call', 'strike', 'volume', 'open_interest', 'volume_oi', 'price', 'premium', 'rule',
+    ]);
+    expect(unusual!.length).toBeGreaterThan(0);
+    expect(unusual!.length).toBeLessThanOrEqual(5);
+  });
+
   test('invalid queries answer an error naming the query; the others still run', async () => {
     const { ds } = newDataSource();
     const response = await run(ds, [flow('A'), flow('B', { expirations: ['2023-02-30'] }), flow('C', { hide: true })]);

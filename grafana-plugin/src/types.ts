@@ -2,7 +2,7 @@ import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
 /** The query types of the optflow API (`POST /api/query`). */
-export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex'] as const;
+export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex', 'maxpain', 'unusual'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 export const FLOW_METRICS = [
@@ -59,8 +59,18 @@ export interface FlowQuery extends DataQuery {
   measure?: LadderMeasure;
   /** ladder: only the last N minutes. */
   lastMinutes?: number;
-  /** chain, contracts: at most this many rows or contracts. */
+  /** chain, contracts, unusual: at most this many rows or contracts. */
   limit?: number;
+  /** unusual: volume / open interest at least (API default 1.25). */
+  minRatio?: number;
+  /** unusual: volume above (API default 500). */
+  minVolume?: number;
+  /** unusual: open interest above (API default 100). */
+  minOpenInterest?: number;
+  /** unusual: latest mark above (API default 0.10). */
+  minPrice?: number;
+  /** unusual: hot when the latest interval exceeds this × the mean interval (API default 3). */
+  hotFactor?: number;
 }
 
 export const DEFAULT_QUERY: Partial<FlowQuery> = {

@@ -89,6 +89,20 @@ describe('toApiQuery', () => {
       q({ queryType: 'gex', expirations: ['2023-05-19'], metric: 'net_volume' }),
       { refId: 'A', type: 'gex', options: { underlying: 'SPX', expirations: ['2023-05-19'] } },
     ],
+    [
+      'maxpain keeps its interval',
+      q({ queryType: 'maxpain', interval: '15m', zeroDte: true, limit: 5 }),
+      { refId: 'A', type: 'maxpain', interval: '15m', options: { underlying: 'SPX', zeroDte: true } },
+    ],
+    [
+      'unusual takes its thresholds',
+      q({ queryType: 'unusual', lastMinutes: 30, minRatio: 2, minVolume: 0, minPrice: 0.5, hotFactor: 4, limit: 50, measure: 'premium' }),
+      {
+        refId: 'A',
+        type: 'unusual',
+        options: { underlying: 'SPX', lastMinutes: 30, minRatio: 2, minVolume: 0, minPrice: 0.5, hotFactor: 4, limit: 50 },
+      },
+    ],
   ])('%s', (_name, query, expected) => {
     expect(toApiQuery(query)).toEqual(expected);
   });

@@ -1,6 +1,9 @@
 import type { FlowQuery, QueryType } from '../types';
 import type { ApiQuery } from './wire';
 
+/** Query types answered as time series bucketed by the interval. */
+const SERIES_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const SYMBOL = /^[A-Za-z0-9._/$-]{1,16}$/;
 
@@ -56,6 +59,28 @@ export function validateQuery(q: FlowQuery, { interpolated }: { interpolated: bo
   ) {
     problems.push({ field: 'lastMinutes', message: 'Last minutes: 1 to 1440' });
   }
+  const counts: Array<[keyof FlowQuery, string]> = [
+    ['minVolume', 'Min volume'],
+    ['minOpenInterest', 'Min open interest'],
+  ];
+  for (const [field, label] of counts) {
+    const v = q[field];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2147483647)) {
+      problems.push({ field, message: `${label}: a whole number from 0` });
+    }
+  }
+  for (const [field, label] of [
+    ['minRatio', 'Min volume/OI'],
+    ['minPrice', 'Min price'],
+  ] as Array<[keyof FlowQuery, string]>) {
+    const v = q[field];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1e6)) {
+      problems.push({ field, message: `${label}: 0 to 1,000,000` });
+    }
+  }
+  if (q.hotFactor !== undefined && !(q.hotFactor > 0 && q.hotFactor <= 1e6)) {
+    problems.push({ field: 'hotFactor', message: 'Hot factor: above 0, at most 1,000,000' });
+  }
   const maxLimit = q.queryType === 'contracts' ? 20 : 500;
   if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 1 && q.limit <= maxLimit)) {
     problems.push({ field: 'limit', message: `Limit: 1 to ${maxLimit}` });
@@ -101,7 +126,19 @@ function apiOptions(type: QueryType, q: FlowQuery): Record<string, unknown> {
     case 'contracts':
       return defined({ ...common, putCall: q.putCall, strikes: strikes(q), limit: q.limit });
     case 'gex':
+    case 'maxpain':
       return defined(common);
+    case 'unusual':
+      return defined({
+        ...common,
+        lastMinutes: q.lastMinutes,
+        minRatio: q.minRatio,
+        minVolume: q.minVolume,
+        minOpenInterest: q.minOpenInterest,
+        minPrice: q.minPrice,
+        hotFactor: q.hotFactor,
+        limit: q.limit,
+      });
   }
 }
 
@@ -111,7 +148,7 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
   return {
     refId: q.refId,
     type,
-    ...(type === 'flow' && q.interval && q.interval !== 'auto' ? { interval: q.interval } : {}),
+    ...(SERIES_TYPES.has(type) && q.interval && q.interval !== 'auto' ? { interval: q.interval } : {}),
     options: apiOptions(type, q),
   };
 }

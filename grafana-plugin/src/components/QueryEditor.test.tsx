@@ -102,3 +102,27 @@ test('invalid numbers show an inline message and do not run the query', async ()
   await user.type(screen.getByTestId(selectors.query.dteMax), '1');
   expect(screen.getByTestId(selectors.query.problems)).toHaveTextContent('DTE max is below DTE min');
 });
+
+test('unusual shows its thresholds and limit; maxpain its interval', async () => {
+  const { onRun, query, user } = setup({ refId: 'A', queryType: 'unusual', underlying: 'SPX' });
+  expect(screen.queryByTestId(selectors.query.metric)).toBeNull();
+  expect(screen.getByTestId(selectors.query.minRatio)).toHaveAttribute('placeholder', '1.25');
+  const minVolume = screen.getByTestId(selectors.query.minVolume);
+  await user.type(minVolume, '1000');
+  await act(async () => minVolume.blur());
+  expect(query().minVolume).toBe(1000);
+  expect(onRun).toHaveBeenCalledTimes(1);
+  const hot = screen.getByTestId(selectors.query.hotFactor);
+  await user.type(hot, '0');
+  await act(async () => hot.blur());
+  expect(screen.getByTestId(selectors.query.problems)).toHaveTextContent('Hot factor: above 0, at most 1,000,000');
+  expect(screen.getByTestId(selectors.query.limit)).toBeInTheDocument();
+});
+
+test('maxpain shows the interval and legend, not the flow options', () => {
+  setup({ refId: 'A', queryType: 'maxpain', underlying: 'SPX' });
+  expect(screen.getByTestId(selectors.query.interval)).toBeInTheDocument();
+  expect(screen.getByTestId(selectors.query.legendFormat)).toBeInTheDocument();
+  expect(screen.queryByTestId(selectors.query.metric)).toBeNull();
+  expect(screen.queryByTestId(selectors.query.minRatio)).toBeNull();
+});

@@ -53,6 +53,26 @@ const MEASURE_OPTIONS: Array<SelectableValue<string>> = [
   { label: 'Premium', value: 'premium' },
 ];
 
+/** The unusual-activity thresholds (empty: the API's defaults, shown as placeholders). */
+const UNUSUAL_FIELDS: Array<{
+  field: 'lastMinutes' | 'minRatio' | 'minVolume' | 'minOpenInterest' | 'minPrice' | 'hotFactor';
+  label: string;
+  tooltip: string;
+  placeholder: string;
+}> = [
+  { field: 'lastMinutes', label: 'Last minutes', tooltip: 'Only the last N minutes of the range', placeholder: 'whole range' },
+  { field: 'minRatio', label: 'Min volume/OI', tooltip: 'Volume / open interest at least', placeholder: '1.25' },
+  { field: 'minVolume', label: 'Min volume', tooltip: 'Volume above', placeholder: '500' },
+  { field: 'minOpenInterest', label: 'Min OI', tooltip: 'Open interest above', placeholder: '100' },
+  { field: 'minPrice', label: 'Min price', tooltip: 'Latest mark above', placeholder: '0.10' },
+  {
+    field: 'hotFactor',
+    label: 'Hot factor',
+    tooltip: 'Also flag contracts whose latest interval exceeds this × their mean interval',
+    placeholder: '3',
+  },
+];
+
 /** Dashboard variables, offered beside the API's values. */
 const variableOptions = (): Array<ComboboxOption<string>> =>
   getTemplateSrv()
@@ -257,6 +277,20 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
+      {type === 'maxpain' && (
+        <InlineFieldRow>
+          <InlineField label="Interval" labelWidth={LABEL_WIDTH} tooltip="Max pain at the last snapshot of each bucket">
+            <Combobox
+              data-testid={selectors.query.interval}
+              width={10}
+              options={INTERVAL_OPTIONS}
+              value={query.interval ?? 'auto'}
+              onChange={(o) => set({ interval: o.value as FlowQuery['interval'] })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
       <InlineFieldRow>
         <InlineField
           label="Expirations"
@@ -397,7 +431,30 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
-      {(type === 'chain' || type === 'contracts') && (
+      {type === 'unusual' && (
+        <InlineFieldRow>
+          {UNUSUAL_FIELDS.map(({ field, label, tooltip, placeholder }) => (
+            <InlineField
+              key={field}
+              label={label}
+              labelWidth={field === 'lastMinutes' ? LABEL_WIDTH : 14}
+              tooltip={tooltip}
+              invalid={!!problemOf(field)}
+              error={problemOf(field)}
+            >
+              <NumberInput
+                id={selectors.query[field]}
+                value={query[field]}
+                placeholder={placeholder}
+                onChange={(v) => edit({ [field]: v })}
+                onBlur={run}
+              />
+            </InlineField>
+          ))}
+        </InlineFieldRow>
+      )}
+
+      {(type === 'chain' || type === 'contracts' || type === 'unusual') && (
         <InlineFieldRow>
           <InlineField label="Limit" labelWidth={LABEL_WIDTH} invalid={!!problemOf('limit')} error={problemOf('limit')}>
             <NumberInput
@@ -411,7 +468,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
-      {flow && (
+      {(flow || type === 'maxpain') && (
         <InlineFieldRow>
           <InlineField
             label="Legend"

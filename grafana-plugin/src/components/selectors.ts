@@ -28,6 +28,11 @@ export const selectors = {
     measure: 'optflow-query-measure',
     lastMinutes: 'optflow-query-last-minutes',
     limit: 'optflow-query-limit',
+    minRatio: 'optflow-query-min-ratio',
+    minVolume: 'optflow-query-min-volume',
+    minOpenInterest: 'optflow-query-min-open-interest',
+    minPrice: 'optflow-query-min-price',
+    hotFactor: 'optflow-query-hot-factor',
     problems: 'optflow-query-problems',
   },
 } as const;

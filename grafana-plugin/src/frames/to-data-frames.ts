@@ -24,6 +24,7 @@ const METRIC_NAMES: Record<string, string> = {
   put_premium: 'Put premium',
   net_signed_volume: 'Net signed volume',
   put_call_ratio: 'Put/call ratio',
+  max_pain: 'Max pain',
 };
 
 export interface FrameContext {
@@ -56,7 +57,10 @@ function seriesName(frame: ApiFrame, value: ApiField, ctx: FrameContext): string
 /** API frames → Grafana data frames with field types, units and display names. */
 export function toDataFrames(frames: readonly ApiFrame[], ctx: FrameContext): DataFrame[] {
   return frames.map((frame) => {
-    const isSeries = ctx.queryType === 'flow' && frame.fields.length === 2 && frame.fields[0]?.type === 'time';
+    const isSeries =
+      (ctx.queryType === 'flow' || ctx.queryType === 'maxpain') &&
+      frame.fields.length === 2 &&
+      frame.fields[0]?.type === 'time';
     return createDataFrame({
       refId: ctx.refId,
       name: frame.name,

@@ -85,5 +85,16 @@ export const optionsFlow: Dashboard = dashboard({
         overrides: [],
       },
     }),
+    panel(6, 'Max pain by expiration — $underlying', 'timeseries', { x: 0, y: 33, w: 12, h: 9 }, {
+      description: 'Per expiration, the strike where option holders would be paid least at settlement (open interest at the last snapshot of each interval).',
+      targets: [flowTarget('A', { queryType: 'maxpain', live: true, legendFormat: '{{expiration}}' })],
+      fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'none', decimals: 0, custom: { ...TIMESERIES_DEFAULTS.custom, lineInterpolation: 'stepAfter' } }, overrides: [] },
+    }),
+    panel(7, 'Unusual activity — $underlying', 'table', { x: 12, y: 33, w: 12, h: 9 }, {
+      description: 'Contracts with volume/OI ≥ 1.25, volume > 500, OI > 100 and price > 0.10 over the range (Barchart\'s rule), or whose latest interval runs hot (> 3 × their mean), most unusual first.',
+      targets: [flowTarget('A', { queryType: 'unusual', limit: 100 })],
+      fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: 'volume_oi' }, properties: [{ id: 'decimals', value: 2 }] }] },
+      options: { showHeader: true, sortBy: [] },
+    }),
   ],
 });
