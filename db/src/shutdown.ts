@@ -1,3 +1,5 @@
+import { errorMessage } from './errors.ts';
+
 /**
  * Runs `close` once on the first SIGINT or SIGTERM, then exits with `exitCode` (0: a requested stop
  * is a clean stop). A second signal while closing exits at once with 130. Returns a function that
@@ -11,7 +13,7 @@ export function onShutdownSignal(close: (signal: NodeJS.Signals) => Promise<void
     close(signal).then(
       () => process.exit(exitCode),
       (error: unknown) => {
-        console.error(`error while shutting down: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`error while shutting down: ${errorMessage(error)}`);
         process.exit(1);
       },
     );

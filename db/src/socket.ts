@@ -4,6 +4,7 @@ import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import type { PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import type { EmbeddedDatabase } from './embedded.ts';
 import { SocketGate } from './socket-gate.ts';
+import { errorMessage } from './errors.ts';
 
 export interface SocketHandle {
   host: string;
@@ -96,7 +97,7 @@ export async function serveSocket(db: EmbeddedDatabase, options: SocketOptions):
       });
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new Error(`cannot serve the embedded database on ${options.host}:${options.port}: ${reason}`, { cause: error });
   }
   server.on('error', () => undefined); // after listening, errors concern single connections

@@ -4,6 +4,7 @@ import type { ClientBase } from 'pg';
 import type { Database, Session } from '@optflow/db';
 import { detectCapabilities, timescaleNotice, timescaleStatus } from './capabilities.ts';
 import type { TimescaleStatus } from './capabilities.ts';
+import { errorMessage } from '@optflow/db';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 export const MIGRATIONS_TABLE = 'optflow_migrations';
@@ -69,7 +70,7 @@ export class MigrationError extends Error {
   }
 
   static async from(error: unknown, session: Session): Promise<MigrationError> {
-    const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!
+    const first = errorMessage(error).split('\n')[0]!
       .replace(/^Unable to ensure migrations table: (error: )?/, `cannot create the migrations table (public.${MIGRATIONS_TABLE}): `);
     const role = await session.query<{ role: string }>('SELECT current_user AS role').then((r) => r.rows[0]?.role ?? '?', () => '?');
     // Errors from a migration's SQL keep their SQLSTATE; the migrations-table check only says it in words.

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { listenApi } from '@optflow/api';
 import type { ApiOptions, ListeningApi } from '@optflow/api';
-import { isLoopback } from '@optflow/db';
+import { errorMessage, isLoopback } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { CliError, EXIT } from './exit-codes.ts';
 import { integerIn } from './options.ts';
@@ -37,6 +37,6 @@ export async function listenApiOrFail(db: Database, flags: ApiFlags, logger: Api
     return api;
   } catch (error) {
     await cleanup();
-    throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
+    throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${errorMessage(error)}`, EXIT.USAGE);
   }
 }

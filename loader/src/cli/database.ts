@@ -1,4 +1,4 @@
-import { databaseConfigFromEnv, openDatabase } from '@optflow/db';
+import { databaseConfigFromEnv, errorMessage, openDatabase } from '@optflow/db';
 import type { Database, DatabaseConfig } from '@optflow/db';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -8,7 +8,7 @@ export async function connect(config: DatabaseConfig = configFromEnv()): Promise
     return await openDatabase(config);
   } catch (error) {
     const where = config.kind === 'server' ? redact(config.url) : `embedded database in ${config.dataDir}`;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new CliError(`cannot open ${where}: ${reason}`, EXIT.DATABASE_UNAVAILABLE);
   }
 }
@@ -17,7 +17,7 @@ export function configFromEnv(): DatabaseConfig {
   try {
     return databaseConfigFromEnv();
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
+    throw new CliError(errorMessage(error), EXIT.USAGE);
   }
 }
 

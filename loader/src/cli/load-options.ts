@@ -6,6 +6,7 @@ import type { LoadOptions } from '../load/load-file.ts';
 import { assertTimeZone, SESSION_TIME_ZONE } from '@optflow/contract';
 import { CliError, EXIT } from './exit-codes.ts';
 import { integerIn, symbolName } from './options.ts';
+import { errorMessage } from '@optflow/db';
 
 /** The options `load` and `watch` share: how rows are read. */
 export interface ReadFlags {
@@ -29,6 +30,6 @@ export function loadOptionsFrom(flags: ReadFlags): LoadOptions {
     assertTimeZone(flags.timezone);
     return { timeZone: flags.timezone, underlying: flags.underlying, overrides: parseMapOverrides(flags.map), maxIntervalVolume: flags.maxIntervalVolume };
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
+    throw new CliError(errorMessage(error), EXIT.USAGE);
   }
 }

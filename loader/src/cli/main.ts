@@ -6,7 +6,7 @@ import { registerSample } from './commands/sample.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWatch } from './commands/watch.ts';
-import { isConnectionLoss } from '@optflow/db';
+import { errorMessage, isConnectionLoss } from '@optflow/db';
 import { CliError, EXIT } from './exit-codes.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -59,7 +59,7 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`optflow: ${error.message}\n`);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if ((error as { code?: unknown }).code === '42501') {
     // The role in DATABASE_URL lacks a privilege: a configuration matter, said without a stack.
     process.stderr.write(`optflow: ${message} (the database role lacks this privilege: migrate needs the schema's owner, load and watch optflow_writer's; load and watch take --no-migrate)\n`);
