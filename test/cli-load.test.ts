@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { testBackend } from '@optflow/db/testing';
@@ -50,6 +51,23 @@ describe(`optflow load (${backend})`, () => {
     assert.match(run.stderr, /optflow: failed: .*broken\.parquet: not a readable Parquet file/);
     const counts = await query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.quotes`);
     assert.equal(counts[0]!.n, 8 * 79);
+  });
+
+  test('the corrupt page header fixture (it once hung load forever): --json names it partial with its row group, the next file loads, exit 1', () => {
+    const dir = join(home, 'corrupt');
+    mkdirSync(dir);
+    copyFileSync(fileURLToPath(new URL('../loader/test/fixtures/SPX.X.2019-01-08.corrupt-page-header.parquet', import.meta.url)), join(dir, 'SPX.X.2019-01-08.parquet'));
+    const sample = optflow('sample', '--date', '2019-01-09', '--strikes', '2', '--expirations', '1', '--interval', '300', '--out', dir, '--quiet');
+    assert.equal(sample.status, 0, sample.stderr);
+    const run = spawnSync(process.execPath, [OPTFLOW_BIN, 'load', dir, '--json'], { env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.signal, null, 'finished by itself');
+    assert.equal(run.status, 1, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    const [corrupt, good] = summary.files;
+    assert.deepEqual([corrupt.status, corrupt.rowGroups, corrupt.failedRowGroup], ['partial', { loaded: 2, total: 4 }, 2]);
+    assert.match(corrupt.error, /SPX\.X\.2019-01-08\.parquet: 2 of 4 row groups loaded; row group 2 \(rows 160-239\) is unreadable \(column bid: corrupt page header/);
+    assert.deepEqual([good.status, good.inserted, summary.totals.partial], ['loaded', 4 * 79, 1]);
+    assert.match(run.stderr, /optflow: partial: .*2 of 4 row groups loaded/);
   });
 
   test('a FIFO named *.parquet is skipped with a warning (reading it would block forever); the rest loads; exit 1', () => {

@@ -70,12 +70,36 @@ function computeUtcToWallTime(utcMs: number, timeZone: string): number {
 export const wallTimeToUtc = memoized(computeWallTimeToUtc);
 
 function computeWallTimeToUtc(wallMs: number, timeZone: string): number {
-  // Offsets (wall − UTC) a day either side cover any transition near this reading.
-  const before = utcToWallTime(wallMs - DAY_MS, timeZone) - (wallMs - DAY_MS);
-  const after = utcToWallTime(wallMs + DAY_MS, timeZone) - (wallMs + DAY_MS);
-  const matches = [wallMs - before, wallMs - after].filter((utc) => utcToWallTime(utc, timeZone) === wallMs);
+  const matches = instantsOf(wallMs, timeZone);
   if (matches.length > 0) return Math.min(...matches);
-  return wallMs - before; // in a gap: the offset from before the jump reads an hour later
+  return wallMs - offsetBefore(wallMs, timeZone); // in a gap: the offset from before the jump reads an hour later
+}
+
+/**
+ * The later instant at which clocks in `timeZone` read `wallMs` when they read it twice (the
+ * repeated hour of a fall-back: 01:30 EST, not EDT); otherwise the same as wallTimeToUtc.
+ */
+export const wallTimeToUtcLater = memoized((wallMs: number, timeZone: string): number => {
+  const matches = instantsOf(wallMs, timeZone);
+  return matches.length > 1 ? Math.max(...matches) : wallTimeToUtc(wallMs, timeZone);
+});
+
+/** Whether clocks in `timeZone` read `wallMs` twice (a fall-back's repeated hour). */
+export function isRepeatedWallTime(wallMs: number, timeZone: string): boolean {
+  return wallTimeToUtcLater(wallMs, timeZone) !== wallTimeToUtc(wallMs, timeZone);
+}
+
+// Offsets (wall − UTC) a day either side cover any transition near this reading.
+function offsetBefore(wallMs: number, timeZone: string): number {
+  return utcToWallTime(wallMs - DAY_MS, timeZone) - (wallMs - DAY_MS);
+}
+
+/** The instants at which clocks in `timeZone` read `wallMs`: none (a gap), one, or two (an overlap). */
+function instantsOf(wallMs: number, timeZone: string): number[] {
+  const before = offsetBefore(wallMs, timeZone);
+  const after = utcToWallTime(wallMs + DAY_MS, timeZone) - (wallMs + DAY_MS);
+  const candidates = before === after ? [wallMs - before] : [wallMs - before, wallMs - after];
+  return candidates.filter((utc) => utcToWallTime(utc, timeZone) === wallMs);
 }
 
 /** `YYYY-MM-DD` of the instant in `timeZone` (the trading date of a quote, in New York). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertTimeZone, sessionBounds, utcToWallTime, wallDate, wallTimeToUtc } from '../src/session-time.ts';
+import { assertTimeZone, isRepeatedWallTime, sessionBounds, utcToWallTime, wallDate, wallTimeToUtc, wallTimeToUtcLater } from '../src/session-time.ts';
 
 const NY = 'America/New_York';
 const wall = (iso: string) => Date.parse(`${iso}Z`);
@@ -21,6 +21,25 @@ describe('wallTimeToUtc (America/New_York)', () => {
       assert.equal(utcToWallTime(wallTimeToUtc(utcToWallTime(t, NY), NY), NY), utcToWallTime(t, NY));
     }
   });
+});
+
+describe('wallTimeToUtcLater and isRepeatedWallTime (America/New_York)', () => {
+  // [name, wall time, later instant, repeated]
+  const cases: Array<[string, string, string, boolean]> = [
+    ['fall-back overlap: the second 01:30 is EST', '2023-11-05T01:30:00', '2023-11-05T06:30:00.000Z', true],
+    ['the overlap starts at 01:00', '2023-11-05T01:00:00', '2023-11-05T06:00:00.000Z', true],
+    ['01:59:59.999 is still repeated', '2023-11-05T01:59:59.999', '2023-11-05T06:59:59.999Z', true],
+    ['02:00 happens once (EST)', '2023-11-05T02:00:00', '2023-11-05T07:00:00.000Z', false],
+    ['00:59 happens once (EDT)', '2023-11-05T00:59:00', '2023-11-05T04:59:00.000Z', false],
+    ['spring-forward gap: as wallTimeToUtc', '2023-03-12T02:30:00', '2023-03-12T07:30:00.000Z', false],
+    ['an ordinary summer time', '2023-05-19T09:30:00', '2023-05-19T13:30:00.000Z', false],
+  ];
+  for (const [name, input, later, repeated] of cases) {
+    test(name, () => {
+      assert.equal(new Date(wallTimeToUtcLater(wall(input), NY)).toISOString(), later);
+      assert.equal(isRepeatedWallTime(wall(input), NY), repeated);
+    });
+  }
 });
 
 describe('wallDate', () => {

@@ -42,10 +42,12 @@ function chain(day: number): Row[] {
   })));
 }
 
-function write(name: string, rows: Row[]): string {
+/** `rowGroupSize`: rows per row group (default: one row group). */
+function write(name: string, rows: Row[], rowGroupSize?: number): string {
   const column = <K extends keyof Row>(key: K) => rows.map((r) => r[key]);
   const path = join(dir, name);
   writeFileSync(path, new Uint8Array(parquetWriteBuffer({
+    ...(rowGroupSize === undefined ? {} : { rowGroupSize }),
     columnData: [
       { name: 'symbol', data: column('symbol') }, { name: 'underlying', data: column('underlying') }, { name: 'processDateTime', data: column('time') },
       { name: 'bid', data: column('bid') }, { name: 'ask', data: column('ask') }, { name: 'mark', data: column('mark') },
@@ -131,6 +133,33 @@ describe(`bad values in a file (${backend})`, () => {
     const summary = await loadFile(t.db, path, options);
     assert.equal(summary.error, null);
     assert.deepEqual([summary.status, summary.rejected, summary.inserted, summary.duplicates], ['partial', 1, 4, 6]);
+  });
+
+  test('naive times in the repeated hour of 2023-11-05 (New York): the first pass is EDT, the second EST, in file order across row groups; none dropped', async () => {
+    // A collector's snapshots every 5 minutes from 00:30 to 02:30 wall time: 01:00–01:55 twice.
+    const wall = (h: number, m: number) => Date.UTC(2023, 10, 5, h, m);
+    const walls = [
+      ...[30, 35, 40, 45, 50, 55].map((m) => wall(0, m)),
+      ...Array.from({ length: 12 }, (_, k) => wall(1, 5 * k)),
+      ...Array.from({ length: 12 }, (_, k) => wall(1, 5 * k)),
+      ...[0, 5, 10, 15, 20, 25, 30].map((m) => wall(2, m)),
+    ];
+    const rows = walls.flatMap((ms, s) => [CALL, PUT].map((symbol, k) => ({
+      symbol, underlying: '$SPX.X', time: BigInt(ms) * 1000n, bid: 1, ask: 1.2, mark: 1.1, total: BigInt((10 - 5 * k) * (s + 1)), delta: 0.5,
+    })));
+    // 14 rows a row group: the second pass starts inside row group 2 (rows 36–37).
+    const path = write('SPX.X.2023-11-05.parquet', rows, 14);
+    const summary = await loadFile(t.db, path, options);
+    assert.deepEqual([summary.status, summary.inserted, summary.duplicates, summary.rejected, summary.error], ['loaded', 74, 0, 0, null]);
+    const { rows: times } = await t.db.query<{ t: number }>(
+      `SELECT (extract(epoch FROM q.quote_time) * 1000)::float8 AS t FROM optflow.quotes q JOIN optflow.files f ON f.id = q.file_id WHERE f.path = $1 AND q.put_call = 'C' ORDER BY q.quote_time`, [path],
+    );
+    // 00:30 EDT is 04:30Z; every snapshot is 5 real minutes after the one before it.
+    assert.deepEqual(times.map((r) => r.t), walls.map((_, s) => Date.UTC(2023, 10, 5, 4, 30 + 5 * s)));
+    const flow = await t.db.query<{ call: number; buckets: number }>(
+      `SELECT sum(call_volume)::int AS call, count(DISTINCT bucket)::int AS buckets FROM optflow.flow_1m WHERE bucket >= '2023-11-05 04:00Z' AND bucket < '2023-11-05 08:00Z'`,
+    );
+    assert.deepEqual(flow.rows[0], { call: 10 * 36, buckets: 37 }, 'each 5-minute step in a bucket of its own, none doubled');
   });
 
   // The call at minute 2 again; its volume must land on minute 3 (total 40 − 20 = 20).

@@ -86,4 +86,39 @@ describe('watching a directory for days', () => {
       await t.dispose();
     }
   });
+
+  test('an unexpected database error in a row group fails that file (partial, named), the later file loads, and the file is retried until it loads', async () => {
+    const t = await openMigratedTestDatabase();
+    const files = mkdtempSync(join(tmpdir(), 'optflow-watch-unexpected-'));
+    try {
+      const day = { ...DEFAULT_SAMPLE, strikes: 2, expirations: 1, intervalSeconds: 900, snapshotsPerRowGroup: 9 };
+      const first = (await writeSampleDay(join(files, 'SPX.X.2023-05-18.parquet'), { ...day, date: '2023-05-18' })).path;
+      await writeSampleDay(join(files, 'SPX.X.2023-05-19.parquet'), day);
+      // A real constraint the first file's afternoon breaks (before any fix, this stopped watch on that file).
+      await t.db.query(`ALTER TABLE optflow.quotes ADD CONSTRAINT test_refuse_afternoon CHECK (quote_time < '2023-05-18 17:00Z' OR quote_time >= '2023-05-19')`);
+      const stop = new AbortController();
+      const seen: FileSummary[] = [];
+      await watchDirectory(t.db, files, {
+        timeZone: 'America/New_York',
+        overrides: {},
+        pollMs: 20,
+        signal: stop.signal,
+        failedRetryMs: { first: 200, max: 400 },
+        onError: (message) => assert.fail(message),
+        onLoad: (summary) => {
+          seen.push(summary);
+          if (seen.length === 2) void t.db.query(`ALTER TABLE optflow.quotes DROP CONSTRAINT test_refuse_afternoon`);
+          if (summary.path === first && summary.status === 'loaded') stop.abort();
+        },
+      });
+      // (Retries that run before the constraint is gone end partial the same way: allowed in between.)
+      const outcomes = seen.map((s) => `${s.path.slice(-18)} ${s.status}`);
+      assert.deepEqual([outcomes[0], outcomes[1], outcomes.at(-1)], ['2023-05-18.parquet partial', '2023-05-19.parquet loaded', '2023-05-18.parquet loaded']);
+      assert.ok(outcomes.slice(2, -1).every((o) => o === '2023-05-18.parquet partial'), outcomes.join(', '));
+      assert.match(seen[0]!.error!, /SPX\.X\.2023-05-18\.parquet: 1 of 3 row groups loaded; row group 1: .*test_refuse_afternoon/);
+    } finally {
+      rmSync(files, { recursive: true, force: true });
+      await t.dispose();
+    }
+  });
 });

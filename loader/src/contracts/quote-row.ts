@@ -1,4 +1,5 @@
-import { isStorableTime, SESSION_TIME_ZONE, wallDate, wallTimeToUtc } from '@optflow/contract';
+import { isRepeatedWallTime, isStorableTime, SESSION_TIME_ZONE, wallDate, wallTimeToUtc, wallTimeToUtcLater } from '@optflow/contract';
+import type { RepeatedHourTracker } from './repeated-hour.ts';
 import type { ColumnMap, Field } from './column-map.ts';
 import { decimalToThousandths, parseSymbol, underlyingForRoot } from './symbol.ts';
 
@@ -104,8 +105,9 @@ export function emptyQuote(): QuoteInput {
  * A normalizer over a batch of columns (a Parquet row group): fills `into` with row i's quote and
  * returns null, or returns the reason the row must be rejected (`into` is then unspecified). Reads
  * values straight from the columns and allocates nothing per row: a million rows make no garbage.
+ * `secondPass`: rows whose naive time is in a repeated hour's second pass (secondPassRows).
  */
-export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, ctx: RowContext): (i: number, into: QuoteInput) => string | null {
+export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, ctx: RowContext, secondPass: Uint8Array | null = null): (i: number, into: QuoteInput) => string | null {
   const { map } = ctx;
   const NONE: ArrayLike<unknown> = { length: 0 };
   const col = (field: Field): ArrayLike<unknown> => {
@@ -150,7 +152,7 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
   const underlyings = new Map<unknown, string | null>();
 
   const fill = (i: number, q: QuoteInput): void => {
-    q.quoteTime = toTime(map.time!, time[i], ctx);
+    q.quoteTime = toTime(map.time!, time[i], ctx, secondPass?.[i] === 1);
     const sourceSymbol = symbolColumn[i];
     if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${map.symbol}: missing option symbol`);
     // PostgreSQL text cannot hold NUL: one would fail the whole COPY.
@@ -265,25 +267,63 @@ function integerOrNull(field: Field, v: number | null, max: number): number | nu
   return v;
 }
 
-function toTime(column: string, v: unknown, ctx: RowContext): number {
-  let ms: number | null = null;
-  let naive = ctx.naiveTime;
-  if (typeof v === 'number') ms = v; // NaN (null) and ±Infinity are rejected below
-  else if (v instanceof Date) ms = v.getTime();
-  else if (typeof v === 'string') {
-    const text = v.trim();
-    const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text);
-    const parsed = Date.parse(zoned ? text : `${text.replace(' ', 'T')}Z`);
-    if (!Number.isNaN(parsed)) {
-      ms = parsed;
-      naive = !zoned;
+/** A snapshot time as read: epoch ms, or wall-clock ms when naive (no zone); null when unreadable. */
+function readTime(v: unknown, ctx: RowContext): { ms: number; naive: boolean } | null {
+  if (typeof v === 'number') return Number.isNaN(v) ? null : { ms: v, naive: ctx.naiveTime }; // ±Infinity are rejected by toTime
+  if (v instanceof Date) return { ms: v.getTime(), naive: ctx.naiveTime };
+  if (typeof v !== 'string') return null;
+  const text = v.trim();
+  const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text);
+  const parsed = Date.parse(zoned ? text : `${text.replace(' ', 'T')}Z`);
+  return Number.isNaN(parsed) ? null : { ms: parsed, naive: !zoned };
+}
+
+/**
+ * Rows of a batch whose naive time falls in the second pass through a fall-back's repeated hour
+ * (EST, not EDT), judged in file order by `tracker`, which follows the whole file; null when the
+ * batch has no repeated wall time (nearly always).
+ */
+export function secondPassRows(times: ArrayLike<unknown>, length: number, ctx: RowContext, tracker: RepeatedHourTracker): Uint8Array | null {
+  // The usual column, numbers: nothing to do unless they are naive; no allocation per row.
+  if (times instanceof Float64Array && !ctx.naiveTime) return null;
+  let flags: Uint8Array | null = null;
+  let lastMs = NaN;
+  let lastRepeated = false;
+  for (let i = 0; i < length; i++) {
+    const v = times[i];
+    let ms: number;
+    let naive = ctx.naiveTime;
+    if (typeof v === 'number') ms = v; // no allocation per row
+    else {
+      const t = readTime(v, ctx);
+      if (t === null) continue;
+      ({ ms, naive } = t);
     }
+    if (!naive || !isStorableTime(ms)) continue; // NaN is not storable
+    // A snapshot's rows share one time: ask the zone once per run of equal times.
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastRepeated = isRepeatedWallTime(ms, ctx.timeZone);
+    }
+    if (lastRepeated && tracker.secondPass(ms)) (flags ??= new Uint8Array(length))[i] = 1;
   }
-  if (ms === null || Number.isNaN(ms)) throw new Reject(`${column}: missing or unparseable snapshot time ${JSON.stringify(v)}`);
+  return flags;
+}
+
+/** `later`: the time is in the second pass through a repeated hour (secondPassRows). */
+function toTime(column: string, v: unknown, ctx: RowContext, later: boolean): number {
+  let ms: number;
+  let naive = ctx.naiveTime;
+  if (typeof v === 'number' && v === v) ms = v; // the hot path (a million rows): no allocation
+  else {
+    const t = readTime(v, ctx);
+    if (t === null) throw new Reject(`${column}: missing or unparseable snapshot time ${JSON.stringify(v)}`);
+    ({ ms, naive } = t);
+  }
   // Checked before the zone conversion too: beyond the JS date range it would throw.
   if (!isStorableTime(ms)) throw new Reject(`${column}: snapshot time ${describeTime(ms)} is outside years 1970–9999`);
   if (!naive) return ms;
-  const utc = wallTimeToUtc(ms, ctx.timeZone);
+  const utc = later ? wallTimeToUtcLater(ms, ctx.timeZone) : wallTimeToUtc(ms, ctx.timeZone);
   if (!isStorableTime(utc)) throw new Reject(`${column}: snapshot time ${describeTime(ms)} in ${ctx.timeZone} is outside years 1970–9999`);
   return utc;
 }

@@ -20,7 +20,42 @@ export interface BatchRequest {
 
 export type BatchReply = { id: number; batch: EncodedBatch; error?: undefined } | { id: number; error: string; batch?: undefined };
 
-type Pending = { request: BatchRequest; resolve: (batch: EncodedBatch) => void; reject: (error: Error) => void };
+/**
+ * A read sent to the thread. A cancelled one stays until the thread answers it (its answer is
+ * dropped): the thread reads in turn, so it still takes the thread's time, and if it is the one
+ * stuck, no other read must be blamed.
+ */
+type Pending = { request: BatchRequest; resolve: (batch: EncodedBatch) => void; reject: (error: Error) => void; postedAt: number; cancelled: boolean };
+
+/**
+ * How long the reading thread may take over one row group before it is taken for stuck: a corrupt
+ * page can make a Parquet decoder loop forever (see page-headers.ts), and a thread in a loop answers
+ * nothing. A fixed part plus a part per row, both generous: a 70k-row group takes well under a
+ * second, so the default leaves some 40× headroom on a busy machine. OPTFLOW_READ_DEADLINE_SECONDS
+ * sets the fixed part.
+ */
+export interface ReadDeadline {
+  baseMs: number;
+  perRowMs: number;
+}
+
+const DEFAULT_DEADLINE: ReadDeadline = { baseMs: 30_000, perRowMs: 0.1 };
+let deadline: ReadDeadline = deadlineFromEnv(process.env.OPTFLOW_READ_DEADLINE_SECONDS);
+
+export function deadlineFromEnv(seconds: string | undefined): ReadDeadline {
+  const base = Number(seconds);
+  return seconds !== undefined && seconds.trim() !== '' && Number.isFinite(base) && base > 0 ? { ...DEFAULT_DEADLINE, baseMs: base * 1000 } : DEFAULT_DEADLINE;
+}
+
+/** Tests: the reading thread's deadline per row group (null: the default). */
+export function setReadDeadline(d: ReadDeadline | null): void {
+  deadline = d ?? DEFAULT_DEADLINE;
+}
+
+/** The time a row group of `rows` rows may take on the reading thread. */
+export function readDeadlineMs(rows: number, d: ReadDeadline = deadline): number {
+  return d.baseMs + rows * d.perRowMs;
+}
 
 /**
  * The reading thread runs with an explicit old-generation limit: V8 then sizes that heap much more
@@ -54,6 +89,9 @@ export function readerHeapCap(): number | null {
 
 let worker: Worker | null = null;
 const pending = new Map<number, Pending>();
+/** When the reading thread last answered: a row group's time counts from then or from its request, whichever is later. */
+let lastReplyAt = 0;
+let watchdog: NodeJS.Timeout | null = null;
 let nextId = 1;
 let nextOpenId = 1;
 
@@ -73,8 +111,10 @@ export function readEncodedBatch(request: Omit<BatchRequest, 'id'>, signal?: Abo
   const message: BatchRequest = { ...request, id: nextId++ };
   return new Promise<EncodedBatch>((resolve, reject) => {
     const onAbort = () => {
-      if (!pending.delete(message.id)) return;
-      if (pending.size === 0) worker?.unref();
+      const p = pending.get(message.id);
+      if (!p || p.cancelled) return;
+      p.cancelled = true;
+      if (!waiting()) worker?.unref();
       reject(signal!.reason);
     };
     // Settled, the listener goes: it would keep the promise, and so the batch, alive as long as the signal.
@@ -82,11 +122,56 @@ export function readEncodedBatch(request: Omit<BatchRequest, 'id'>, signal?: Abo
       signal?.removeEventListener('abort', onAbort);
       fn(value);
     };
-    pending.set(message.id, { request: message, resolve: settle(resolve), reject: settle(reject) });
+    pending.set(message.id, { request: message, resolve: settle(resolve), reject: settle(reject), postedAt: performance.now(), cancelled: false });
     signal?.addEventListener('abort', onAbort, { once: true });
     w.ref();
     w.postMessage(message);
+    armWatchdog();
   });
+}
+
+/**
+ * Watches the oldest pending read (the thread reads in turn): past its deadline the thread is
+ * terminated, that read fails with the reason, and the others go to a fresh thread.
+ */
+function armWatchdog(): void {
+  if (watchdog) clearTimeout(watchdog);
+  watchdog = null;
+  const oldest = pending.values().next().value;
+  if (!oldest) return;
+  const rows = oldest.request.group.rowEnd - oldest.request.group.rowStart;
+  const allowedMs = readDeadlineMs(rows);
+  const dueIn = Math.max(oldest.postedAt, lastReplyAt) + allowedMs - performance.now();
+  watchdog = setTimeout(() => stuck(oldest, allowedMs), Math.max(0, dueIn));
+  watchdog.unref(); // the pending read keeps the process alive, not its watchdog
+}
+
+/** Whether a read someone waits for is pending (only then does the thread keep the process alive). */
+function waiting(): boolean {
+  for (const p of pending.values()) if (!p.cancelled) return true;
+  return false;
+}
+
+function stuck(p: Pending, allowedMs: number): void {
+  watchdog = null;
+  if (pending.get(p.request.id) !== p) return armWatchdog();
+  const { path, group } = p.request;
+  pending.delete(p.request.id);
+  const w = worker;
+  worker = null; // its exit is expected: not a failure of the other reads
+  void w?.terminate();
+  for (const [id, other] of pending) if (other.cancelled) pending.delete(id); // nobody waits for them
+  if (!p.cancelled) p.reject(new Error(`${path}: row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
+    'reading stopped (a corrupt page can make the Parquet reader loop forever)'));
+  if (pending.size > 0) {
+    const retry = startWorker();
+    for (const other of pending.values()) {
+      other.postedAt = performance.now();
+      retry.postMessage(other.request);
+    }
+    retry.ref();
+  }
+  armWatchdog();
 }
 
 function startWorker(): Worker {
@@ -100,10 +185,13 @@ function startWorker(): Worker {
   const resourceLimits = { maxYoungGenerationSizeMb: 16, ...(oldGenerationMb === null ? {} : { maxOldGenerationSizeMb: oldGenerationMb }) };
   const w = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, resourceLimits });
   w.on('message', (reply: BatchReply) => {
+    if (worker !== w) return; // a terminated thread's last word
+    lastReplyAt = performance.now();
     const p = pending.get(reply.id);
     pending.delete(reply.id);
-    if (pending.size === 0) w.unref();
-    if (!p) return;
+    armWatchdog();
+    if (!waiting()) w.unref();
+    if (!p || p.cancelled) return;
     if (reply.error !== undefined) p.reject(new Error(reply.error));
     else p.resolve(reply.batch);
   });
@@ -113,12 +201,14 @@ function startWorker(): Worker {
     if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' && oldGenerationMb !== null) {
       oldGenerationMb = null;
       const retry = startWorker();
+      for (const [id, p] of pending) if (p.cancelled) pending.delete(id);
       for (const p of pending.values()) retry.postMessage(p.request);
       retry.ref();
       return;
     }
     for (const p of pending.values()) p.reject(error);
     pending.clear();
+    armWatchdog();
   };
   w.on('error', fail);
   w.on('exit', (code) => fail(new Error(`the reading thread exited (code ${code})`)));

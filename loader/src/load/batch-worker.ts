@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { contractOf, emptyQuote, rowNormalizer } from '../contracts/quote-row.ts';
+import { RepeatedHourTracker } from '../contracts/repeated-hour.ts';
+import { contractOf, emptyQuote, rowNormalizer, secondPassRows } from '../contracts/quote-row.ts';
 import { openParquet, readRowGroup, rowAt } from '../parquet/parquet-reader.ts';
 import type { ParquetSource } from '../parquet/parquet-reader.ts';
 import type { BatchReply, BatchRequest } from './batch-reader.ts';
@@ -11,18 +12,21 @@ import { keyOrder } from './key-order.ts';
  * The reading thread: reads a row group, normalizes its rows and encodes them for COPY in key order,
  * so the main thread (which, embedded, also runs the database) only applies the volume rules and writes.
  */
-let open: { key: string; source: Promise<ParquetSource> } | null = null;
+let open: { key: string; source: Promise<ParquetSource>; repeatedHour: RepeatedHourTracker } | null = null;
 
 async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   const key = `${request.openId}:${request.path}`;
-  if (open?.key !== key) open = { key, source: openParquet(request.path) };
-  const source = await open.source;
+  if (open?.key !== key) open = { key, source: openParquet(request.path), repeatedHour: new RepeatedHourTracker() };
+  const { source: opened, repeatedHour } = open;
+  const source = await opened;
   const group = source.rowGroups[request.group.index];
   if (group?.rowStart !== request.group.rowStart || group.rowEnd !== request.group.rowEnd) {
     throw new Error(`${request.path}: the file changed while it was being loaded (row group ${request.group.index} differs)`);
   }
   const data = await readRowGroup(source, request.group, request.columns);
-  const normalize = rowNormalizer(data.columns, request.ctx);
+  // Before the key order below: a repeated hour's passes are told apart in file order.
+  const times = data.columns.get(request.ctx.map.time!) ?? [];
+  const normalize = rowNormalizer(data.columns, request.ctx, secondPassRows(times, data.length, request.ctx, repeatedHour));
   const encoder = new BatchEncoder(data.length);
   const quote = emptyQuote();
   const symbols = data.columns.get(request.ctx.map.symbol!) ?? [];

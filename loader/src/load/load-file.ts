@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { errorMessage, isConnectionLoss } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { refreshFlowAggregates } from '@optflow/migrations';
 import { mapColumns } from '../contracts/column-map.ts';
@@ -12,6 +13,7 @@ import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
 import type { RowContext } from '../contracts/quote-row.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
+import { fileFailure, rowGroupFailure } from './file-outcome.ts';
 import { writeBatch } from './quote-writer.ts';
 import type { KnownStates } from './quote-writer.ts';
 
@@ -25,7 +27,17 @@ export interface LoadOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** 'interrupted': stopped between commits by a signal; the next run continues where it stopped. */
+/**
+ * How a file's load ended:
+ * - 'loaded': every row group is in the database, every row stored (or a duplicate);
+ * - 'partial': the file is only partly in the database: rows were rejected (`rejected`), or a row
+ *   group failed after earlier ones had been committed, which stay (`failedRowGroup`, `rowGroups`;
+ *   `error` says "3 of 8 row groups loaded; row group 3 …: <reason>"). A partial file with a failed
+ *   row group is loaded again on the next run, even unchanged;
+ * - 'failed': nothing of it was stored by this load (`error` names the file and the row group);
+ * - 'unchanged': loaded before, same size and mtime (or content);
+ * - 'interrupted': stopped between commits by a signal; the next run continues where it stopped.
+ */
 export type FileStatus = 'loaded' | 'partial' | 'failed' | 'unchanged' | 'interrupted';
 
 export interface FileSummary {
@@ -38,6 +50,10 @@ export interface FileSummary {
   duplicates: number;
   rejected: number;
   anomalies: number;
+  /** Row groups in the database (committed now, or before and skipped), of the file's row groups. */
+  rowGroups: { loaded: number; total: number };
+  /** The row group whose failure stopped the load; null when none did. */
+  failedRowGroup: number | null;
   seconds: number;
   error: string | null;
 }
@@ -136,8 +152,20 @@ export async function loadFile(
   // Reads still running at the end (the file turned out unchanged, failed or was interrupted) are
   // cancelled: nothing waits for them.
   const reads = new Set<Read>(prepared ? [prepared.first] : []);
+  const started = performance.now();
   try {
     return await load(db, path, options, onProgress, prepared, reads);
+  } catch (error) {
+    // Only a lost database stops the run (load exits 3, watch waits and retries); anything else
+    // unexpected fails this file, named, and the next one loads.
+    if (isConnectionLoss(error)) throw error;
+    const summary: FileSummary = { ...emptySummary(path), status: 'failed', error: fileFailure(path, errorMessage(error)), seconds: (performance.now() - started) / 1000 };
+    try {
+      const info = await stat(path).catch(() => ({ size: 0, mtime: new Date(0) }));
+      return await recordFailure(db, summary, info.size, info.mtime);
+    } catch {
+      throw error; // the database cannot even record it: as before, the caller decides
+    }
   } finally {
     for (const read of reads) read.cancel();
   }
@@ -152,7 +180,7 @@ async function load(
   reads: Set<Read>,
 ): Promise<FileSummary> {
   const started = performance.now();
-  const summary: FileSummary = { path, status: 'loaded', rowsRead: 0, rowGroupsSkipped: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0, seconds: 0, error: null };
+  const summary = emptySummary(path);
   const done = (status: FileStatus, error: string | null = null) => ({ ...summary, status, error, seconds: (performance.now() - started) / 1000 });
 
   let size = 0;
@@ -162,14 +190,15 @@ async function load(
     size = info.size;
     mtime = info.mtime;
   } catch (error) {
-    return recordFailure(db, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
+    return recordFailure(db, done('failed', fileFailure(path, errorMessage(error))), size, mtime);
   }
   const known = db
-    ? (await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null }>(
-      `SELECT size, mtime, status, content_hash FROM optflow.files WHERE path = $1`, [path],
+    ? (await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null; error: string | null }>(
+      `SELECT size, mtime, status, content_hash, error FROM optflow.files WHERE path = $1`, [path],
     )).rows[0]
     : undefined;
-  const complete = known?.status === 'loaded' || known?.status === 'partial';
+  // A partial file with an error stopped at a failed row group: not complete, loaded again.
+  const complete = known?.status === 'loaded' || (known?.status === 'partial' && known.error === null);
   if (known && complete && known.size === size && known.mtime.getTime() === mtime.getTime()) return done('unchanged');
 
   const fresh = prepared?.path === path && prepared.size === size && prepared.mtime.getTime() === mtime.getTime() ? prepared : null;
@@ -185,7 +214,7 @@ async function load(
     try {
       contentHash = await sha256(path);
     } catch (error) {
-      return recordFailure(db, done('failed', `${path}: ${error instanceof Error ? error.message : String(error)}`), size, mtime);
+      return recordFailure(db, done('failed', fileFailure(path, errorMessage(error))), size, mtime);
     }
     // Touched or copied, same bytes: nothing to load; remember the new mtime.
     if (known && complete && known.content_hash === contentHash) {
@@ -200,6 +229,14 @@ async function load(
   const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, input.ctx) : new Set<number>();
   const groups = source.rowGroups.filter((g) => !skippable.has(g.index));
   summary.rowGroupsSkipped = source.rowGroups.length - groups.length;
+  summary.rowGroups = { loaded: summary.rowGroupsSkipped, total: source.rowGroups.length };
+  // A row group that cannot be read or written ends the file here; the ones committed before stay
+  // (a collector may still be writing the file): 'partial' says so, 'failed' when there are none.
+  const stopAt = (group: RowGroupInfo, error: unknown) => {
+    summary.failedRowGroup = group.index;
+    const reason = rowGroupFailure(path, group.index, db ? summary.rowGroups.loaded : 0, summary.rowGroups.total, errorMessage(error));
+    return finishFile(db, fileId, done(db && summary.rowGroups.loaded > 0 ? 'partial' : 'failed', reason));
+  };
   // The next row group is read and checked while the database stores the current one.
   const prefetch = (group: RowGroupInfo | undefined) => {
     if (!group) return null;
@@ -208,26 +245,45 @@ async function load(
     reads.add(read);
     return read;
   };
+  // Counted once committed (read, in a dry run): a failed row group's rows are in no count.
+  const countRowGroup = (batch: EncodedBatch) => {
+    summary.rowGroups.loaded++;
+    summary.rowsRead += batch.length + batch.rejected.length;
+    summary.rejected += batch.rejected.length;
+  };
   let next = prefetch(groups[0]);
   let committed: KnownStates = { epoch: -1, states: new Map() };
   for (let g = 0; g < groups.length; g++) {
     if (options.signal?.aborted) return done('interrupted');
+    const group = groups[g]!;
     let batch: EncodedBatch;
     try {
       batch = await next!.take();
     } catch (error) {
-      return finishFile(db, fileId, done('failed', error instanceof Error ? error.message : String(error)));
+      return stopAt(group, error);
     }
     next = prefetch(groups[g + 1]);
-    summary.rowsRead += batch.length + batch.rejected.length;
-    summary.rejected += batch.rejected.length;
     if (db) {
-      const outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed, options.maxIntervalVolume));
+      let outcome: Awaited<ReturnType<typeof writeBatch>>;
+      try {
+        outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed, options.maxIntervalVolume));
+      } catch (error) {
+        if (isConnectionLoss(error)) throw error;
+        return stopAt(group, error);
+      }
       committed = outcome.committed; // the stored states until another writer commits
       summary.inserted += outcome.inserted;
       summary.duplicates += outcome.duplicates;
       summary.anomalies += outcome.anomalies;
-      if (outcome.affected) await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
+      countRowGroup(batch);
+      try {
+        if (outcome.affected) await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
+      } catch (error) {
+        if (isConnectionLoss(error)) throw error;
+        return stopAt(group, new Error(`committed, but refreshing its aggregates failed (${errorMessage(error)})`));
+      }
+    } else {
+      countRowGroup(batch);
     }
     onProgress(summary.rowsRead, source.numRows);
   }
@@ -251,6 +307,13 @@ async function rowGroupsWithNothingNew(db: Database, fileId: number, source: Par
   if (!ordered) return new Set();
   const toUtc = (ms: number) => (ctx.naiveTime ? wallTimeToUtc(ms, ctx.timeZone) : ms);
   return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));
+}
+
+function emptySummary(path: string): FileSummary {
+  return {
+    path, status: 'loaded', rowsRead: 0, rowGroupsSkipped: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0,
+    rowGroups: { loaded: 0, total: 0 }, failedRowGroup: null, seconds: 0, error: null,
+  };
 }
 
 async function startFile(db: Database, path: string, size: number, mtime: Date, contentHash: string | null): Promise<number> {

@@ -62,7 +62,8 @@ export async function watchDirectory(db: Database, directory: string, options: W
         const summary = await loadFile(db, path, options);
         backoffMs = 0;
         if (summary.status !== 'interrupted') loaded.set(path, now);
-        if (summary.status !== 'failed') failed.delete(path);
+        // A partial file stopped at a failed row group is retried like a failed one.
+        if (summary.status !== 'failed' && summary.failedRowGroup === null) failed.delete(path);
         else {
           // Unchanged, it is tried again later; changed, at once (the size/mtime check above).
           const waitMs = unchanged && again ? Math.min(again.waitMs * 2, retry.max) : retry.first;

@@ -1,6 +1,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { withCheckedPages } from './page-headers.ts';
 
 /**
  * Reads collector Parquet files one row group at a time with column projection, so memory stays
@@ -48,17 +49,19 @@ const parsers: Partial<ParquetParsers> = {
 export async function openParquet(path: string): Promise<ParquetSource> {
   let file: AsyncBuffer;
   let metadata: FileMetaData;
+  let schema: ReturnType<typeof parquetSchema>;
   try {
     file = await asyncBufferFromFile(path);
     if (file.byteLength === 0) throw new Error('empty file');
     metadata = await parquetMetadataAsync(file);
+    schema = parquetSchema(metadata); // a corrupt footer's schema can fail to assemble
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ParquetFileError(path, `not a readable Parquet file (${reason})`, error);
   }
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
+  const columns = schema.children.map((c) => c.element.name);
   const naiveTimestampColumns = new Set(
-    parquetSchema(metadata)
+    schema
       .children.filter((c) => c.element.logical_type?.type === 'TIMESTAMP' && c.element.logical_type.isAdjustedToUTC === false)
       .map((c) => c.element.name),
   );
@@ -68,8 +71,17 @@ export async function openParquet(path: string): Promise<ParquetSource> {
     rowStart = info.rowEnd;
     return info;
   });
+  // A corrupt footer can lose a row count (NaN never equals itself: the reading thread would take
+  // the file for one that changed) or contradict itself.
+  const bad = rowGroups.find((g) => !isCount(g.rowEnd - g.rowStart));
+  if (bad) throw new ParquetFileError(path, `not a readable Parquet file (the footer gives row group ${bad.index} no valid row count)`);
+  if (!isCount(Number(metadata.num_rows)) || rowStart !== Number(metadata.num_rows)) {
+    throw new ParquetFileError(path, `not a readable Parquet file (the footer's row count ${metadata.num_rows} is not the sum of its row groups', ${rowStart})`);
+  }
   return { path, columns, numRows: Number(metadata.num_rows), rowGroups, naiveTimestampColumns, file, metadata };
 }
+
+const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;
 
 /** One row group's projected columns, each `length` values long. */
 export interface RowGroupColumns {
@@ -88,7 +100,7 @@ export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, c
   const exact = new Map<string, Map<number, bigint>>();
   try {
     await parquetRead({
-      file: source.file,
+      file: withCheckedPages(source.file, source.metadata, group.index, columns),
       metadata: source.metadata,
       columns: [...columns],
       rowStart: group.rowStart,

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { glob } from 'glob';
-import { isConnectionLoss, onShutdownSignal } from '@optflow/db';
+import { errorMessage, isConnectionLoss, onShutdownSignal } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
 import { loadFile, prepareFile } from '../../load/load-file.ts';
@@ -54,8 +54,13 @@ export function registerLoad(program: Command): void {
           const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
           const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total), i === 0 ? first : null).catch((error: unknown) => {
             bar.finish();
-            if (!isConnectionLoss(error)) throw error;
-            const message = `${path}: lost the database connection (${error instanceof Error ? error.message : String(error)}); ` +
+            // loadFile fails a file itself; it throws only when the database is lost or cannot even
+            // record the failure (a role without privileges). The JSON still comes out, naming the file.
+            if (!isConnectionLoss(error)) {
+              out.result({ files: summaries, totals: total(summaries), dryRun: false, error: `${path}: the database could not record this file's outcome (${errorMessage(error)})` }, '');
+              throw error; // its exit code and message are main's (a missing privilege is configuration: 2)
+            }
+            const message = `${path}: lost the database connection (${errorMessage(error)}); ` +
               'the row groups committed before it are kept: run the same command again to finish';
             out.result({ files: summaries, totals: total(summaries), dryRun: false, error: message }, '');
             throw new CliError(message, EXIT.DATABASE_UNAVAILABLE);
@@ -66,7 +71,7 @@ export function registerLoad(program: Command): void {
         }
         const totals = total(summaries);
         out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
-        if (missing.length > 0 || skipped.length > 0 || totals.failed > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
+        if (missing.length > 0 || skipped.length > 0 || totals.failed > 0 || totals.partial > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
       } finally {
         first?.first.cancel(); // not taken over when the database could not be opened or migrated
         await db?.close();
@@ -77,6 +82,7 @@ export function registerLoad(program: Command): void {
 /** One file's outcome for people: a failure on stderr always, anything else as an info line. */
 export function reportFile(out: Output, summary: FileSummary): void {
   if (summary.status === 'failed') process.stderr.write(`optflow: failed: ${summary.error}\n`);
+  else if (summary.error !== null) process.stderr.write(`optflow: ${summary.status}: ${summary.error}\n`); // row groups stopped at a failure
   else out.info(describeFile(summary));
 }
 
@@ -92,6 +98,8 @@ function total(summaries: FileSummary[]) {
   return {
     files: summaries.length,
     failed: summaries.filter((s) => s.status === 'failed').length,
+    /** Files only partly in the database: rejected rows, or row groups stopped at a failed one. */
+    partial: summaries.filter((s) => s.status === 'partial').length,
     rowsRead: sum('rowsRead'),
     inserted: sum('inserted'),
     duplicates: sum('duplicates'),
