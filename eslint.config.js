@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'grafana-plugin/**', '.optflow/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'grafana-plugin/**', 'api/live-view/**', '.optflow/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

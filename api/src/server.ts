@@ -13,6 +13,7 @@ import { flowFrames } from './frames.ts';
 import type { Frame } from './frames.ts';
 import type { IntervalName } from './intervals.ts';
 import { createMetrics } from './metrics.ts';
+import { LIVE_VIEW_DIR, registerLiveView } from './live-view.ts';
 import { IngestNotifier } from './notifier.ts';
 import { openApiDocument } from './openapi.ts';
 import { quoteFrames } from './quote-answers.ts';
@@ -48,6 +49,8 @@ export interface ApiOptions {
   /** Open connections at most (default 1,200: the long-poll cap plus room); more are closed at once. */
   maxConnections?: number;
   maxRequestsPerSocket?: number;
+  /** Serve the live view at / (default true). */
+  liveView?: boolean;
 }
 
 /** The limits ApiOptions leave at their defaults. */
@@ -158,7 +161,9 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   // preClose: before the server waits for requests in flight, so held long-polls answer at once.
   app.addHook('preClose', () => notifier.close());
   app.addHook('onRequest', async (request, reply) => {
-    if (!options.token || request.url === '/api/health' || request.url.startsWith('/api/health?')) return;
+    // The live view's static files are public (routes marked so): the page asks for the token.
+    const isPublic = (request.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+    if (!options.token || isPublic || request.url === '/api/health' || request.url.startsWith('/api/health?')) return;
     if (!bearerMatches(request.headers.authorization, options.token)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a bearer token is required (Authorization: Bearer <OPTFLOW_API_TOKEN>)' });
     }
@@ -190,6 +195,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     if (kind === 'unavailable') return reply.code(503).header('retry-after', '1').send({ error: 'database unavailable (logged)' });
     return reply.code(500).send({ error: 'internal error (logged)' });
   });
+
+  if (options.liveView !== false && !registerLiveView(app)) app.log.warn(`no live view: ${LIVE_VIEW_DIR} has no index.html (npm run build:live-view -w grafana-plugin)`);
 
   app.get('/api/openapi.json', async () => openApiDocument());
 
@@ -293,7 +300,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         const cursorFor = (cursor: Pick<Cursor, 'fingerprint' | 'last' | 'latest' | 'to'>) => encodeCursor({ ...cursor, snapshot, ...watermark }, cursorKey.key);
         if (query.type !== 'flow') {
           // A snapshot-style answer is whole each time: the cursor only serves long-poll.
-          const frames = await quoteFrames(s, query, range);
+          const frames = await quoteFrames(s, query, range, interval);
           results.push({ refId: query.refId, interval, frames, cursor: cursorFor({ fingerprint: plan.fp, last: null, latest: latestOf, to: range.to }), reset: true });
           continue;
         }

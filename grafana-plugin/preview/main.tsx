@@ -22,9 +22,9 @@ import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel
 import { DEFAULT_OPTIONS as LADDER_OPTIONS } from '../src/panels/strike-ladder/types';
 import type { FlowDataSourceOptions, FlowQuery, FlowSecureJsonData } from '../src/types';
 import type { ApiHealth } from '../src/api/wire';
-import { fetchBackendSrv } from '../test/support/fetch-backend-srv';
-import { setTemplateVariables } from '../test/support/template-srv';
-import { panelProps } from '../test/support/panel-props';
+import { fetchBackendSrv } from '../src/standalone/fetch-backend-srv';
+import { setTemplateVariables } from '../src/standalone/template-srv';
+import { panelProps } from '../src/standalone/panel-props';
 
 /**
  * The plugin's own components and data source in a page of ours, as Grafana would host them:

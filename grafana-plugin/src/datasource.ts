@@ -23,6 +23,12 @@ import { DEFAULT_QUERY, type FlowDataSourceOptions, type FlowQuery, type FlowVar
 export interface DataSourceDeps {
   now?: () => number;
   liveWaitSeconds?: number;
+  /**
+   * The live view's mode (outside Grafana): live queries stream on any range, kept as given (a
+   * whole session), at any hour, since someone chose to watch. In Grafana only ranges ending at
+   * now stream, and polling follows market hours.
+   */
+  liveOnAnyRange?: boolean;
 }
 
 const REFRESH_KEY = 'optflow-refresh';
@@ -47,6 +53,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
   readonly #settings: FlowDataSourceOptions;
   readonly #now: () => number;
   readonly #liveWaitSeconds: number;
+  readonly #liveOnAnyRange: boolean;
 
   constructor(instanceSettings: DataSourceInstanceSettings<FlowDataSourceOptions>, deps: DataSourceDeps = {}) {
     super(instanceSettings);
@@ -54,6 +61,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     this.#settings = instanceSettings.jsonData ?? {};
     this.#now = deps.now ?? Date.now;
     this.#liveWaitSeconds = deps.liveWaitSeconds ?? 25;
+    this.#liveOnAnyRange = deps.liveOnAnyRange ?? false;
   }
 
   override getDefaultQuery(_app: CoreApp): Partial<FlowQuery> {
@@ -145,22 +153,32 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
       planned.forEach((p) => this.cache.delete(p.key));
     }
 
-    const live = endsAtNow ? planned.filter((p) => p.target.live) : [];
+    const live = endsAtNow || this.#liveOnAnyRange ? planned.filter((p) => p.target.live) : [];
     const refresh = planned.filter((p) => !live.includes(p));
-    const streams: Array<Observable<DataQueryResponse>> = live.map((p) =>
-      liveQuery({
-        key: p.key,
-        signature: p.signature,
-        query: p.api,
-        range,
-        ...maxDataPoints(request),
-        toFrames: (frames) => toDataFrames(frames, this.#frameContext(p.target)),
-        client: this.client,
-        cache: this.cache,
-        now: this.#now,
-        waitSeconds: this.#liveWaitSeconds,
-      })
-    );
+    // A panel's live queries share a long-poll, one for flow increments (cheap) and one for the
+    // answers that scan the quotes (ladder, chain, contracts, gex): a new minute never waits for those.
+    const streams: Array<Observable<DataQueryResponse>> = [];
+    const groups = [live.filter((p) => p.api.type === 'flow'), live.filter((p) => p.api.type !== 'flow')];
+    for (const group of groups.filter((g) => g.length > 0)) {
+      streams.push(
+        liveQuery({
+          targets: group.map((p) => ({
+            key: p.key,
+            signature: p.signature,
+            query: p.api,
+            toFrames: (frames) => toDataFrames(frames, this.#frameContext(p.target)),
+          })),
+          range,
+          ...maxDataPoints(request),
+          client: this.client,
+          cache: this.cache,
+          now: this.#now,
+          waitSeconds: this.#liveWaitSeconds,
+          fixedRange: this.#liveOnAnyRange && !endsAtNow,
+          marketHours: !this.#liveOnAnyRange,
+        })
+      );
+    }
     // Invalid queries' errors travel with the refresh answer: one response, so neither replaces the other.
     if (refresh.length > 0) {
       streams.push(this.#refresh(refresh, range, endsAtNow, request, errors));

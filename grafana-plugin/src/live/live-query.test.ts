@@ -9,7 +9,7 @@ import {
   panelRequest,
   setTemplateVariables,
 } from '../../test/support/fixture';
-import { dataProxyRoute } from '../../test/support/fetch-backend-srv';
+import { dataProxyRoute } from '../standalone/fetch-backend-srv';
 import type { FlowQuery } from '../types';
 
 const WIDTH = 8 * 3_600_000;

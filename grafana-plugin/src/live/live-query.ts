@@ -5,19 +5,32 @@ import type { ApiFrame, ApiQuery } from '../api/wire';
 import { applyResult, continuedQuery, type IncrementalCache } from '../incremental/incremental-cache';
 import { nextPollDelay } from './poll-schedule';
 
-export interface LiveQueryArgs {
+/** One query of a live batch: where its state is held and how its frames are shown. */
+export interface LiveTarget {
   /** Cache key: dashboard, panel, refId. */
   key: string;
   signature: string;
   query: ApiQuery;
+  toFrames: (frames: ApiFrame[]) => DataFrame[];
+}
+
+export interface LiveQueryArgs {
+  /** Asked together: one request and one long-poll for all of them. */
+  targets: LiveTarget[];
   range: { from: number; to: number };
   maxDataPoints?: number;
-  toFrames: (frames: ApiFrame[]) => DataFrame[];
   client: ApiClient;
   cache: IncrementalCache;
   now: () => number;
   /** Seconds the API may hold each long-poll. */
   waitSeconds: number;
+  /**
+   * The range is kept as given (a chosen session, e.g. the live view's). By default the window
+   * keeps its width and ends at now, as a dashboard's "last N hours" does.
+   */
+  fixedRange?: boolean;
+  /** Outside market hours, wait for the next session after an empty answer (default true). */
+  marketHours?: boolean;
 }
 
 /** Collector clocks may run a little ahead of the browser's: ask for a minute past now. */
@@ -25,46 +38,52 @@ const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Live mode: the Grafana counterpart of Plotly's `extendData`. Answers the held series at once,
- * then long-polls the API with the cursor and pushes every increment, merged and trimmed to the
- * range width as time moves on, as a streaming response. Unsubscribing aborts the pending request
- * and clears the timer; errors back off and recover; outside market hours an empty answer defers
- * the next poll to the next session.
+ * then long-polls the API with the cursors and pushes every increment, merged and trimmed to the
+ * range width as time moves on, as a streaming response. All targets share one request, so a
+ * page of panels holds one connection, not one per query (browsers allow six per host).
+ * Unsubscribing aborts the pending request and clears the timer; errors back off and recover;
+ * outside market hours an empty answer defers the next poll to the next session.
  */
 export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
-  const { key, signature, query, range, cache, client } = args;
+  const { targets, range, cache, client } = args;
   const width = range.to - range.from;
-  const responseKey = `optflow-live-${query.refId}`;
+  const responseKey = `optflow-live-${targets.map((t) => t.query.refId).join('+')}`;
   return new Observable<DataQueryResponse>((subscriber) => {
     let request: Subscription | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
     let closed = false;
 
-    const heldFrames = () => args.toFrames(cache.get(key)?.frames ?? []);
+    const heldFrames = () => targets.flatMap((t) => t.toFrames(cache.get(t.key)?.frames ?? []));
 
     const poll = (longPoll: boolean) => {
-      const held = cache.get(key);
-      const next = continuedQuery(query, held, signature);
-      const continuing = next.cursor !== undefined;
-      const to = Math.max(range.to, args.now()) + CLOCK_SKEW_MS;
-      const window = { from: to - CLOCK_SKEW_MS - width, to };
+      const held = targets.map((t) => cache.get(t.key));
+      const queries = targets.map((t, i) => continuedQuery(t.query, held[i], t.signature));
+      const continuing = queries.every((q) => q.cursor !== undefined);
+      const to = args.fixedRange ? range.to : Math.max(range.to, args.now()) + CLOCK_SKEW_MS;
+      const window = args.fixedRange ? range : { from: to - CLOCK_SKEW_MS - width, to };
       request = client
         .query(
           {
             range: window,
             ...(args.maxDataPoints ? { maxDataPoints: args.maxDataPoints } : {}),
             ...(continuing && longPoll ? { wait: args.waitSeconds, noContentWhenUnchanged: true } : {}),
-            queries: [next],
+            queries,
           },
           undefined
         )
         .subscribe({
           next: (answer) => {
             failures = 0;
-            const result = answer?.results[0];
-            const changed = result !== undefined && (result.reset || result.frames.length > 0);
-            if (result) {
-              cache.set(key, applyResult(held, signature, result, window.from));
+            let changed = false;
+            targets.forEach((t, i) => {
+              const result = answer?.results.find((r) => r.refId === t.query.refId);
+              if (result) {
+                changed ||= result.reset || result.frames.length > 0;
+                cache.set(t.key, applyResult(held[i], t.signature, result, window.from));
+              }
+            });
+            if (answer) {
               subscriber.next({ key: responseKey, state: LoadingState.Streaming, data: heldFrames() });
             }
             schedule(changed);
@@ -76,7 +95,7 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
               key: responseKey,
               state: LoadingState.Streaming,
               data: heldFrames(),
-              errors: [{ refId: query.refId, message: `${message} (retrying)` }],
+              errors: targets.map((t) => ({ refId: t.query.refId, message: `${message} (retrying)` })),
             });
             schedule(false);
           },
@@ -87,7 +106,7 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
       if (closed) {
         return;
       }
-      const delay = nextPollDelay({ changed, failures, now: args.now() });
+      const delay = nextPollDelay({ changed, failures, now: args.now(), marketHours: args.marketHours ?? true });
       timer = setTimeout(() => {
         timer = undefined;
         poll(true);

@@ -2,14 +2,14 @@ import { dateTime, type DataQueryRequest, type DataSourceInstanceSettings } from
 import { setBackendSrv } from '@grafana/runtime';
 import { DataSource, type DataSourceDeps } from '../../src/datasource';
 import type { FlowDataSourceOptions, FlowQuery } from '../../src/types';
-import { dataProxyRoute, fetchBackendSrv, type ProxyRoute } from './fetch-backend-srv';
+import { dataProxyRoute, fetchBackendSrv, type ProxyRoute } from '../../src/standalone/fetch-backend-srv';
 
 import { fixture } from './api-fixture';
 
 export { appendBatches, fixture, stopEmptyDatabase } from './api-fixture';
 export type { Fixture } from './api-fixture';
-export { setTemplateVariables } from './template-srv';
-export type { Variables } from './template-srv';
+export { setTemplateVariables } from '../../src/standalone/template-srv';
+export type { Variables } from '../../src/standalone/template-srv';
 
 export const INSTANCE_URL = '/api/datasources/proxy/uid/optflow-test';
 

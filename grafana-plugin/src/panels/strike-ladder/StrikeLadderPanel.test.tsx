@@ -5,7 +5,7 @@ import { lastValueFrom } from 'rxjs';
 import { StrikeLadderPanel } from './StrikeLadderPanel';
 import { DEFAULT_OPTIONS, type StrikeLadderOptions } from './types';
 import { newDataSource, nyTime, panelRequest, setTemplateVariables } from '../../../test/support/fixture';
-import { panelProps } from '../../../test/support/panel-props';
+import { panelProps } from '../../standalone/panel-props';
 
 function renderPanel(series: DataFrame[], options: Partial<StrikeLadderOptions> = {}) {
   const props = panelProps(series, { ...DEFAULT_OPTIONS, ...options }, { width: 600, height: 400, title: 'Ladder' });

@@ -24,7 +24,7 @@ export function registerServe(program: Command): void {
         await api.close();
         await db.close();
       });
-      process.stdout.write(`optflow: query API at ${api.url}/api (OpenAPI: ${api.url}/api/openapi.json)\n`);
+      process.stdout.write(`optflow: live view: ${api.url}/ (open it in a browser)\noptflow: query API at ${api.url}/api (OpenAPI: ${api.url}/api/openapi.json)\n`);
       await new Promise<never>(() => undefined); // runs until a signal
     });
 }

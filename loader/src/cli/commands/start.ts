@@ -67,16 +67,27 @@ export function registerStart(program: Command): void {
       const ran = await migrate(db, { direction: 'up', log: () => undefined, notice: out.warn });
       const info = await db.info();
       const engine = info.timescaledb ? `TimescaleDB ${info.timescaledb} on PostgreSQL ${info.serverVersion}` : `PostgreSQL ${info.serverVersion} (no TimescaleDB: plain tables and views)`;
+      // The live view's URL is the first line printed (what a new user opens): these wait for it.
+      const held: string[] = [];
       if (config.kind === 'embedded' && db instanceof EmbeddedDatabase) {
-        out.info(`optflow: embedded ${engine}, data in ${config.dataDir}`);
+        held.push(`optflow: embedded ${engine}, data in ${config.dataDir}`);
         running.socket = await serveSocket(db, { ...config.socket, role: flags.socketRole }).catch(async (error: unknown) => {
           await db.close();
           throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
         });
       } else if (config.kind === 'server') {
-        out.info(`optflow: ${engine} at ${redact(config.url)}`);
+        held.push(`optflow: ${engine} at ${redact(config.url)}`);
       }
-      out.info(`optflow: migrations ${ran.length > 0 ? `applied: ${ran.join(', ')}` : 'up to date'}`);
+      held.push(`optflow: migrations ${ran.length > 0 ? `applied: ${ran.join(', ')}` : 'up to date'}`);
+
+      // Listening before the demo day is written: the page is up at once and shows the day as it loads.
+      const api = await listenApiOrFail(db, flags, false, async () => {
+        await running.socket?.stop();
+        await db.close();
+      });
+      running.api = api;
+      out.info(`optflow: live view: ${api.url}/ (open it in a browser)`);
+      held.forEach((line) => out.info(line));
 
       if (flags.demo && !(await readdir(dataDir)).some((f) => f.endsWith('.parquet'))) {
         const path = join(dataDir, sampleFileName(DEFAULT_SAMPLE));
@@ -84,11 +95,6 @@ export function registerStart(program: Command): void {
         await writeSampleDay(path, DEFAULT_SAMPLE);
       }
 
-      const api = await listenApiOrFail(db, flags, false, async () => {
-        await running.socket?.stop();
-        await db.close();
-      });
-      running.api = api;
       out.info(`optflow: query API: ${api.url}/api (OpenAPI ${api.url}/api/openapi.json)`);
       out.info(`optflow:   Grafana optflow data source: URL ${api.url}${apiToken() ? ', with the bearer token from OPTFLOW_API_TOKEN' : ''}`);
       const socket = running.socket;
