@@ -19,6 +19,16 @@ const heapAfterGc = () => {
   return process.memoryUsage().heapUsed;
 };
 
+/** Watch options for the retry tests: fast polls and retries; a database error fails the test. */
+const quickRetries = (signal: AbortSignal) => ({
+  timeZone: 'America/New_York',
+  overrides: {},
+  pollMs: 20,
+  signal,
+  failedRetryMs: { first: 200, max: 400 },
+  onError: (message: string) => assert.fail(message),
+});
+
 describe('watching a directory for days', () => {
   const dir = mkdtempSync(join(tmpdir(), 'optflow-watch-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,12 +74,7 @@ describe('watching a directory for days', () => {
       const stop = new AbortController();
       const seen: FileSummary[] = [];
       await watchDirectory(t.db, files, {
-        timeZone: 'America/New_York',
-        overrides: {},
-        pollMs: 20,
-        signal: stop.signal,
-        failedRetryMs: { first: 200, max: 400 },
-        onError: (message) => assert.fail(message),
+        ...quickRetries(stop.signal),
         onLoad: (summary) => {
           seen.push(summary);
           if (summary.status === 'failed' && seen.length === 2) {
@@ -99,12 +104,7 @@ describe('watching a directory for days', () => {
       const stop = new AbortController();
       const seen: FileSummary[] = [];
       await watchDirectory(t.db, files, {
-        timeZone: 'America/New_York',
-        overrides: {},
-        pollMs: 20,
-        signal: stop.signal,
-        failedRetryMs: { first: 200, max: 400 },
-        onError: (message) => assert.fail(message),
+        ...quickRetries(stop.signal),
         onLoad: (summary) => {
           seen.push(summary);
           if (seen.length === 2) void t.db.query(`ALTER TABLE optflow.quotes DROP CONSTRAINT test_refuse_afternoon`);
