@@ -60,7 +60,12 @@ const UNUSUAL_FIELDS: Array<{
   tooltip: string;
   placeholder: string;
 }> = [
-  { field: 'lastMinutes', label: 'Last minutes', tooltip: 'Only the last N minutes of the range', placeholder: 'whole range' },
+  {
+    field: 'lastMinutes',
+    label: 'Last minutes',
+    tooltip: 'Only the last N minutes of the range',
+    placeholder: 'whole range',
+  },
   { field: 'minRatio', label: 'Min volume/OI', tooltip: 'Volume / open interest at least', placeholder: '1.25' },
   { field: 'minVolume', label: 'Min volume', tooltip: 'Volume above', placeholder: '500' },
   { field: 'minOpenInterest', label: 'Min OI', tooltip: 'Open interest above', placeholder: '100' },
@@ -185,6 +190,16 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     ...variableOptions(),
   ];
   const flow = type === 'flow';
+  // Flow and max-pain queries pick their bucket width the same way.
+  const intervalPicker = (
+    <Combobox
+      data-testid={selectors.query.interval}
+      width={10}
+      options={INTERVAL_OPTIONS}
+      value={query.interval ?? 'auto'}
+      onChange={(o) => set({ interval: o.value as FlowQuery['interval'] })}
+    />
+  );
 
   return (
     <div>
@@ -266,13 +281,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             </Marked>
           </InlineField>
           <InlineField label="Interval" labelWidth={10}>
-            <Combobox
-              data-testid={selectors.query.interval}
-              width={10}
-              options={INTERVAL_OPTIONS}
-              value={query.interval ?? 'auto'}
-              onChange={(o) => set({ interval: o.value as FlowQuery['interval'] })}
-            />
+            {intervalPicker}
           </InlineField>
         </InlineFieldRow>
       )}
@@ -280,13 +289,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {type === 'maxpain' && (
         <InlineFieldRow>
           <InlineField label="Interval" labelWidth={LABEL_WIDTH} tooltip="Max pain at the last snapshot of each bucket">
-            <Combobox
-              data-testid={selectors.query.interval}
-              width={10}
-              options={INTERVAL_OPTIONS}
-              value={query.interval ?? 'auto'}
-              onChange={(o) => set({ interval: o.value as FlowQuery['interval'] })}
-            />
+            {intervalPicker}
           </InlineField>
         </InlineFieldRow>
       )}
