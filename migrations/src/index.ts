@@ -5,6 +5,6 @@ export { FLOW_COLUMNS, FLOW_LEVELS, flowSelectSql } from './flow-aggregates.ts';
 export type { FlowLevel } from './flow-aggregates.ts';
 export { migrate, MigrationError, MIGRATIONS_DIR, MIGRATIONS_TABLE, timescaleStatusOf } from './migrate.ts';
 export type { MigrateOptions } from './migrate.ts';
-export { refreshFlowAggregates, refreshWindows } from './refresh.ts';
+export { REFRESH_LOCK, refreshFlowAggregates, refreshWindows } from './refresh.ts';
 export type { RefreshWindow } from './refresh.ts';
 export { addPoliciesSql, removePoliciesSql, FLOW_POLICIES } from './policies.ts';

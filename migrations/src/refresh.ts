@@ -1,5 +1,5 @@
 import { sessionBounds } from '@optflow/contract';
-import type { Database } from '@optflow/db';
+import type { Database, Session } from '@optflow/db';
 import { FLOW_LEVELS } from './flow-aggregates.ts';
 import type { FlowLevel } from './flow-aggregates.ts';
 
@@ -18,6 +18,9 @@ function bucketAt(level: FlowLevel, ms: number): { start: number; end: number } 
   const start = Math.floor(ms / width) * width;
   return { start, end: start + width };
 }
+
+/** Names the advisory lock (`pg_advisory_lock(hashtext(name))`) held while the flow aggregates are refreshed. */
+export const REFRESH_LOCK = 'optflow.refresh_flow_aggregates';
 
 /** Watermarks below this are the empty-aggregate sentinel, not a real time. */
 const NOTHING_MATERIALIZED = Date.UTC(1900, 0, 1);
@@ -60,29 +63,42 @@ export async function refreshFlowAggregates(db: Database, from: Date, to: Date):
   const { timescaledb } = await db.info();
   if (!timescaledb) return [];
   return db.withSession(async (session) => {
-    const { rows } = await session.query<{ view: string; watermark: number }>(
-      `SELECT 'optflow.' || user_view_name AS view,
-              extract(epoch FROM _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id))) * 1000 AS watermark
-       FROM _timescaledb_catalog.continuous_agg WHERE user_view_schema = 'optflow'`,
-    );
-    const windows = refreshWindows(from, to, new Map(rows.map((r) => [r.view, Number(r.watermark)])));
-    if (windows.length === 0) return windows;
-    // The materializing query filters on the bucket as well as on the time; multiplying the two, the
-    // planner expects a few hundred rows where a window holds tens of thousands, and sorts them for a
-    // group aggregate (spilling to disk under the default work_mem) where a hash aggregate needs
-    // 150 kB and about a third less time (embedded, 75k rows: ~140 → ~90 ms a refresh).
-    await session.query('SET enable_sort = off');
+    // One refresh at a time across loaders. Each one leaves out the bucket still filling by the
+    // watermark it reads; read while another loader's refresh is running, that watermark is stale:
+    // the other refresh (whose snapshot predates our commit) may then materialize that bucket
+    // without our rows and move the watermark past it, and no later refresh would come back to it.
+    await session.query('SELECT pg_advisory_lock(hashtext($1))', [REFRESH_LOCK]);
     try {
-      for (const w of windows) {
-        // Simple protocol (no bind parameters): CALL of this procedure must be a top-level statement.
-        // The values are ISO strings of Dates and a view name from FLOW_LEVELS, not user input.
-        await session.query(
-          `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`,
-        );
-      }
+      return await refreshLocked(session, from, to);
     } finally {
-      await session.query('RESET enable_sort');
+      await session.query('SELECT pg_advisory_unlock(hashtext($1))', [REFRESH_LOCK]);
     }
-    return windows;
   });
+}
+
+async function refreshLocked(session: Session, from: Date, to: Date): Promise<RefreshWindow[]> {
+  const { rows } = await session.query<{ view: string; watermark: number }>(
+    `SELECT 'optflow.' || user_view_name AS view,
+            extract(epoch FROM _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id))) * 1000 AS watermark
+     FROM _timescaledb_catalog.continuous_agg WHERE user_view_schema = 'optflow'`,
+  );
+  const windows = refreshWindows(from, to, new Map(rows.map((r) => [r.view, Number(r.watermark)])));
+  if (windows.length === 0) return windows;
+  // The materializing query filters on the bucket as well as on the time; multiplying the two, the
+  // planner expects a few hundred rows where a window holds tens of thousands, and sorts them for a
+  // group aggregate (spilling to disk under the default work_mem) where a hash aggregate needs
+  // 150 kB and about a third less time (embedded, 75k rows: ~140 → ~90 ms a refresh).
+  await session.query('SET enable_sort = off');
+  try {
+    for (const w of windows) {
+      // Simple protocol (no bind parameters): CALL of this procedure must be a top-level statement.
+      // The values are ISO strings of Dates and a view name from FLOW_LEVELS, not user input.
+      await session.query(
+        `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`,
+      );
+    }
+  } finally {
+    await session.query('RESET enable_sort');
+  }
+  return windows;
 }
