@@ -10,7 +10,7 @@ import type { Database } from '@optflow/db';
 import { testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { FLOW_LEVELS, flowSelectSql } from '@optflow/migrations';
-import { openMigratedTestDatabase } from '@optflow/migrations/testing';
+import { openMigratedTestDatabase, runCompressionJob } from '@optflow/migrations/testing';
 import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflow/loader';
 import type { SampleBatch, SampleOptions } from '@optflow/loader';
 
@@ -81,7 +81,7 @@ describe(`TimescaleDB server behaviour (${backend})`, { skip }, () => {
 
     const db = await open();
     assert.equal((await loadFile(db, morning, options)).status, 'loaded');
-    await db.query(`CALL run_job(${await jobId(db, 'policy_compression', 'quotes')})`);
+    await runCompressionJob(db);
     const compressed = await db.query<{ is_compressed: boolean }>(
       `SELECT is_compressed FROM timescaledb_information.chunks WHERE hypertable_schema = 'optflow' AND hypertable_name = 'quotes'`,
     );
