@@ -5,6 +5,7 @@ FROM node:20.19.5-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+COPY contract/package.json contract/
 COPY db/package.json db/
 COPY migrations/package.json migrations/
 COPY loader/package.json loader/
@@ -12,9 +13,10 @@ COPY api/package.json api/
 COPY provisioning/package.json provisioning/
 COPY test/package.json test/
 COPY grafana-plugin/package.json grafana-plugin/
-RUN npm ci --omit=dev --no-audit --no-fund -w db -w migrations -w loader -w api \
+RUN npm ci --omit=dev --no-audit --no-fund -w contract -w db -w migrations -w loader -w api \
     && npm cache clean --force
 
+COPY contract contract
 COPY db db
 COPY migrations migrations
 COPY loader loader

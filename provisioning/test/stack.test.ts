@@ -118,6 +118,27 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test('the image installs every workspace the lockfile names and copies every one its commands import', () => {
+    const dockerfile = read('Dockerfile');
+    const copied = new Set(dockerfile.split('\n').filter((l) => l.startsWith('COPY ')).map((l) => l.split(/\s+/).slice(1).join(' ')));
+    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+    // npm ci checks the lockfile against every workspace's package.json.
+    for (const ws of workspaces) assert.ok(copied.has(`${ws}/package.json ${ws}/`), `Dockerfile copies ${ws}/package.json before npm ci`);
+    const installed = [...dockerfile.matchAll(/-w (\S+)/g)].map((m) => m[1]!);
+    const needed = new Set<string>();
+    const visit = (ws: string) => {
+      if (needed.has(ws)) return;
+      needed.add(ws);
+      const { dependencies = {} } = JSON.parse(read(`${ws}/package.json`)) as { dependencies?: Record<string, string> };
+      for (const name of Object.keys(dependencies).filter((d) => d.startsWith('@optflow/'))) visit(name.slice('@optflow/'.length));
+    };
+    for (const ws of installed) visit(ws);
+    for (const ws of needed) {
+      assert.ok(installed.includes(ws), `npm ci installs the workspace ${ws}`);
+      assert.ok(copied.has(`${ws} ${ws}`), `Dockerfile copies the workspace ${ws}`);
+    }
+  });
+
   test('service names and ports agree with the provisioned URLs', () => {
     const api = new URL(grafanaEnv.OPTFLOW_API_URL!);
     assert.ok(services[api.hostname], `OPTFLOW_API_URL names the service ${api.hostname}`);
