@@ -1,34 +1,14 @@
-import { sessionBounds } from '@optflow/contract';
-import { flowSource, INTERVALS } from './intervals.ts';
-import type { IntervalName } from './intervals.ts';
+import { INTERVALS, sessionBounds } from '@optflow/contract';
+import type { FlowMetric, IntervalName, QueryOptions } from '@optflow/contract';
+import { flowSource } from './intervals.ts';
 import { daysToExpiration, expirationConditions, Params, spotBefore, ZONE } from './sql-params.ts';
-import type { ExpirationFilter } from './sql-params.ts';
 
 /**
  * SQL for `flow` queries: per bucket, one measure of call/put option flow, from the coarsest flow
  * aggregate that serves the interval (or the quotes when filtering by strike). Pure: values go in as
  * parameters; identifiers come from the whitelists below, never from the request.
  */
-export const FLOW_METRICS = ['call_volume', 'put_volume', 'net_volume', 'call_premium', 'put_premium', 'net_premium', 'net_signed_volume', 'put_call_ratio'] as const;
-export type FlowMetric = (typeof FLOW_METRICS)[number];
-export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
-export type FlowGroup = (typeof FLOW_GROUPS)[number];
-
-export interface FlowOptions extends ExpirationFilter {
-  underlying: string;
-  metric: FlowMetric;
-  /** Running total from the session open (New York date), also when the range starts mid-session. */
-  cumulative?: boolean;
-  /** Rolling mean over this many buckets (1: none). */
-  rolling?: number;
-  putCall?: 'C' | 'P';
-  strikes?: { min?: number; max?: number };
-  /** Strikes within ± this percentage of the latest spot price. */
-  strikesAroundSpotPct?: number;
-  /** 09:30–16:00 New York only. */
-  regularHours?: boolean;
-  groupBy?: FlowGroup;
-}
+export type FlowOptions = QueryOptions<'flow'>;
 
 export interface FlowRange {
   /** Epoch ms; the first bucket returned starts at or after this. */

@@ -1,18 +1,8 @@
-import type { FlowMetric } from './flow-sql.ts';
+import type { ApiField, ApiFrame, FlowMetric } from '@optflow/contract';
 
 /** Columnar frames, shaped like Grafana's data frames: one frame per series. */
-export interface FrameField {
-  name: string;
-  type: 'time' | 'number' | 'string';
-  unit?: string;
-  labels?: Record<string, string>;
-  values: Array<number | string | null>;
-}
-
-export interface Frame {
-  name: string;
-  fields: FrameField[];
-}
+export type FrameField = ApiField;
+export type Frame = ApiFrame;
 
 const UNITS: Record<FlowMetric, string> = {
   call_volume: 'short',

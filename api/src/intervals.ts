@@ -1,30 +1,16 @@
-/**
- * Bucket widths a query may ask for, the automatic choice from a range and a point budget, and the
- * relation that serves an interval: the coarsest flow aggregate whose width divides it.
- */
-export const INTERVALS = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
-export type IntervalName = keyof typeof INTERVALS;
-export const INTERVAL_NAMES = Object.keys(INTERVALS) as IntervalName[];
-
-/** The finest interval that keeps (to − from) / interval within maxDataPoints (else the coarsest). */
-export function autoInterval(fromMs: number, toMs: number, maxDataPoints: number): IntervalName {
-  const span = Math.max(0, toMs - fromMs);
-  return INTERVAL_NAMES.find((name) => span / INTERVALS[name] <= maxDataPoints) ?? '1d';
-}
+// The relation that serves an interval: the coarsest flow aggregate whose width divides it.
+import { FLOW_AGGREGATES, INTERVALS } from '@optflow/contract';
+import type { FlowAggregateInterval, IntervalName } from '@optflow/contract';
 
 export interface FlowSource {
-  relation: 'optflow.flow_1m' | 'optflow.flow_5m' | 'optflow.flow_1h' | 'optflow.flow_1d' | 'optflow.quotes';
+  relation: (typeof FLOW_AGGREGATES)[FlowAggregateInterval] | 'optflow.quotes';
   /** Time column of the relation. */
   time: 'bucket' | 'quote_time';
   widthMs: number;
 }
 
-const LEVELS: readonly FlowSource[] = [
-  { relation: 'optflow.flow_1d', time: 'bucket', widthMs: INTERVALS['1d'] },
-  { relation: 'optflow.flow_1h', time: 'bucket', widthMs: INTERVALS['1h'] },
-  { relation: 'optflow.flow_5m', time: 'bucket', widthMs: INTERVALS['5m'] },
-  { relation: 'optflow.flow_1m', time: 'bucket', widthMs: INTERVALS['1m'] },
-];
+// Coarsest first.
+const LEVELS: readonly FlowSource[] = (['1d', '1h', '5m', '1m'] as const).map((i) => ({ relation: FLOW_AGGREGATES[i], time: 'bucket', widthMs: INTERVALS[i] }));
 
 /** Regular hours (09:30–16:00 New York) are exact on 5-minute buckets, not on hourly ones. */
 const REGULAR_HOURS_MAX_WIDTH = INTERVALS['5m'];

@@ -1,4 +1,4 @@
-import { errorSchema, expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from './schemas.ts';
+import { errorSchema, expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from '@optflow/contract';
 
 /**
  * The OpenAPI 3.1 document, from the very schemas the routes validate with (3.1: its schemas are

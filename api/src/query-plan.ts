@@ -4,12 +4,10 @@
 // again (decideIncrement). Pure: the route feeds them what it read.
 import { fingerprint, uncoversStoredRows } from './cursor.ts';
 import type { Cursor, DecodedCursor } from './cursor.ts';
-import type { FlowOptions } from './flow-sql.ts';
-import { autoInterval } from './intervals.ts';
-import type { IntervalName } from './intervals.ts';
-import type { QuoteQuery } from './quote-answers.ts';
+import { autoInterval } from '@optflow/contract';
+import type { ApiQuery, IntervalName } from '@optflow/contract';
 
-export type Query = { refId: string; interval?: IntervalName | 'auto'; cursor?: string } & ({ type: 'flow'; options: FlowOptions } | QuoteQuery);
+export type Query = ApiQuery;
 
 export interface Plan {
   query: Query;

@@ -1,24 +1,17 @@
+import { LIMITS } from '@optflow/contract';
+import type { ApiQuery, IntervalName, QueryType } from '@optflow/contract';
 import type { Session } from '@optflow/db';
 import type { FlowRange } from './flow-sql.ts';
 import { tableFrame } from './frames.ts';
 import type { Frame } from './frames.ts';
 import { gexOfContract, summarizeGex } from './gex.ts';
 import type { GexStrike } from './gex.ts';
-import type { IntervalName } from './intervals.ts';
-import { chainSql, contractsSql, gexSql, ladderSql, LIMITS as QUOTE_LIMITS, maxPainSql, unusualSql } from './quote-queries.ts';
-import type { ChainOptions, ContractsOptions, GexOptions, LadderOptions, MaxPainOptions, UnusualOptions } from './quote-queries.ts';
-import { LIMITS } from './schemas.ts';
+import { chainSql, contractsSql, gexSql, ladderSql, MAX_ROWS, maxPainSql, unusualSql } from './quote-queries.ts';
 import { byUnusualness, DEFAULT_UNUSUAL, unusualRules, volumeOiRatio } from './unusual.ts';
 import { BadRequest } from './validation.ts';
 
 /** The query types that read the quotes, and their answers as frames (whole each time). */
-export type QuoteQuery =
-  | { type: 'ladder'; options: LadderOptions }
-  | { type: 'chain'; options: ChainOptions }
-  | { type: 'contracts'; options: ContractsOptions }
-  | { type: 'gex'; options: GexOptions }
-  | { type: 'maxpain'; options: MaxPainOptions; interval?: IntervalName | 'auto' }
-  | { type: 'unusual'; options: UnusualOptions };
+export type QuoteQuery = ApiQuery<Exclude<QueryType, 'flow'>>;
 
 /**
  * Frames of the query types that read the quotes (ladder, chain, contracts, gex, maxpain, unusual).
@@ -107,7 +100,7 @@ export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRang
         .map((r) => ({ ...r, openInterest: r.open_interest, rules: unusualRules({ ...r, openInterest: r.open_interest }, thresholds) }))
         .filter((r) => r.rules.length > 0)
         .sort(byUnusualness)
-        .slice(0, Math.min(o.limit ?? 100, QUOTE_LIMITS.unusual))
+        .slice(0, Math.min(o.limit ?? 100, MAX_ROWS.unusual))
         .map((r) => ({ ...r, ratio: volumeOiRatio(r), rule: r.rules.join(', ') }));
       return [tableFrame('unusual', flagged, [
         { key: 'contract', type: 'string' }, { key: 'expiration', type: 'string' }, { key: 'put_call', type: 'string' }, { key: 'strike', type: 'number' },

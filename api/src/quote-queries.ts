@@ -1,53 +1,26 @@
 import { bucketSql } from './flow-sql.ts';
 import type { FlowRange, BuiltQuery } from './flow-sql.ts';
-import type { IntervalName } from './intervals.ts';
+import { OPTIONS_SCHEMAS } from '@optflow/contract';
+import type { IntervalName, QueryOptions } from '@optflow/contract';
 import { expirationConditions, Params, spotBefore } from './sql-params.ts';
-import type { ExpirationFilter } from './sql-params.ts';
 
 /**
  * SQL for the query types that read the quotes themselves: the strike ladder, the latest chain,
  * per-contract series and gamma exposure. Pure, like flow-sql.ts: values are parameters.
  */
-export interface LadderOptions extends ExpirationFilter {
-  underlying: string;
-  measure?: 'volume' | 'premium';
-  /** Only the last N minutes before the range end (else the whole range). */
-  lastMinutes?: number;
-}
+export type LadderOptions = QueryOptions<'ladder'>;
+export type ChainOptions = QueryOptions<'chain'>;
+export type ContractsOptions = QueryOptions<'contracts'>;
+export type GexOptions = QueryOptions<'gex'>;
+export type MaxPainOptions = QueryOptions<'maxpain'>;
+export type UnusualOptions = QueryOptions<'unusual'>;
 
-export interface ChainOptions extends ExpirationFilter {
-  underlying: string;
-  limit?: number;
-}
-
-export interface ContractsOptions extends ExpirationFilter {
-  underlying: string;
-  putCall?: 'C' | 'P';
-  strikes?: { min?: number; max?: number };
-  limit?: number;
-}
-
-export interface GexOptions extends ExpirationFilter {
-  underlying: string;
-}
-
-export interface MaxPainOptions extends ExpirationFilter {
-  underlying: string;
-}
-
-export interface UnusualOptions extends ExpirationFilter {
-  underlying: string;
-  /** Only the last N minutes before the range end (else the whole range). */
-  lastMinutes?: number;
-  minRatio?: number;
-  minVolume?: number;
-  minOpenInterest?: number;
-  minPrice?: number;
-  hotFactor?: number;
-  limit?: number;
-}
-
-export const LIMITS = { chain: 500, contracts: 20, unusual: 500 } as const;
+/** The most rows a query may ask for: the schemas' bounds, which the builders hold to as well. */
+export const MAX_ROWS = {
+  chain: OPTIONS_SCHEMAS.chain.properties.limit.maximum,
+  contracts: OPTIONS_SCHEMAS.contracts.properties.limit.maximum,
+  unusual: OPTIONS_SCHEMAS.unusual.properties.limit.maximum,
+} as const;
 
 function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: number): string[] {
   const from = lastMinutes === undefined ? range.from : Math.max(range.from, range.to - lastMinutes * 60_000);
@@ -88,7 +61,7 @@ export function chainSql(options: ChainOptions, range: FlowRange): BuiltQuery {
     sql: `SELECT contract, expiration::text AS expiration, put_call, strike::float8 AS strike, bid, ask, mark, total_volume::float8 AS total_volume,
        open_interest::float8 AS open_interest, iv, delta, gamma, underlying_price
 FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST}
-ORDER BY total_volume DESC NULLS LAST, contract LIMIT ${p.add(Math.min(options.limit ?? 100, LIMITS.chain), 'int')}`,
+ORDER BY total_volume DESC NULLS LAST, contract LIMIT ${p.add(Math.min(options.limit ?? 100, MAX_ROWS.chain), 'int')}`,
     params: p.values,
   };
 }
@@ -104,7 +77,7 @@ export function contractsSql(options: ContractsOptions, range: FlowRange): Built
   return {
     sql: `WITH active AS (
   SELECT contract, sum(volume) AS activity FROM optflow.quotes WHERE ${conditions}
-  GROUP BY contract ORDER BY activity DESC, contract LIMIT ${p.add(Math.min(options.limit ?? 10, LIMITS.contracts), 'int')}
+  GROUP BY contract ORDER BY activity DESC, contract LIMIT ${p.add(Math.min(options.limit ?? 10, MAX_ROWS.contracts), 'int')}
 )
 SELECT (extract(epoch FROM q.quote_time) * 1000)::float8 AS t, q.contract, q.volume::float8 AS volume, q.mark, q.total_volume::float8 AS total_volume
 FROM optflow.quotes q JOIN active a USING (contract)

@@ -2,6 +2,8 @@ import { Ajv } from 'ajv';
 import formats from 'ajv-formats';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from '@optflow/contract';
+import type { ApiQueryRequest, ApiResult } from '@optflow/contract';
 import type { Database, Session } from '@optflow/db';
 import { bearerMatches } from './auth.ts';
 import { CursorError, decodeCursor, encodeCursor, uncoversStoredRows } from './cursor.ts';
@@ -10,18 +12,15 @@ import { Deadline, DeadlineExceeded, DeadlineSession } from './deadline.ts';
 import { classifyFailure } from './errors.ts';
 import { buildFlowSql } from './flow-sql.ts';
 import { flowFrames } from './frames.ts';
-import type { Frame } from './frames.ts';
-import type { IntervalName } from './intervals.ts';
 import { createMetrics } from './metrics.ts';
 import { LIVE_VIEW_DIR, registerLiveView } from './live-view.ts';
 import { IngestNotifier } from './notifier.ts';
 import { openApiDocument } from './openapi.ts';
 import { quoteFrames } from './quote-answers.ts';
 import { decideIncrement, planQueries } from './query-plan.ts';
-import type { Plan, Query } from './query-plan.ts';
+import type { Plan } from './query-plan.ts';
 import { ZONE } from './sql-params.ts';
 import { unchangedByWatermark } from './watermark.ts';
-import { expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from './schemas.ts';
 import { readCursorKey } from './secret.ts';
 import { BadRequest, checkExpirationsQuery, checkQueryRequest } from './validation.ts';
 
@@ -66,25 +65,6 @@ export const SERVER_DEFAULTS = {
   maxRequestsPerSocket: 1000,
 } as const;
 
-type Time = number | string;
-
-interface QueryRequest {
-  range: { from: Time; to: Time };
-  maxDataPoints?: number;
-  wait?: number;
-  /** Answer 204 No Content (no body) when nothing was committed since any query's cursor. */
-  noContentWhenUnchanged?: boolean;
-  queries: Query[];
-}
-
-interface QueryResult {
-  refId: string;
-  interval: IntervalName;
-  frames: Frame[];
-  cursor: string;
-  reset: boolean;
-}
-
 /** The client left a long-poll before its answer: nothing reaches it (nginx's "client closed request"). */
 const CLIENT_CLOSED = 499;
 
@@ -122,8 +102,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const metrics = createMetrics({ waiting: () => notifier.waiting, lastIngestAt: () => notifier.lastIngestAt, notifications: () => notifier.notifications, sessions: () => db.sessions() });
 
   /** The answer when no query can have anything new by the commit watermark (no database work), else null. */
-  const answerByWatermark = (plans: Plan[], to: number): QueryResult[] | null => {
-    const out: QueryResult[] = [];
+  const answerByWatermark = (plans: Plan[], to: number): ApiResult[] | null => {
+    const out: ApiResult[] = [];
     for (const { query, interval, cursor } of plans) {
       const unchanged = query.type === 'flow' && cursor !== null ? unchangedByWatermark(cursor, to, notifier.watermark(query.options.underlying)) : null;
       if (unchanged === null) return null;
@@ -291,7 +271,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
       const snapshot = snap[0]!.snapshot;
       const latest = await latestByUnderlying(s, [...new Set(plans.map((p) => p.query.options.underlying))]);
-      const results: QueryResult[] = [];
+      const results: ApiResult[] = [];
       let unchanged = 0;
       for (const plan of plans) {
         const { query, interval } = plan;
@@ -327,7 +307,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     });
   };
 
-  app.post<{ Body: QueryRequest }>('/api/query', { schema: { body: queryRequestSchema, response: { 200: queryResponseSchema } } }, async (request, reply) => {
+  app.post<{ Body: ApiQueryRequest }>('/api/query', { schema: { body: queryRequestSchema, response: { 200: queryResponseSchema } } }, async (request, reply) => {
     const body = request.body;
     const deadline = newDeadline();
     // Everything the schema cannot say, before any query: a failure is a 400, never a database error.

@@ -9,11 +9,6 @@ export class BadRequest extends Error {}
 
 /** The largest |epoch ms| a JavaScript Date holds (beyond it toISOString throws). */
 export const MAX_DATE_MS = 8.64e15;
-/** PostgreSQL int4, the type day counts are bound as. */
-export const MAX_INT4 = 2_147_483_647;
-/** An ISO date or time with a year 1970–9999 starts so (the schema's pattern). */
-export const YEAR_1970_9999 = '^(19[7-9][0-9]|[2-9][0-9]{3})-';
-
 const TIME_RANGE = 'must be within years 1970–9999 (epoch ms 0 to 253402300799999)';
 
 /** A request time: epoch ms (a number, or digits in a query string) or an ISO 8601 time. */

@@ -5,6 +5,9 @@
 export const MIN_TIME_MS = 0;
 export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+/** PostgreSQL int4, the type of sizes, multipliers and day counts. */
+export const MAX_INT4 = 2_147_483_647;
+
 /** An epoch-ms time within 1970–9999 (false for NaN and ±Infinity). */
 export function isStorableTime(ms: number): boolean {
   return ms >= MIN_TIME_MS && ms <= MAX_TIME_MS;

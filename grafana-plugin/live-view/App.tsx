@@ -14,7 +14,7 @@ import {
 } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 import { ApiError } from '../src/api/api-client';
-import type { ApiHealth } from '../src/api/wire';
+import type { ApiHealth } from '@optflow/contract';
 import type { DataSource } from '../src/datasource';
 import { isMarketOpen } from '../src/live/market-hours';
 import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel';

@@ -1,5 +1,5 @@
 import type { DataFrame } from '@grafana/data';
-import { sessionStart } from '../src/live/market-hours';
+import { SESSION_TIME_ZONE, sessionBounds } from '@optflow/contract';
 import type { FlowQuery } from '../src/types';
 
 /**
@@ -37,17 +37,16 @@ export function pageQueries({ underlying, expiration, live }: Selection): FlowQu
   ];
 }
 
-const HOUR_MS = 3_600_000;
 
 /** The New York session (midnight to midnight, 23-25 h) of a date `YYYY-MM-DD`. */
 export function sessionRange(date: string): { from: number; to: number } {
   // 17:00 UTC is midday in New York whatever the season: inside the wanted session.
-  const from = sessionStart(Date.parse(`${date}T17:00:00Z`));
-  return { from, to: sessionStart(from + 36 * HOUR_MS) };
+  const { start, end } = sessionBounds(Date.parse(`${date}T17:00:00Z`));
+  return { from: start, to: end };
 }
 
-const nyDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
-const nyTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const nyDate = new Intl.DateTimeFormat('en-CA', { timeZone: SESSION_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+const nyTime = new Intl.DateTimeFormat('en-GB', { timeZone: SESSION_TIME_ZONE, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** The New York date `YYYY-MM-DD` of an instant. */
 export function sessionDate(ms: number): string {

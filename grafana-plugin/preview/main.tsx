@@ -21,7 +21,7 @@ import { QueryEditor } from '../src/components/QueryEditor';
 import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel';
 import { DEFAULT_OPTIONS as LADDER_OPTIONS } from '../src/panels/strike-ladder/types';
 import type { FlowDataSourceOptions, FlowQuery, FlowSecureJsonData } from '../src/types';
-import type { ApiHealth } from '../src/api/wire';
+import type { ApiHealth } from '@optflow/contract';
 import { fetchBackendSrv } from '../src/standalone/fetch-backend-srv';
 import { setTemplateVariables } from '../src/standalone/template-srv';
 import { panelProps } from '../src/standalone/panel-props';

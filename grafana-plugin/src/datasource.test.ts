@@ -1,6 +1,6 @@
 import { FieldType, LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/data';
 import { lastValueFrom } from 'rxjs';
-import type { ApiQueryRequest } from './api/wire';
+import type { ApiQueryRequest } from '@optflow/contract';
 import type { FlowQuery } from './types';
 import {
   appendBatches,

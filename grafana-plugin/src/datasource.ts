@@ -13,7 +13,7 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { Observable, lastValueFrom, map, merge, of, catchError } from 'rxjs';
 import { ApiClient, ApiError } from './api/api-client';
 import { querySignature, toApiQuery, validateQuery } from './api/request-builder';
-import type { ApiHealth, ApiQuery } from './api/wire';
+import { LIMITS, type ApiHealth, type ApiQuery } from '@optflow/contract';
 import { toDataFrames } from './frames/to-data-frames';
 import { IncrementalCache, applyResult, continuedQuery } from './incremental/incremental-cache';
 import { liveQuery } from './live/live-query';
@@ -34,10 +34,8 @@ export interface DataSourceDeps {
 const REFRESH_KEY = 'optflow-refresh';
 /** The `allValue` of expiration variables: every expiration, i.e. no filter. */
 export const ALL_EXPIRATIONS = '*';
-/** The API's cap on points per series. */
-const MAX_DATA_POINTS = 20_000;
 const maxDataPoints = (request: DataQueryRequest<FlowQuery>) =>
-  request.maxDataPoints ? { maxDataPoints: Math.min(MAX_DATA_POINTS, Math.round(request.maxDataPoints)) } : {};
+  request.maxDataPoints ? { maxDataPoints: Math.min(LIMITS.maxDataPoints, Math.round(request.maxDataPoints)) } : {};
 
 interface Planned {
   target: FlowQuery;

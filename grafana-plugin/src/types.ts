@@ -1,30 +1,20 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
+import {
+  INTERVAL_NAMES,
+  type FlowGroup,
+  type FlowMetric,
+  type IntervalName,
+  type QueryOptions,
+  type QueryType,
+} from '@optflow/contract';
 
-/** The query types of the optflow API (`POST /api/query`). */
-export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex', 'maxpain', 'unusual'] as const;
-export type QueryType = (typeof QUERY_TYPES)[number];
+/** The API's intervals, and `auto`: the API chooses from the range and the point budget. */
+export const INTERVALS = ['auto', ...INTERVAL_NAMES] as const;
+export type Interval = 'auto' | IntervalName;
 
-export const FLOW_METRICS = [
-  'net_volume',
-  'call_volume',
-  'put_volume',
-  'net_premium',
-  'call_premium',
-  'put_premium',
-  'net_signed_volume',
-  'put_call_ratio',
-] as const;
-export type FlowMetric = (typeof FLOW_METRICS)[number];
-
-export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
-export type FlowGroup = (typeof FLOW_GROUPS)[number];
-
-export const INTERVALS = ['auto', '1m', '5m', '15m', '1h', '1d'] as const;
-export type Interval = (typeof INTERVALS)[number];
-
-export type PutCall = 'C' | 'P';
-export type LadderMeasure = 'volume' | 'premium';
+export type PutCall = NonNullable<QueryOptions<'flow'>['putCall']>;
+export type LadderMeasure = NonNullable<QueryOptions<'ladder'>['measure']>;
 
 /**
  * One panel query. Every option is flat and optional so that Grafana's query JSON stays readable

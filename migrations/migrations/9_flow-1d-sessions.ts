@@ -10,8 +10,8 @@ import { addPoliciesSql } from '../src/policies.ts';
  * again; on TimescaleDB it starts empty and answers in real time from flow_1h until the loader or
  * its policy materializes it.
  */
-const day = FLOW_LEVELS.find((l) => l.view === 'optflow.flow_1d')!;
-const utcDay: FlowLevel = { view: day.view, width: day.width, source: day.source };
+const day = FLOW_LEVELS.find((l) => l.interval === '1d')!;
+const utcDay: FlowLevel = { ...day, zone: undefined };
 
 async function replace(pgm: MigrationBuilder, level: FlowLevel): Promise<void> {
   const { timescaledb, embedded } = await detectCapabilities(pgm.db);

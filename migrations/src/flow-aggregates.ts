@@ -1,10 +1,13 @@
 // SQL for the flow aggregates: optflow.flow_1m from the quotes, and flow_5m, flow_1h, flow_1d each
 // rolled up from the level below. On TimescaleDB they are continuous aggregates with real-time
 // aggregation; on plain PostgreSQL ordinary views with the same names and columns.
-import { SESSION_TIME_ZONE } from '@optflow/contract';
+import { FLOW_AGGREGATES, SESSION_TIME_ZONE } from '@optflow/contract';
+import type { FlowAggregateInterval } from '@optflow/contract';
 
 export interface FlowLevel {
   view: string;
+  interval: FlowAggregateInterval;
+  /** The bucket width as SQL writes it (the migrations' text: changing it would change the views). */
   width: string;
   /** The relation it aggregates: the quotes or the level below. */
   source: string;
@@ -17,10 +20,10 @@ export interface FlowLevel {
 }
 
 export const FLOW_LEVELS: readonly FlowLevel[] = [
-  { view: 'optflow.flow_1m', width: '1 minute', source: 'optflow.quotes' },
-  { view: 'optflow.flow_5m', width: '5 minutes', source: 'optflow.flow_1m' },
-  { view: 'optflow.flow_1h', width: '1 hour', source: 'optflow.flow_5m' },
-  { view: 'optflow.flow_1d', width: '1 day', source: 'optflow.flow_1h', zone: SESSION_TIME_ZONE },
+  { view: FLOW_AGGREGATES['1m'], interval: '1m', width: '1 minute', source: 'optflow.quotes' },
+  { view: FLOW_AGGREGATES['5m'], interval: '5m', width: '5 minutes', source: FLOW_AGGREGATES['1m'] },
+  { view: FLOW_AGGREGATES['1h'], interval: '1h', width: '1 hour', source: FLOW_AGGREGATES['5m'] },
+  { view: FLOW_AGGREGATES['1d'], interval: '1d', width: '1 day', source: FLOW_AGGREGATES['1h'], zone: SESSION_TIME_ZONE },
 ];
 
 /** Per-side measures: quotes column → its SQL type in the aggregates. */

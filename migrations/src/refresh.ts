@@ -1,20 +1,12 @@
-import { sessionBounds } from '@optflow/contract';
+import { INTERVALS, sessionBounds } from '@optflow/contract';
 import type { Database, Session } from '@optflow/db';
 import { FLOW_LEVELS } from './flow-aggregates.ts';
 import type { FlowLevel } from './flow-aggregates.ts';
 
-const WIDTH_MS: Record<string, number> = {
-  '1 minute': 60_000,
-  '5 minutes': 300_000,
-  '1 hour': 3_600_000,
-  '1 day': 86_400_000,
-};
-
 /** The bucket of `level` holding `ms`, as [start, end): fixed widths, or a New York session for days. */
 function bucketAt(level: FlowLevel, ms: number): { start: number; end: number } {
   if (level.zone !== undefined) return sessionBounds(ms, level.zone);
-  const width = WIDTH_MS[level.width];
-  if (width === undefined) throw new Error(`no bucket width for ${level.view}`);
+  const width = INTERVALS[level.interval];
   const start = Math.floor(ms / width) * width;
   return { start, end: start + width };
 }

@@ -1,6 +1,6 @@
 import { getBackendSrv, isFetchError, type FetchResponse } from '@grafana/runtime';
 import { Observable, catchError, map, throwError } from 'rxjs';
-import type { ApiQueryRequest, ApiQueryResponse } from './wire';
+import type { ApiQueryRequest, ApiQueryResponse } from '@optflow/contract';
 
 /** An API call that failed, with the HTTP status (0: the API could not be reached). */
 export class ApiError extends Error {

@@ -1,11 +1,15 @@
-import type { FlowQuery, QueryType } from '../types';
-import type { ApiQuery } from './wire';
-
-/** Query types answered as time series bucketed by the interval. */
-const SERIES_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
+import { OPTIONS_SCHEMAS, SERIES_QUERY_TYPES, SYMBOL_PATTERN, type ApiQuery } from '@optflow/contract';
+import type { FlowQuery } from '../types';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const SYMBOL = /^[A-Za-z0-9._/$-]{1,16}$/;
+const SYMBOL = new RegExp(SYMBOL_PATTERN);
+// The API's bounds, from the schemas it validates with.
+const { rolling: ROLLING, strikesAroundSpotPct: AROUND_SPOT } = OPTIONS_SCHEMAS.flow.properties;
+const { lastMinutes: LAST_MINUTES, hotFactor: HOT_FACTOR } = OPTIONS_SCHEMAS.unusual.properties;
+
+/** Unset, or a whole number within [min, max]. */
+const wholeWithin = (v: number | undefined, min: number, max: number) =>
+  v === undefined || (Number.isInteger(v) && v >= min && v <= max);
 
 /** What is wrong with a query, as the editor shows it and `query()` reports it. */
 export interface QueryProblem {
@@ -47,49 +51,60 @@ export function validateQuery(q: FlowQuery, { interpolated }: { interpolated: bo
   if (q.strikeMin !== undefined && q.strikeMax !== undefined && q.strikeMin > q.strikeMax) {
     problems.push({ field: 'strikeMax', message: 'Strike max is below strike min' });
   }
-  if (q.strikesAroundSpotPct !== undefined && !(q.strikesAroundSpotPct > 0 && q.strikesAroundSpotPct <= 100)) {
-    problems.push({ field: 'strikesAroundSpotPct', message: '± % of spot must be above 0 and at most 100' });
-  }
-  if (q.rolling !== undefined && !(Number.isInteger(q.rolling) && q.rolling >= 1 && q.rolling <= 500)) {
-    problems.push({ field: 'rolling', message: 'Rolling mean: a whole number of buckets from 1 to 500' });
-  }
   if (
-    q.lastMinutes !== undefined &&
-    !(Number.isInteger(q.lastMinutes) && q.lastMinutes >= 1 && q.lastMinutes <= 1440)
+    q.strikesAroundSpotPct !== undefined &&
+    !(q.strikesAroundSpotPct > AROUND_SPOT.exclusiveMinimum && q.strikesAroundSpotPct <= AROUND_SPOT.maximum)
   ) {
-    problems.push({ field: 'lastMinutes', message: 'Last minutes: 1 to 1440' });
+    problems.push({
+      field: 'strikesAroundSpotPct',
+      message: `± % of spot must be above ${AROUND_SPOT.exclusiveMinimum} and at most ${AROUND_SPOT.maximum}`,
+    });
   }
-  const counts: Array<[keyof FlowQuery, string]> = [
+  if (!wholeWithin(q.rolling, ROLLING.minimum, ROLLING.maximum)) {
+    problems.push({
+      field: 'rolling',
+      message: `Rolling mean: a whole number of buckets from ${ROLLING.minimum} to ${ROLLING.maximum}`,
+    });
+  }
+  if (!wholeWithin(q.lastMinutes, LAST_MINUTES.minimum, LAST_MINUTES.maximum)) {
+    problems.push({
+      field: 'lastMinutes',
+      message: `Last minutes: ${LAST_MINUTES.minimum} to ${LAST_MINUTES.maximum}`,
+    });
+  }
+  const unusual = OPTIONS_SCHEMAS.unusual.properties;
+  const bounded = [
     ['minVolume', 'Min volume'],
     ['minOpenInterest', 'Min open interest'],
-  ];
-  for (const [field, label] of counts) {
-    const v = q[field];
-    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2147483647)) {
-      problems.push({ field, message: `${label}: a whole number from 0` });
-    }
-  }
-  for (const [field, label] of [
     ['minRatio', 'Min volume/OI'],
     ['minPrice', 'Min price'],
-  ] as Array<[keyof FlowQuery, string]>) {
+  ] as const;
+  for (const [field, label] of bounded) {
     const v = q[field];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1e6)) {
-      problems.push({ field, message: `${label}: 0 to 1,000,000` });
+    const { type, minimum, maximum } = unusual[field];
+    if (v !== undefined && !((type === 'number' || Number.isInteger(v)) && v >= minimum && v <= maximum)) {
+      const what =
+        type === 'integer' ? `a whole number from ${minimum}` : `${minimum} to ${maximum.toLocaleString('en-US')}`;
+      problems.push({ field, message: `${label}: ${what}` });
     }
   }
-  if (q.hotFactor !== undefined && !(q.hotFactor > 0 && q.hotFactor <= 1e6)) {
-    problems.push({ field: 'hotFactor', message: 'Hot factor: above 0, at most 1,000,000' });
+  if (q.hotFactor !== undefined && !(q.hotFactor > HOT_FACTOR.exclusiveMinimum && q.hotFactor <= HOT_FACTOR.maximum)) {
+    problems.push({
+      field: 'hotFactor',
+      message: `Hot factor: above 0, at most ${HOT_FACTOR.maximum.toLocaleString('en-US')}`,
+    });
   }
-  const maxLimit = q.queryType === 'contracts' ? 20 : 500;
-  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 1 && q.limit <= maxLimit)) {
-    problems.push({ field: 'limit', message: `Limit: 1 to ${maxLimit}` });
+  const limit = OPTIONS_SCHEMAS.contracts.properties.limit;
+  const maxLimit = q.queryType === 'contracts' ? limit.maximum : OPTIONS_SCHEMAS.chain.properties.limit.maximum;
+  if (!wholeWithin(q.limit, limit.minimum, maxLimit)) {
+    problems.push({ field: 'limit', message: `Limit: ${limit.minimum} to ${maxLimit}` });
   }
   return problems;
 }
 
-const defined = <T extends object>(o: T): Partial<T> =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && v !== false)) as Partial<T>;
+/** Without the options left unset: undefined, empty and false ones (false is every flag's default). */
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && v !== false)) as T;
 
 function expirationFilter(q: FlowQuery) {
   const dte = q.dteMin !== undefined || q.dteMax !== undefined ? defined({ min: q.dteMin, max: q.dteMax }) : undefined;
@@ -103,54 +118,61 @@ function expirationFilter(q: FlowQuery) {
 const strikes = (q: FlowQuery) =>
   q.strikeMin !== undefined || q.strikeMax !== undefined ? defined({ min: q.strikeMin, max: q.strikeMax }) : undefined;
 
-/** The options object of one API query, per query type (only the options that type accepts). */
-function apiOptions(type: QueryType, q: FlowQuery): Record<string, unknown> {
-  const common = { underlying: q.underlying, ...expirationFilter(q) };
-  switch (type) {
-    case 'flow':
-      return defined({
-        ...common,
-        metric: q.metric ?? 'net_volume',
-        cumulative: q.cumulative,
-        rolling: q.rolling,
-        putCall: q.putCall,
-        strikes: strikes(q),
-        strikesAroundSpotPct: q.strikesAroundSpotPct,
-        regularHours: q.regularHours,
-        groupBy: q.groupBy && q.groupBy !== 'none' ? q.groupBy : undefined,
-      });
-    case 'ladder':
-      return defined({ ...common, measure: q.measure, lastMinutes: q.lastMinutes });
-    case 'chain':
-      return defined({ ...common, limit: q.limit });
-    case 'contracts':
-      return defined({ ...common, putCall: q.putCall, strikes: strikes(q), limit: q.limit });
-    case 'gex':
-    case 'maxpain':
-      return defined(common);
-    case 'unusual':
-      return defined({
-        ...common,
-        lastMinutes: q.lastMinutes,
-        minRatio: q.minRatio,
-        minVolume: q.minVolume,
-        minOpenInterest: q.minOpenInterest,
-        minPrice: q.minPrice,
-        hotFactor: q.hotFactor,
-        limit: q.limit,
-      });
-  }
-}
-
-/** An interpolated panel query → the API's query (without cursor). */
+/** An interpolated panel query → the API's query (without cursor): only the options its type accepts. */
 export function toApiQuery(q: FlowQuery): ApiQuery {
   const type = q.queryType ?? 'flow';
-  return {
+  const base = {
     refId: q.refId,
-    type,
-    ...(SERIES_TYPES.has(type) && q.interval && q.interval !== 'auto' ? { interval: q.interval } : {}),
-    options: apiOptions(type, q),
+    ...(SERIES_QUERY_TYPES.has(type) && q.interval && q.interval !== 'auto' ? { interval: q.interval } : {}),
   };
+  // An empty underlying is left out: the API then names the missing field (validateQuery does first).
+  const common = { underlying: q.underlying ?? '', ...expirationFilter(q) };
+  switch (type) {
+    case 'flow':
+      return {
+        ...base,
+        type,
+        options: defined({
+          ...common,
+          metric: q.metric ?? 'net_volume',
+          cumulative: q.cumulative,
+          rolling: q.rolling,
+          putCall: q.putCall,
+          strikes: strikes(q),
+          strikesAroundSpotPct: q.strikesAroundSpotPct,
+          regularHours: q.regularHours,
+          groupBy: q.groupBy && q.groupBy !== 'none' ? q.groupBy : undefined,
+        }),
+      };
+    case 'ladder':
+      return { ...base, type, options: defined({ ...common, measure: q.measure, lastMinutes: q.lastMinutes }) };
+    case 'chain':
+      return { ...base, type, options: defined({ ...common, limit: q.limit }) };
+    case 'contracts':
+      return {
+        ...base,
+        type,
+        options: defined({ ...common, putCall: q.putCall, strikes: strikes(q), limit: q.limit }),
+      };
+    case 'gex':
+    case 'maxpain':
+      return { ...base, type, options: defined(common) };
+    case 'unusual':
+      return {
+        ...base,
+        type,
+        options: defined({
+          ...common,
+          lastMinutes: q.lastMinutes,
+          minRatio: q.minRatio,
+          minVolume: q.minVolume,
+          minOpenInterest: q.minOpenInterest,
+          minPrice: q.minPrice,
+          hotFactor: q.hotFactor,
+          limit: q.limit,
+        }),
+      };
+  }
 }
 
 /**

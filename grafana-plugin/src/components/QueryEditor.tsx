@@ -16,15 +16,8 @@ import {
 } from '@grafana/ui';
 import type { DataSource } from '../datasource';
 import { validateQuery } from '../api/request-builder';
-import {
-  FLOW_GROUPS,
-  FLOW_METRICS,
-  INTERVALS,
-  QUERY_TYPES,
-  type FlowDataSourceOptions,
-  type FlowQuery,
-  type QueryType,
-} from '../types';
+import { FLOW_GROUPS, FLOW_METRICS, QUERY_TYPES, type QueryType } from '@optflow/contract';
+import { INTERVALS, type FlowDataSourceOptions, type FlowQuery } from '../types';
 import { selectors } from './selectors';
 
 type Props = QueryEditorProps<DataSource, FlowQuery, FlowDataSourceOptions>;

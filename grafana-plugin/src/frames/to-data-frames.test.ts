@@ -1,5 +1,5 @@
 import { FieldType } from '@grafana/data';
-import type { ApiFrame } from '../api/wire';
+import type { ApiFrame } from '@optflow/contract';
 import { formatLegend, toDataFrames } from './to-data-frames';
 
 const flowFrame = (metric: string, unit: string, labels?: Record<string, string>): ApiFrame => ({

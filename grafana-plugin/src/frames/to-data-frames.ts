@@ -1,5 +1,5 @@
 import { FieldType, createDataFrame, type DataFrame, type FieldConfig } from '@grafana/data';
-import type { ApiField, ApiFrame } from '../api/wire';
+import type { ApiField, ApiFrame } from '@optflow/contract';
 
 const FIELD_TYPES: Record<ApiField['type'], FieldType> = {
   time: FieldType.time,

@@ -1,5 +1,5 @@
-import type { ApiFrame, ApiResult } from '../api/wire';
-import { applyResult, IncrementalCache, mergeIncrement, trimToRange } from './incremental-cache';
+import type { ApiFrame, ApiResult } from '@optflow/contract';
+import { applyResult, IncrementalCache, mergeIncrement, trimToRange, type HeldSeries } from './incremental-cache';
 
 const MIN = 60_000;
 const series = (name: string, rows: Array<[number, number | null]>): ApiFrame => ({
@@ -119,7 +119,7 @@ describe('mergeIncrement / trimToRange', () => {
 });
 
 describe('applyResult', () => {
-  const held = {
+  const held: HeldSeries = {
     signature: 'q1',
     cursor: 'old',
     interval: '1m',
@@ -177,7 +177,7 @@ describe('applyResult', () => {
 describe('IncrementalCache', () => {
   test('keeps the newest entries up to its bound', () => {
     const cache = new IncrementalCache(2);
-    const entry = { signature: 's', cursor: 'c', interval: '1m', frames: [] };
+    const entry: HeldSeries = { signature: 's', cursor: 'c', interval: '1m', frames: [] };
     cache.set('a', entry);
     cache.set('b', entry);
     cache.set('a', entry); // refreshed: now the newest

@@ -1,20 +1,17 @@
-import type { ApiFrame, ApiQuery, ApiResult } from '../api/wire';
-import { sessionStart } from '../live/market-hours';
-
-/** Bucket widths of the API's intervals (the first bucket of a range is `from` rounded down to one; a day is a New York session). */
-export const INTERVAL_MS: Readonly<Record<string, number>> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '1d': 86_400_000,
-};
+import {
+  INTERVALS,
+  sessionBounds,
+  type ApiFrame,
+  type ApiQuery,
+  type ApiResult,
+  type IntervalName,
+} from '@optflow/contract';
 
 /** What a client holds for one query: the merged series and the cursor of the last answer. */
 export interface HeldSeries {
   signature: string;
   cursor: string;
-  interval: string;
+  interval: IntervalName;
   frames: ApiFrame[];
 }
 
@@ -61,10 +58,10 @@ function firstAtOrAfter(frame: ApiFrame, t: number): number {
  * Drops the buckets that scrolled out of a range starting at `from`: a full query's first bucket is
  * `from` rounded down to the interval, so the merged series keeps exactly what a full query returns.
  */
-export function trimToRange(frames: readonly ApiFrame[], from: number, interval: string): ApiFrame[] {
-  const width = INTERVAL_MS[interval] ?? 1;
+export function trimToRange(frames: readonly ApiFrame[], from: number, interval: IntervalName): ApiFrame[] {
   // Days are New York sessions, as the API buckets them.
-  const first = interval === '1d' ? sessionStart(from) : Math.floor(from / width) * width;
+  const first =
+    interval === '1d' ? sessionBounds(from).start : Math.floor(from / INTERVALS[interval]) * INTERVALS[interval];
   return frames.map((f) => {
     const start = isSeries(f) ? firstAtOrAfter(f, first) : 0;
     return start === 0 ? f : sliceRows(f, start);

@@ -1,7 +1,7 @@
 import { LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/data';
 import { Observable, type Subscription } from 'rxjs';
 import type { ApiClient } from '../api/api-client';
-import type { ApiFrame, ApiQuery } from '../api/wire';
+import type { ApiFrame, ApiQuery } from '@optflow/contract';
 import { applyResult, continuedQuery, type IncrementalCache } from '../incremental/incremental-cache';
 import { nextPollDelay } from './poll-schedule';
 

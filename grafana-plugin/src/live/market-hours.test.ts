@@ -1,4 +1,4 @@
-import { isMarketOpen, msUntilNextOpen, sessionStart } from './market-hours';
+import { isMarketOpen, msUntilNextOpen } from './market-hours';
 import { MAX_BACKOFF_MS, nextPollDelay } from './poll-schedule';
 
 const ny = (isoWithOffset: string) => Date.parse(isoWithOffset);
@@ -49,18 +49,5 @@ describe('next poll delay', () => {
     ['many failures: capped', { changed: false, failures: 20, now: closed }, MAX_BACKOFF_MS],
   ])('%s', (_name, input, delay) => {
     expect(nextPollDelay(input)).toBe(delay);
-  });
-});
-
-describe('sessionStart (New York midnight)', () => {
-  test.each([
-    ['a summer afternoon', '2023-05-19T18:00:00Z', '2023-05-19T04:00:00.000Z'],
-    ['22:00 New York, already the next UTC day', '2023-05-20T02:00:00Z', '2023-05-19T04:00:00.000Z'],
-    ['winter', '2023-01-19T21:00:00Z', '2023-01-19T05:00:00.000Z'],
-    ['spring forward, after 03:00 EDT', '2023-03-12T16:00:00Z', '2023-03-12T05:00:00.000Z'],
-    ['fall back, after 01:00 EST', '2023-11-05T17:00:00Z', '2023-11-05T04:00:00.000Z'],
-    ['midnight itself', '2023-05-19T04:00:00Z', '2023-05-19T04:00:00.000Z'],
-  ])('%s', (_name, at, start) => {
-    expect(new Date(sessionStart(Date.parse(at))).toISOString()).toBe(start);
   });
 });

@@ -1,3 +1,5 @@
+import { SESSION_TIME_ZONE } from '@optflow/contract';
+
 /**
  * US equity-option sessions in New York time: Monday to Friday, 09:30 to 16:15 (index options
  * trade until 16:15). Exchange holidays are not known here: on one, live mode long-polls as on a
@@ -8,7 +10,7 @@ const CLOSE_MINUTE = 16 * 60 + 15;
 const MINUTE_MS = 60_000;
 
 const newYork = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
+  timeZone: SESSION_TIME_ZONE,
   hourCycle: 'h23',
   weekday: 'short',
   hour: '2-digit',
@@ -22,17 +24,6 @@ function wallClock(ms: number): { day: number; msOfDay: number } {
   const parts = Object.fromEntries(newYork.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   const msOfDay = ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000 + (ms % 1000);
   return { day: WEEKDAYS.indexOf(parts.weekday ?? ''), msOfDay };
-}
-
-/**
- * New York midnight starting the session that holds `ms`: where the API's daily buckets begin
- * (23 to 25 hours long). Wall-clock time since midnight differs from elapsed time on the two
- * daylight-saving days, so the first guess is corrected by what it reads.
- */
-export function sessionStart(ms: number): number {
-  const guess = ms - wallClock(ms).msOfDay;
-  const off = wallClock(guess).msOfDay; // 0, or an hour either side of midnight
-  return off === 0 ? guess : guess - (off > 12 * 60 * MINUTE_MS ? off - 24 * 60 * MINUTE_MS : off);
 }
 
 export function isMarketOpen(ms: number): boolean {

@@ -1,4 +1,4 @@
-import { isRepeatedWallTime, isStorableTime, SESSION_TIME_ZONE, wallDate, wallTimeToUtc, wallTimeToUtcLater } from '@optflow/contract';
+import { isRepeatedWallTime, isStorableTime, MAX_INT4, SESSION_TIME_ZONE, wallDate, wallTimeToUtc, wallTimeToUtcLater } from '@optflow/contract';
 import type { RepeatedHourTracker } from './repeated-hour.ts';
 import type { ColumnMap, Field } from './column-map.ts';
 import { decimalToThousandths, parseSymbol, underlyingForRoot } from './symbol.ts';
@@ -231,8 +231,6 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
 }
 
 const PUT_CALL = new Map<string, 'C' | 'P'>([['CALL', 'C'], ['C', 'C'], ['PUT', 'P'], ['P', 'P']]);
-/** bid_size, ask_size and multiplier are int4 columns. */
-const MAX_INT4 = 2 ** 31 - 1;
 
 /** No value: null, or NaN (how a numeric column marks null; see parquet-reader.ts). */
 function absent(v: unknown): boolean {

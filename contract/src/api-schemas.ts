@@ -1,14 +1,12 @@
-import { FLOW_GROUPS, FLOW_METRICS } from './flow-sql.ts';
+// The query API's JSON Schemas: the API validates every request against them (a 400 names the
+// field) and builds /api/openapi.json from them; the plugin builds its requests and reads its
+// answers with the types derived from them. Bodies are validated strictly: unknown properties are
+// rejected, not dropped, and values are not coerced ("5" is not a number). Every time, date and
+// number is bounded here, or (ISO offsets, calendar dates, from < to) in the API's validation step.
+import type { FromSchema } from 'json-schema-to-ts';
 import { INTERVAL_NAMES } from './intervals.ts';
-import { MAX_TIME_MS, MIN_TIME_MS } from '@optflow/contract';
-import { MAX_INT4, YEAR_1970_9999 } from './validation.ts';
+import { MAX_INT4, MAX_TIME_MS, MIN_TIME_MS } from './stored-values.ts';
 
-/**
- * JSON Schemas of the API: Fastify validates every request against them (a 400 names the field),
- * and /api/openapi.json is built from the same objects. Bodies are validated strictly: unknown
- * properties are rejected, not dropped, and values are not coerced ("5" is not a number). Every
- * time, date and number is bounded here, or (ISO offsets, calendar dates, from < to) in validation.ts.
- */
 export const LIMITS = {
   maxQueries: 20,
   maxWaitSeconds: 30,
@@ -17,6 +15,21 @@ export const LIMITS = {
   maxPointsPerAnswer: 100_000,
   bodyBytes: 64 * 1024,
 } as const;
+
+/** The query types, in the order an editor offers them. */
+export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex', 'maxpain', 'unusual'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+/** Query types answered as time series bucketed by the interval (the others: the latest state). */
+export const SERIES_QUERY_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
+
+export const FLOW_METRICS = ['net_volume', 'call_volume', 'put_volume', 'net_premium', 'call_premium', 'put_premium', 'net_signed_volume', 'put_call_ratio'] as const;
+export type FlowMetric = (typeof FLOW_METRICS)[number];
+export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
+export type FlowGroup = (typeof FLOW_GROUPS)[number];
+
+/** An ISO date or time with a year 1970–9999 starts so. */
+export const YEAR_1970_9999 = '^(19[7-9][0-9]|[2-9][0-9]{3})-';
+export const SYMBOL_PATTERN = '^[A-Za-z0-9._/$-]{1,16}$';
 
 const isoTime = { type: 'string', format: 'date-time', pattern: YEAR_1970_9999, maxLength: 40 } as const;
 const time = {
@@ -28,56 +41,78 @@ const queryTime = { description: 'epoch milliseconds (digits) or an ISO 8601 tim
 const date = { type: 'string', format: 'date', pattern: `${YEAR_1970_9999}[0-9]{2}-[0-9]{2}$`, description: 'a calendar date YYYY-MM-DD, years 1970–9999' } as const;
 const days = { type: 'integer', minimum: 0, maximum: MAX_INT4 } as const;
 const strike = { type: 'number', minimum: -1e9, maximum: 1e9 } as const;
-const symbol = { type: 'string', pattern: '^[A-Za-z0-9._/$-]{1,16}$' } as const;
-
-const expirationFilter = {
-  expirations: { type: 'array', items: date, maxItems: 100 },
-  dte: { type: 'object', additionalProperties: false, properties: { min: days, max: days } },
-  zeroDte: { type: 'boolean' },
-} as const;
+const symbol = { type: 'string', pattern: SYMBOL_PATTERN } as const;
+const putCall = { type: 'string', enum: ['C', 'P'] } as const;
 const strikes = { type: 'object', additionalProperties: false, properties: { min: strike, max: strike } } as const;
+const lastMinutes = { type: 'integer', minimum: 1, maximum: 1440, description: 'only the last N minutes before the range end (else the whole range)' } as const;
+const limit = <const Max extends number>(maximum: Max) => ({ type: 'integer', minimum: 1, maximum }) as const;
 
-export const flowOptionsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['underlying', 'metric'],
-  properties: {
-    underlying: symbol,
-    metric: { type: 'string', enum: [...FLOW_METRICS] },
-    cumulative: { type: 'boolean', description: 'running total from the session open' },
-    rolling: { type: 'integer', minimum: 1, maximum: 500, description: 'rolling mean over this many buckets' },
-    ...expirationFilter,
-    putCall: { type: 'string', enum: ['C', 'P'] },
-    strikes,
-    strikesAroundSpotPct: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
-    regularHours: { type: 'boolean', description: '09:30–16:00 New York only' },
-    groupBy: { type: 'string', enum: [...FLOW_GROUPS] },
-  },
-} as const;
-
-const options = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, required: ['underlying'], properties: { underlying: symbol, ...expirationFilter, ...properties } }) as const;
+/** Every query type's options: the underlying and which expirations. */
+const options = <const P extends object>(properties: P) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['underlying'],
+    properties: {
+      underlying: symbol,
+      expirations: { type: 'array', items: date, maxItems: 100 },
+      dte: { type: 'object', additionalProperties: false, properties: { min: days, max: days }, description: 'days to expiration, inclusive, from the New York date' },
+      zeroDte: { type: 'boolean' },
+      ...properties,
+    },
+  }) as const;
 
 /** Per query type, its options. */
-const OPTIONS = {
-  flow: flowOptionsSchema,
-  ladder: options({ measure: { type: 'string', enum: ['volume', 'premium'] }, lastMinutes: { type: 'integer', minimum: 1, maximum: 1440 } }),
-  chain: options({ limit: { type: 'integer', minimum: 1, maximum: 500 } }),
-  contracts: options({ putCall: { type: 'string', enum: ['C', 'P'] }, strikes, limit: { type: 'integer', minimum: 1, maximum: 20 } }),
+export const OPTIONS_SCHEMAS = {
+  flow: {
+    ...options({
+      metric: { type: 'string', enum: FLOW_METRICS },
+      cumulative: { type: 'boolean', description: 'running total from the session open' },
+      rolling: { type: 'integer', minimum: 1, maximum: 500, description: 'rolling mean over this many buckets' },
+      putCall,
+      strikes,
+      strikesAroundSpotPct: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'strikes within ± this percentage of the latest spot' },
+      regularHours: { type: 'boolean', description: '09:30–16:00 New York only' },
+      groupBy: { type: 'string', enum: FLOW_GROUPS },
+    }),
+    required: ['underlying', 'metric'],
+  },
+  ladder: options({ measure: { type: 'string', enum: ['volume', 'premium'] }, lastMinutes }),
+  contracts: options({ putCall, strikes, limit: limit(20) }),
+  chain: options({ limit: limit(500) }),
   gex: options({}),
   // Buckets by the query's interval (the last snapshot of each).
   maxpain: options({}),
   unusual: options({
-    lastMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+    lastMinutes,
     minRatio: { type: 'number', minimum: 0, maximum: 1e6, description: 'volume / open interest at least (default 1.25)' },
     minVolume: { type: 'integer', minimum: 0, maximum: MAX_INT4, description: 'volume above (default 500)' },
     minOpenInterest: { type: 'integer', minimum: 0, maximum: MAX_INT4, description: 'open interest above (default 100)' },
     minPrice: { type: 'number', minimum: 0, maximum: 1e6, description: 'latest mark above (default 0.10)' },
     hotFactor: { type: 'number', exclusiveMinimum: 0, maximum: 1e6, description: 'hot: latest interval above this × the mean interval (default 3)' },
-    limit: { type: 'integer', minimum: 1, maximum: 500 },
+    limit: limit(500),
   }),
-} as const;
+} as const satisfies Record<QueryType, object>;
 
-export const QUERY_TYPES = Object.keys(OPTIONS) as Array<keyof typeof OPTIONS>;
+export type QueryOptions<T extends QueryType> = FromSchema<(typeof OPTIONS_SCHEMAS)[T]>;
+
+const querySchema = <T extends QueryType>(type: T) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['refId', 'type', 'options'],
+    properties: {
+      refId: { type: 'string', minLength: 1, maxLength: 64 },
+      type: { const: type },
+      interval: { type: 'string', enum: ['auto', ...INTERVAL_NAMES] },
+      cursor: { type: 'string', maxLength: 1024, pattern: '^[A-Za-z0-9_-]+([.][A-Za-z0-9_-]+)?$', description: 'a cursor this API issued (signed: a tampered one is a 400)' },
+      options: OPTIONS_SCHEMAS[type],
+    },
+  }) as const;
+
+type QuerySchema<T extends QueryType> = ReturnType<typeof querySchema<T>>;
+/** One query of a request, by its type (its options are that type's). */
+export type ApiQuery<T extends QueryType = QueryType> = { [K in T]: FromSchema<QuerySchema<K>> }[T];
 
 export const queryRequestSchema = {
   type: 'object',
@@ -92,26 +127,13 @@ export const queryRequestSchema = {
       type: 'array',
       minItems: 1,
       maxItems: LIMITS.maxQueries,
-      items: {
-        type: 'object',
-        required: ['refId', 'type', 'options'],
-        discriminator: { propertyName: 'type' },
-        oneOf: QUERY_TYPES.map((type) => ({
-          type: 'object',
-          additionalProperties: false,
-          required: ['refId', 'type', 'options'],
-          properties: {
-            refId: { type: 'string', minLength: 1, maxLength: 64 },
-            type: { const: type },
-            interval: { type: 'string', enum: ['auto', ...INTERVAL_NAMES] },
-            cursor: { type: 'string', maxLength: 1024, pattern: '^[A-Za-z0-9_-]+([.][A-Za-z0-9_-]+)?$', description: 'a cursor this API issued (signed: a tampered one is a 400)' },
-            options: OPTIONS[type],
-          },
-        })),
-      },
+      items: { type: 'object', required: ['refId', 'type', 'options'], discriminator: { propertyName: 'type' }, oneOf: QUERY_TYPES.map((type) => querySchema(type)) },
     },
   },
 } as const;
+
+/** The body of POST /api/query. */
+export type ApiQueryRequest = Omit<FromSchema<typeof queryRequestSchema>, 'queries'> & { queries: ApiQuery[] };
 
 const frameSchema = {
   type: 'object',
@@ -137,6 +159,10 @@ const frameSchema = {
   },
 } as const;
 
+export type ApiFrame = FromSchema<typeof frameSchema>;
+export type ApiField = ApiFrame['fields'][number];
+export type ApiValue = ApiField['values'][number];
+
 export const queryResponseSchema = {
   type: 'object',
   additionalProperties: false,
@@ -159,6 +185,10 @@ export const queryResponseSchema = {
     },
   },
 } as const;
+
+/** The answer of POST /api/query (200; a 204 has no body). */
+export type ApiQueryResponse = FromSchema<typeof queryResponseSchema>;
+export type ApiResult = ApiQueryResponse['results'][number];
 
 export const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
 
@@ -188,6 +218,8 @@ export const healthResponseSchema = {
     error: { type: 'string', description: 'with the token: why not ok (the details are logged, not sent)' },
   },
 } as const;
+
+export type ApiHealth = FromSchema<typeof healthResponseSchema>;
 
 export const underlyingsResponseSchema = {
   type: 'object',
