@@ -32,7 +32,7 @@ import type { CopyColumn } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
 import { DEFAULT_SAMPLE, writeSampleDay } from '@optflow/loader';
 
-const OPTFLOW = fileURLToPath(new URL('../loader/bin/optflow.js', import.meta.url));
+const OPTFLOW = fileURLToPath(new URL('../cli/bin/optflow.js', import.meta.url));
 const timescaleUrl = process.env.OPTFLOW_BENCH_TIMESCALEDB_URL ?? 'postgres://postgres@127.0.0.1:5434/postgres';
 const postgresUrl = process.env.OPTFLOW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const sides = new Set((process.env.OPTFLOW_BENCH_SIDES ?? 'timescaledb,postgres,embedded').split(',').map((x) => x.trim()));

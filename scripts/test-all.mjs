@@ -19,7 +19,7 @@ if (only.length === 0 || only.includes('static')) {
   const checks = [
     ['typecheck', ['npx', '--no-install', 'tsc', '-p', '.']],
     ['lint', ['npx', '--no-install', 'eslint', '.']],
-    ['import cycles', ['node', 'scripts/check-import-cycles.mjs']],
+    ['imports (no cycles, the data path)', ['node', 'scripts/check-imports.mjs']],
     ['grafana-plugin typecheck', ['npm', 'run', '--silent', 'typecheck', '-w', 'grafana-plugin']],
     ['grafana-plugin lint', ['npm', 'run', '--silent', 'lint', '-w', 'grafana-plugin']],
     ['grafana-plugin production build', ['npm', 'run', '--silent', 'build', '-w', 'grafana-plugin']],

@@ -9,7 +9,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { testBackend } from '@optflow/db/testing';
 import { childDatabase } from './src/child-database.ts';
 import type { ChildDatabase } from './src/child-database.ts';
-import { OPTFLOW_BIN } from './src/processes.ts';
+import { OPTFLOW_BIN, startChild } from './src/processes.ts';
 
 const backend = await testBackend();
 
@@ -90,6 +90,28 @@ describe(`optflow load (${backend})`, () => {
       assert.match(run.stderr, /^optflow: .*permission denied .*\(the database role lacks this privilege/m, args.join(' '));
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     }
+  });
+
+  test('SIGTERM mid-load: the row group in progress commits, exit 1, the file is interrupted; running again loads the rest once', async () => {
+    const dir = join(home, 'interrupted');
+    mkdirSync(dir);
+    for (const [date, strikes] of [['2023-05-22', '2'], ['2023-05-23', '100']] as const) {
+      const sample = optflow('sample', '--date', date, '--strikes', strikes, '--expirations', '3', '--interval', '60', '--out', dir, '--quiet');
+      assert.equal(sample.status, 0, sample.stderr);
+    }
+    const big = { rows: 100 * 2 * 3 * 391, where: `quote_time >= '2023-05-23' AND quote_time < '2023-05-24'` };
+    const child = startChild([OPTFLOW_BIN, 'load', dir], env);
+    await child.waitFor(/loaded .*SPX\.X\.2023-05-22\.parquet/);
+    assert.equal(await child.stop('SIGTERM'), 1, child.output());
+    assert.match(child.output(), /interrupted .*SPX\.X\.2023-05-23\.parquet/);
+    assert.match(child.output(), /2 file\(s\): /, 'the summary still comes out');
+    const [stopped] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.quotes WHERE ${big.where}`);
+    assert.ok(stopped!.n < big.rows, `${stopped!.n} of ${big.rows} rows before the stop`);
+
+    const again = optflow('load', dir, '--json');
+    assert.equal(again.status, 0, again.stderr);
+    const [after] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.quotes WHERE ${big.where}`);
+    assert.equal(after!.n, big.rows);
   });
 
   test('running again does nothing for the unchanged file', () => {

@@ -11,4 +11,3 @@ export { openDatabase } from './open.ts';
 export { ServerDatabase } from './server.ts';
 export { isLoopback, serveSocket, SOCKET_ROLES } from './socket.ts';
 export type { SocketHandle, SocketOptions, SocketRole } from './socket.ts';
-export { onShutdownSignal } from './shutdown.ts';

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetMetadata } from 'hyparquet';
+import { isConnectionLoss } from '@optflow/db';
 import { testBackend } from '@optflow/db/testing';
 import type { TestDatabase } from '@optflow/db/testing';
 import { openMigratedTestDatabase } from '@optflow/migrations/testing';
-import { DEFAULT_SAMPLE, loadFile, writeSampleDay } from '../src/index.ts';
+import { DEFAULT_SAMPLE, LoadError, loadFile, writeSampleDay } from '../src/index.ts';
 import type { FileSummary } from '../src/index.ts';
 import { setReadDeadline } from '../src/load/batch-reader.ts';
 
@@ -120,6 +121,30 @@ describe(`files that fail part-way (${backend})`, () => {
       assert.match(summary.error!, new RegExp(`^${path.replace(/[.]/g, '\\.')}: not a readable Parquet file`));
       assert.doesNotMatch(summary.error!, /changed/);
     }
+  });
+
+  test('a connection lost while committing a row group: the error names the file and the row group; the committed ones stay, the next run finishes', async (ctx) => {
+    if (backend === 'embedded') return ctx.skip('embedded: the database runs in this process, its connection cannot be lost');
+    const path = (await writeSampleDay(join(dir, 'SPX.X.2019-01-07.parquet'), { ...SAMPLE, date: '2019-01-07' })).path;
+    // The server ends the loader's own session as the third row group commits: a real lost connection.
+    await t.db.query(`CREATE FUNCTION optflow.test_lose_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.quote_time >= '2019-01-07 17:50Z' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$`);
+    await t.db.query(`CREATE TRIGGER test_lose_connection BEFORE INSERT ON optflow.snapshots FOR EACH ROW EXECUTE FUNCTION optflow.test_lose_connection()`);
+    let error: unknown = null;
+    try {
+      await loadWithin(t, path);
+    } catch (e) {
+      error = e;
+    } finally {
+      await t.db.query(`DROP FUNCTION optflow.test_lose_connection() CASCADE`);
+    }
+    assert.ok(error instanceof LoadError, `a LoadError, not ${String(error)}`);
+    assert.ok(isConnectionLoss(error), 'still a lost connection to the caller (load exits 3, watch retries)');
+    assert.deepEqual([error.path, error.rowGroup], [path, 2]);
+    assert.match(error.message, new RegExp(`^${path.replace(/[.]/g, '\\.')}: lost the database connection while committing row group 2 \\(terminating connection`));
+    assert.deepEqual({ ...await stored(t, path) }, { status: 'loading', error: null, rows_read: 160, quotes: 160, snapshots: 40 });
+    const retry = await loadWithin(t, path);
+    assert.deepEqual([retry.status, retry.inserted, retry.rowGroups], ['loaded', 156, { loaded: 4, total: 4 }]);
   });
 
   test('an unexpected database error in one row group fails that file (named, with the row group, partial), not the run', async () => {

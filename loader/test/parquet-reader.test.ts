@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { openParquet, ParquetFileError, readRowGroup, rowAt } from '../src/parquet/parquet-reader.ts';
+import { LoadError } from '../src/load-error.ts';
+import { openParquet, readRowGroup, rowAt } from '../src/parquet/parquet-reader.ts';
 import type { ParquetSource, RowGroupInfo } from '../src/parquet/parquet-reader.ts';
 import { DEFAULT_SAMPLE, writeSampleDay } from '../src/index.ts';
 
@@ -153,7 +154,8 @@ describe('parquet reader', () => {
       const path = join(dir, name);
       writeFileSync(path, content);
       await assert.rejects(openParquet(path), (error: unknown) => {
-        assert.ok(error instanceof ParquetFileError);
+        assert.ok(error instanceof LoadError);
+        assert.deepEqual([error.path, error.rowGroup], [path, null]);
         assert.match(error.message, new RegExp(`^${path.replaceAll('.', '\\.')}: not a readable Parquet file \\(.+\\)$`));
         return true;
       });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { DEFAULT_SAMPLE, SAMPLE_SCHEMA, sampleContracts, snapshotTimes, tdaSymbol, writeSampleDay } from '../src/index.ts';
 import type { SampleOptions } from '../src/index.ts';
@@ -12,7 +10,6 @@ import type { SampleOptions } from '../src/index.ts';
 const dir = mkdtempSync(join(tmpdir(), 'optflow-sample-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const small: SampleOptions = { ...DEFAULT_SAMPLE, expirations: 2, strikes: 6, snapshotsPerRowGroup: 60 };
-const OPTFLOW = fileURLToPath(new URL('../bin/optflow.js', import.meta.url));
 
 describe('sample day', () => {
   test('tdaSymbol writes TD Ameritrade symbols (MMDDYY, plain decimal strike)', () => {
@@ -68,20 +65,5 @@ describe('sample day', () => {
       lunch += totals[210]! - totals[180]!; // 12:30-13:00
     }
     assert.ok(open > 1.5 * lunch, `U-shaped day: ${open} contracts in the first half hour vs ${lunch} at lunch`);
-  });
-
-  test('optflow sample --json writes into a directory with the collector name', () => {
-    const run = spawnSync(process.execPath, [OPTFLOW, 'sample', '--strikes', '3', '--expirations', '1', '--interval', '300', '--seed', '7', '--out', dir, '--json'], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const summary = JSON.parse(run.stdout);
-    assert.equal(summary.path, join(dir, 'SPX.X.2023-05-19.parquet'));
-    assert.equal(summary.rows, 3 * 2 * 79);
-    assert.equal(summary.options.seed, 7);
-  });
-
-  test('bad options exit 2 with a message naming the option', () => {
-    const run = spawnSync(process.execPath, [OPTFLOW, 'sample', '--date', '2023-02-30'], { encoding: 'utf8' });
-    assert.equal(run.status, 2);
-    assert.match(run.stderr, /--date <YYYY-MM-DD>.*expected a date as YYYY-MM-DD, got "2023-02-30"/);
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const OPTFLOW_BIN = fileURLToPath(new URL('../../loader/bin/optflow.js', import.meta.url));
+export const OPTFLOW_BIN = fileURLToPath(new URL('../../cli/bin/optflow.js', import.meta.url));
 
 /** A child process whose output the test can wait on line by line. */
 export interface Child {

@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { RowContext } from '../contracts/quote-row.ts';
 import type { RowGroupInfo } from '../parquet/parquet-reader.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
+import { fromLoadErrorData, LoadError } from '../load-error.ts';
+import type { LoadErrorData } from '../load-error.ts';
 
 /**
  * Reads row groups on a worker thread (batch-worker.ts): decoding and normalizing a million rows
@@ -18,7 +20,7 @@ export interface BatchRequest {
   group: RowGroupInfo;
 }
 
-export type BatchReply = { id: number; batch: EncodedBatch; error?: undefined } | { id: number; error: string; batch?: undefined };
+export type BatchReply = { id: number; batch: EncodedBatch; error?: undefined } | { id: number; error: LoadErrorData; batch?: undefined };
 
 /**
  * A read sent to the thread. A cancelled one stays until the thread answers it (its answer is
@@ -161,8 +163,10 @@ function stuck(p: Pending, allowedMs: number): void {
   worker = null; // its exit is expected: not a failure of the other reads
   void w?.terminate();
   for (const [id, other] of pending) if (other.cancelled) pending.delete(id); // nobody waits for them
-  if (!p.cancelled) p.reject(new Error(`${path}: row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
-    'reading stopped (a corrupt page can make the Parquet reader loop forever)'));
+  if (!p.cancelled) {
+    p.reject(new LoadError(path, group.index, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
+      'reading stopped (a corrupt page can make the Parquet reader loop forever)'));
+  }
   if (pending.size > 0) {
     const retry = startWorker();
     for (const other of pending.values()) {
@@ -192,7 +196,7 @@ function startWorker(): Worker {
     armWatchdog();
     if (!waiting()) w.unref();
     if (!p || p.cancelled) return;
-    if (reply.error !== undefined) p.reject(new Error(reply.error));
+    if (reply.error !== undefined) p.reject(fromLoadErrorData(reply.error));
     else p.resolve(reply.batch);
   });
   const fail = (error: Error) => {
@@ -206,7 +210,7 @@ function startWorker(): Worker {
       retry.ref();
       return;
     }
-    for (const p of pending.values()) p.reject(error);
+    for (const p of pending.values()) p.reject(new LoadError(p.request.path, p.request.group.index, `row group ${p.request.group.index}: ${error.message}`, { cause: error }));
     pending.clear();
     armWatchdog();
   };

@@ -1,4 +1,6 @@
 import { parentPort } from 'node:worker_threads';
+import { errorMessage } from '@optflow/db';
+import { LoadError, toLoadErrorData } from '../load-error.ts';
 import { RepeatedHourTracker } from '../contracts/repeated-hour.ts';
 import { contractOf, emptyQuote, rowNormalizer, secondPassRows } from '../contracts/quote-row.ts';
 import { openParquet, readRowGroup, rowAt } from '../parquet/parquet-reader.ts';
@@ -21,7 +23,7 @@ async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   const source = await opened;
   const group = source.rowGroups[request.group.index];
   if (group?.rowStart !== request.group.rowStart || group.rowEnd !== request.group.rowEnd) {
-    throw new Error(`${request.path}: the file changed while it was being loaded (row group ${request.group.index} differs)`);
+    throw new LoadError(request.path, request.group.index, `the file changed while it was being loaded (row group ${request.group.index} differs)`);
   }
   const data = await readRowGroup(source, request.group, request.columns);
   // Before the key order below: a repeated hour's passes are told apart in file order.
@@ -46,7 +48,8 @@ parentPort!.on('message', (request: BatchRequest) => {
       parentPort!.postMessage(reply, [...new Set(buffers)] as ArrayBuffer[]);
     },
     (error: unknown) => {
-      const reply: BatchReply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+      const failure = error instanceof LoadError ? error : new LoadError(request.path, request.group.index, `row group ${request.group.index}: ${errorMessage(error)}`);
+      const reply: BatchReply = { id: request.id, error: toLoadErrorData(failure) };
       parentPort!.postMessage(reply);
     },
   );

@@ -13,7 +13,11 @@ import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
 import type { RowContext } from '../contracts/quote-row.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
-import { fileFailure, rowGroupFailure } from './file-outcome.ts';
+import { LoadError, reasonFor } from '../load-error.ts';
+import { decideLoad, finishFile, readKnownFile, recordFailure, startFile, touchFile } from './file-ledger.ts';
+import type { FileStat } from './file-ledger.ts';
+import { emptySummary, fileFailure, rowGroupFailure } from './file-outcome.ts';
+import type { FileStatus, FileSummary } from './file-outcome.ts';
 import { writeBatch } from './quote-writer.ts';
 import type { KnownStates } from './quote-writer.ts';
 
@@ -27,37 +31,6 @@ export interface LoadOptions {
   signal?: AbortSignal | undefined;
 }
 
-/**
- * How a file's load ended:
- * - 'loaded': every row group is in the database, every row stored (or a duplicate);
- * - 'partial': the file is only partly in the database: rows were rejected (`rejected`), or a row
- *   group failed after earlier ones had been committed, which stay (`failedRowGroup`, `rowGroups`;
- *   `error` says "3 of 8 row groups loaded; row group 3 …: <reason>"). A partial file with a failed
- *   row group is loaded again on the next run, even unchanged;
- * - 'failed': nothing of it was stored by this load (`error` names the file and the row group);
- * - 'unchanged': loaded before, same size and mtime (or content);
- * - 'interrupted': stopped between commits by a signal; the next run continues where it stopped.
- */
-export type FileStatus = 'loaded' | 'partial' | 'failed' | 'unchanged' | 'interrupted';
-
-export interface FileSummary {
-  path: string;
-  status: FileStatus;
-  rowsRead: number;
-  /** Row groups not read: their statistics show nothing newer than this file's stored snapshots. */
-  rowGroupsSkipped: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  anomalies: number;
-  /** Row groups in the database (committed now, or before and skipped), of the file's row groups. */
-  rowGroups: { loaded: number; total: number };
-  /** The row group whose failure stopped the load; null when none did. */
-  failedRowGroup: number | null;
-  seconds: number;
-  error: string | null;
-}
-
 /** A file opened for reading: its row groups and how its columns map to quotes. */
 interface Input {
   source: ParquetSource;
@@ -67,16 +40,16 @@ interface Input {
   openId: number;
 }
 
-/** The file opened and mapped, or why it cannot be (the message names the path). */
-async function openInput(path: string, options: LoadOptions): Promise<Input | string> {
+/** The file opened and mapped, or why it cannot be. */
+async function openInput(path: string, options: LoadOptions): Promise<Input | LoadError> {
   let source: ParquetSource;
   try {
     source = await openParquet(path);
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return error instanceof LoadError ? error : new LoadError(path, null, errorMessage(error), { cause: error });
   }
   const mapped = mapColumns(source.columns, options.overrides);
-  if (!mapped.ok) return `${path}: ${mapped.reason}`;
+  if (!mapped.ok) return new LoadError(path, null, mapped.reason);
   const ctx: RowContext = {
     map: mapped.map,
     timeZone: options.timeZone,
@@ -129,8 +102,8 @@ export async function prepareFile(path: string, options: LoadOptions): Promise<P
   try {
     const info = await stat(path);
     const input = await openInput(path, options);
-    const group = typeof input === 'string' ? undefined : input.source.rowGroups[0];
-    if (typeof input === 'string' || !group) return null;
+    const group = input instanceof LoadError ? undefined : input.source.rowGroups[0];
+    if (input instanceof LoadError || !group) return null;
     return { path, size: info.size, mtime: info.mtime, input, first: startRead(input, group) };
   } catch {
     return null;
@@ -159,10 +132,9 @@ export async function loadFile(
     // Only a lost database stops the run (load exits 3, watch waits and retries); anything else
     // unexpected fails this file, named, and the next one loads.
     if (isConnectionLoss(error)) throw error;
-    const summary: FileSummary = { ...emptySummary(path), status: 'failed', error: fileFailure(path, errorMessage(error)), seconds: (performance.now() - started) / 1000 };
+    const summary: FileSummary = { ...emptySummary(path), status: 'failed', error: fileFailure(path, reasonFor(path, error)), seconds: (performance.now() - started) / 1000 };
     try {
-      const info = await stat(path).catch(() => ({ size: 0, mtime: new Date(0) }));
-      return await recordFailure(db, summary, info.size, info.mtime);
+      return await recordFailure(db, summary, await stat(path).catch(() => ({ size: 0, mtime: new Date(0) })));
     } catch {
       throw error; // the database cannot even record it: as before, the caller decides
     }
@@ -183,30 +155,21 @@ async function load(
   const summary = emptySummary(path);
   const done = (status: FileStatus, error: string | null = null) => ({ ...summary, status, error, seconds: (performance.now() - started) / 1000 });
 
-  let size = 0;
-  let mtime = new Date(0);
+  let info: FileStat = { size: 0, mtime: new Date(0) };
   try {
-    const info = await stat(path);
-    size = info.size;
-    mtime = info.mtime;
+    info = await stat(path);
   } catch (error) {
-    return recordFailure(db, done('failed', fileFailure(path, errorMessage(error))), size, mtime);
+    return recordFailure(db, done('failed', fileFailure(path, reasonFor(path, error))), info);
   }
-  const known = db
-    ? (await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null; error: string | null }>(
-      `SELECT size, mtime, status, content_hash, error FROM optflow.files WHERE path = $1`, [path],
-    )).rows[0]
-    : undefined;
-  // A partial file with an error stopped at a failed row group: not complete, loaded again.
-  const complete = known?.status === 'loaded' || (known?.status === 'partial' && known.error === null);
-  if (known && complete && known.size === size && known.mtime.getTime() === mtime.getTime()) return done('unchanged');
+  const known = db ? await readKnownFile(db, path) : undefined;
+  if (decideLoad(known, info, null) === 'unchanged') return done('unchanged');
 
-  const fresh = prepared?.path === path && prepared.size === size && prepared.mtime.getTime() === mtime.getTime() ? prepared : null;
+  const fresh = prepared?.path === path && prepared.size === info.size && prepared.mtime.getTime() === info.mtime.getTime() ? prepared : null;
   const input = fresh?.input ?? await openInput(path, options);
   // A file new to the database is read from its first row group on: that read starts now, while the
   // content is hashed and the file registered. (A rewritten one may have row groups to skip.)
   let first = fresh?.first;
-  if (!first && !known && typeof input !== 'string' && input.source.rowGroups[0]) first = startRead(input, input.source.rowGroups[0]);
+  if (!first && !known && !(input instanceof LoadError) && input.source.rowGroups[0]) first = startRead(input, input.source.rowGroups[0]);
   if (first) reads.add(first);
 
   let contentHash: string | null = null;
@@ -214,27 +177,29 @@ async function load(
     try {
       contentHash = await sha256(path);
     } catch (error) {
-      return recordFailure(db, done('failed', fileFailure(path, errorMessage(error))), size, mtime);
+      return recordFailure(db, done('failed', fileFailure(path, reasonFor(path, error))), info);
     }
     // Touched or copied, same bytes: nothing to load; remember the new mtime.
-    if (known && complete && known.content_hash === contentHash) {
-      await db.query(`UPDATE optflow.files SET size = $2, mtime = $3, updated_at = now() WHERE path = $1`, [path, size, mtime]);
+    if (decideLoad(known, info, contentHash) === 'touched') {
+      await touchFile(db, path, info);
       return done('unchanged');
     }
   }
-  if (typeof input === 'string') return recordFailure(db, done('failed', input), size, mtime);
+  if (input instanceof LoadError) return recordFailure(db, done('failed', fileFailure(path, input.reason)), info);
   const { source } = input;
 
-  const fileId = db ? await startFile(db, path, size, mtime, contentHash) : 0;
+  const fileId = db ? await startFile(db, path, info, contentHash) : 0;
   const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, input.ctx) : new Set<number>();
   const groups = source.rowGroups.filter((g) => !skippable.has(g.index));
   summary.rowGroupsSkipped = source.rowGroups.length - groups.length;
   summary.rowGroups = { loaded: summary.rowGroupsSkipped, total: source.rowGroups.length };
+  // A lost database ends the run (load exits 3, watch retries): the error says where it happened.
+  const lost = (group: RowGroupInfo, what: string, error: unknown) => new LoadError(path, group.index, `lost the database connection while ${what} (${errorMessage(error)})`, { cause: error });
   // A row group that cannot be read or written ends the file here; the ones committed before stay
   // (a collector may still be writing the file): 'partial' says so, 'failed' when there are none.
   const stopAt = (group: RowGroupInfo, error: unknown) => {
     summary.failedRowGroup = group.index;
-    const reason = rowGroupFailure(path, group.index, db ? summary.rowGroups.loaded : 0, summary.rowGroups.total, errorMessage(error));
+    const reason = rowGroupFailure(path, group.index, db ? summary.rowGroups.loaded : 0, summary.rowGroups.total, reasonFor(path, error));
     return finishFile(db, fileId, done(db && summary.rowGroups.loaded > 0 ? 'partial' : 'failed', reason));
   };
   // The next row group is read and checked while the database stores the current one.
@@ -268,7 +233,7 @@ async function load(
       try {
         outcome = await db.transaction((s) => writeBatch(s, fileId, batch, committed, options.maxIntervalVolume));
       } catch (error) {
-        if (isConnectionLoss(error)) throw error;
+        if (isConnectionLoss(error)) throw lost(group, `committing row group ${group.index}`, error);
         return stopAt(group, error);
       }
       committed = outcome.committed; // the stored states until another writer commits
@@ -279,7 +244,7 @@ async function load(
       try {
         if (outcome.affected) await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
       } catch (error) {
-        if (isConnectionLoss(error)) throw error;
+        if (isConnectionLoss(error)) throw lost(group, `refreshing the aggregates after row group ${group.index} (committed)`, error);
         return stopAt(group, new Error(`committed, but refreshing its aggregates failed (${errorMessage(error)})`));
       }
     } else {
@@ -309,44 +274,8 @@ async function rowGroupsWithNothingNew(db: Database, fileId: number, source: Par
   return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));
 }
 
-function emptySummary(path: string): FileSummary {
-  return {
-    path, status: 'loaded', rowsRead: 0, rowGroupsSkipped: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0,
-    rowGroups: { loaded: 0, total: 0 }, failedRowGroup: null, seconds: 0, error: null,
-  };
-}
-
-async function startFile(db: Database, path: string, size: number, mtime: Date, contentHash: string | null): Promise<number> {
-  const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO optflow.files (path, size, mtime, content_hash, status) VALUES ($1, $2, $3, $4, 'loading')
-     ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, content_hash = EXCLUDED.content_hash, status = 'loading', error = NULL,
-       rows_read = 0, rows_inserted = 0, duplicates = 0, rejected = 0, anomalies = 0, updated_at = now()
-     RETURNING id`,
-    [path, size, mtime, contentHash],
-  );
-  return rows[0]!.id;
-}
-
 async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-async function finishFile(db: Database | null, fileId: number, summary: FileSummary): Promise<FileSummary> {
-  if (db) {
-    await db.query(`UPDATE optflow.files SET status = $2, error = $3, updated_at = now() WHERE id = $1`, [fileId, summary.status, summary.error]);
-  }
-  return summary;
-}
-
-async function recordFailure(db: Database | null, summary: FileSummary, size: number, mtime: Date): Promise<FileSummary> {
-  if (db) {
-    await db.query(
-      `INSERT INTO optflow.files (path, size, mtime, status, error) VALUES ($1, $2, $3, 'failed', $4)
-       ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, status = 'failed', error = EXCLUDED.error, updated_at = now()`,
-      [summary.path, size, mtime, summary.error],
-    );
-  }
-  return summary;
 }

@@ -1,11 +1,13 @@
 import type { Session } from '@optflow/db';
 import { implausiblePrice } from '../contracts/interval-volume.ts';
 import { copyPayload, QUOTE_COPY_COLUMNS } from './encoded-batch.ts';
-import type { EncodedBatch } from './encoded-batch.ts';
+import type { EncodedBatch, RejectedRow } from './encoded-batch.ts';
 import { groupBySession, inflateGroups, sessionKey, sessionOf } from './session-groups.ts';
 import type { SessionGroup } from './session-groups.ts';
+import { tallySnapshots } from './snapshot-tally.ts';
+import type { SnapshotRows } from './snapshot-tally.ts';
 import { applyBatch, sessionsToReplay } from './volume-batch.ts';
-import type { StoredQuote, StoredState } from './volume-batch.ts';
+import type { BatchResult, StoredQuote, StoredState } from './volume-batch.ts';
 
 export interface BatchOutcome {
   inserted: number;
@@ -13,7 +15,6 @@ export interface BatchOutcome {
   anomalies: number;
   /** Range whose aggregates changed: [from, to], epoch ms; null when nothing was written. */
   affected: { from: number; to: number } | null;
-  latestByUnderlying: Map<string, number>;
   /** The states known stored once this batch commits: what it wrote, over what was known before. */
   committed: KnownStates;
 }
@@ -54,82 +55,115 @@ const DAY_MS = 86_400_000;
  * counters. `maxIntervalVolume`: the volume rules' bound (IntervalVolume; its default when undefined).
  */
 export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch, committed?: KnownStates, maxIntervalVolume?: number): Promise<BatchOutcome> {
-  // One writer at a time (the row stays locked until commit): a second loader (or watch beside load)
-  // reads the stored quotes and contract-session states after the first one's commit, not before it.
-  const { rows: [counted] } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
-  const epoch = Number(counted!.epoch);
+  const epoch = await takeWriterTurn(s);
   // Nobody else wrote since this loader's last commit: the states it wrote then are still the stored ones.
   const known = committed && committed.epoch === epoch - 1 ? committed.states : new Map<string, StoredState>();
-  const outcome: BatchOutcome = { inserted: 0, duplicates: 0, anomalies: 0, affected: null, latestByUnderlying: new Map(), committed: { epoch, states: known } };
-  const stored = await storedKeys(s, batch);
-  const notStored = stored.size === 0 ? undefined : (i: number) => !stored.has(quoteKey(batch.contracts[batch.contract[i]!]!, batch.quoteTime[i]!));
-  // Grouped on the reading thread; again here only to leave out quotes stored already (rare).
-  const groups = notStored ? groupBySession(batch, notStored) : inflateGroups(batch, batch.groups);
-
+  const groups = await newQuotesBySession(s, batch);
+  let outcome: BatchOutcome = { inserted: 0, duplicates: batch.length, anomalies: 0, affected: null, committed: { epoch, states: known } };
   if (groups.size > 0) {
-    const states = await loadStates(s, groups, known);
-    const replayKeys = sessionsToReplay(batch, groups, states);
-    const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
-    const result = applyBatch(batch, groups, states, replay, maxIntervalVolume);
-
-    await s.copyBinary('optflow.quotes', QUOTE_COPY_COLUMNS, copyPayload(batch, result.inserts, result.derived, fileId));
-    if (result.updates.length > 0) {
-      await s.query(
-        `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium, anomaly = u.anomaly
-         FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::float8[], $6::int[]) AS u(contract, quote_time, volume, signed_volume, premium, anomaly)
-         WHERE q.contract = u.contract AND q.quote_time = u.quote_time`,
-        [result.updates.map((u) => u.contract), result.updates.map((u) => iso(u.quoteTime)), result.updates.map((u) => u.volume), result.updates.map((u) => u.signedVolume), result.updates.map((u) => u.premium), result.updates.map((u) => u.anomaly)],
-      );
-    }
-    outcome.committed = { epoch, states: new Map([...known, ...result.states]) };
-    const storedStates = [...result.states.values()]; // each carries its contract and session
-    await s.query(
-      `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
-       SELECT * FROM unnest($1::text[], $2::date[], $3::timestamptz[], $4::bigint[], $5::float8[], $6::smallint[])
-       ON CONFLICT (contract, session) DO UPDATE SET last_time = EXCLUDED.last_time, baseline = EXCLUDED.baseline, mark = EXCLUDED.mark, sign = EXCLUDED.sign`,
-      [storedStates.map((x) => x.contract), storedStates.map((x) => x.session), storedStates.map((x) => iso(x.lastTime)), storedStates.map((x) => x.baseline), storedStates.map((x) => x.mark), storedStates.map((x) => x.sign)],
-    );
-    // underlying index → snapshot time → rows
-    const snapshots = new Map<number, Map<number, number>>();
-    for (const i of result.inserts) {
-      const u = batch.underlying[i]!;
-      const t = batch.quoteTime[i]!;
-      let times = snapshots.get(u);
-      if (!times) snapshots.set(u, (times = new Map()));
-      times.set(t, (times.get(t) ?? 0) + 1);
-    }
-    const snaps = [...snapshots].flatMap(([u, times]) => [...times].map(([time, rows]) => ({ underlying: batch.underlyings[u]!, time, rows })));
-    for (const [u, times] of snapshots) outcome.latestByUnderlying.set(batch.underlyings[u]!, extent([...times.keys()]).max);
-    await s.query(
-      `INSERT INTO optflow.snapshots (file_id, underlying, quote_time, rows)
-       SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int[])
-       ON CONFLICT (file_id, underlying, quote_time) DO UPDATE SET rows = optflow.snapshots.rows + EXCLUDED.rows, committed_xid = pg_current_xact_id()`,
-      [fileId, snaps.map((x) => x.underlying), snaps.map((x) => iso(x.time)), snaps.map((x) => x.rows)],
-    );
-    for (const [underlying, latest] of outcome.latestByUnderlying) {
-      await s.query(`SELECT pg_notify('optflow_ingest', $1)`, [JSON.stringify({ underlying, latest: iso(latest) })]);
-    }
-    outcome.inserted = result.inserts.length;
-    outcome.anomalies = result.anomalies;
-    const to = Math.max(extent(snaps.map((x) => x.time)).max, extent(result.updates.map((u) => u.quoteTime)).max);
-    outcome.affected = { from: result.earliest, to };
+    const result = await deriveVolumes(s, batch, groups, known, maxIntervalVolume);
+    await storeQuotes(s, fileId, batch, result);
+    await storeStates(s, result.states);
+    const tally = tallySnapshots(batch, result.inserts);
+    await storeSnapshots(s, fileId, tally.snapshots);
+    await announce(s, tally.latestByUnderlying);
+    const to = Math.max(extent(tally.snapshots.map((x) => x.time)).max, extent(result.updates.map((u) => u.quoteTime)).max);
+    outcome = {
+      inserted: result.inserts.length,
+      duplicates: batch.length - result.inserts.length, // stored already, or repeated in the batch
+      anomalies: result.anomalies,
+      affected: { from: result.earliest, to },
+      committed: { epoch, states: new Map([...known, ...result.states]) },
+    };
   }
-  outcome.duplicates = batch.length - outcome.inserted; // stored already, or repeated in the batch
+  await storeRejectedRows(s, fileId, batch.rejected);
+  await countIntoFile(s, fileId, batch, outcome);
+  return outcome;
+}
 
-  if (batch.rejected.length > 0) {
-    await s.query(
-      `INSERT INTO optflow.rejected_rows (file_id, row_number, reason, raw)
-       SELECT $1, r.row_number, r.reason, r.raw::jsonb FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(row_number, reason, raw)
-       ON CONFLICT (file_id, row_number) DO NOTHING`,
-      [fileId, batch.rejected.map((r) => r.rowNumber), batch.rejected.map((r) => storableText(r.reason)), batch.rejected.map((r) => storableJson(r.raw))],
-    );
+/**
+ * One writer at a time (the row stays locked until commit): a second loader (or watch beside load)
+ * reads the stored quotes and contract-session states after the first one's commit, not before it.
+ * The epoch it returns numbers this transaction among all writers'.
+ */
+async function takeWriterTurn(s: Session): Promise<number> {
+  const { rows: [counted] } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
+  return Number(counted!.epoch);
+}
+
+/** The batch's quotes not stored yet, by contract-session. */
+async function newQuotesBySession(s: Session, batch: EncodedBatch): Promise<Map<string, SessionGroup>> {
+  const stored = await storedKeys(s, batch);
+  if (stored.size === 0) return inflateGroups(batch, batch.groups); // grouped on the reading thread
+  // Again here only to leave out quotes stored already (rare).
+  return groupBySession(batch, (i) => !stored.has(quoteKey(batch.contracts[batch.contract[i]!]!, batch.quoteTime[i]!)));
+}
+
+/** The volume rules over the new quotes, from each contract-session's stored state (replayed where they land before it). */
+async function deriveVolumes(s: Session, batch: EncodedBatch, groups: ReadonlyMap<string, SessionGroup>, known: ReadonlyMap<string, StoredState>, maxIntervalVolume?: number): Promise<BatchResult> {
+  const states = await loadStates(s, groups, known);
+  const replayKeys = sessionsToReplay(batch, groups, states);
+  const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
+  return applyBatch(batch, groups, states, replay, maxIntervalVolume);
+}
+
+/** The new quotes by COPY; stored ones a replay changed, by UPDATE. */
+async function storeQuotes(s: Session, fileId: number, batch: EncodedBatch, result: BatchResult): Promise<void> {
+  await s.copyBinary('optflow.quotes', QUOTE_COPY_COLUMNS, copyPayload(batch, result.inserts, result.derived, fileId));
+  if (result.updates.length === 0) return;
+  const u = result.updates;
+  await s.query(
+    `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium, anomaly = u.anomaly
+     FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::float8[], $6::int[]) AS u(contract, quote_time, volume, signed_volume, premium, anomaly)
+     WHERE q.contract = u.contract AND q.quote_time = u.quote_time`,
+    [u.map((x) => x.contract), u.map((x) => iso(x.quoteTime)), u.map((x) => x.volume), u.map((x) => x.signedVolume), u.map((x) => x.premium), u.map((x) => x.anomaly)],
+  );
+}
+
+/** Each contract-session's state after the batch (each state carries its contract and session). */
+async function storeStates(s: Session, states: ReadonlyMap<string, StoredState & { contract: string }>): Promise<void> {
+  const all = [...states.values()];
+  await s.query(
+    `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
+     SELECT * FROM unnest($1::text[], $2::date[], $3::timestamptz[], $4::bigint[], $5::float8[], $6::smallint[])
+     ON CONFLICT (contract, session) DO UPDATE SET last_time = EXCLUDED.last_time, baseline = EXCLUDED.baseline, mark = EXCLUDED.mark, sign = EXCLUDED.sign`,
+    [all.map((x) => x.contract), all.map((x) => x.session), all.map((x) => iso(x.lastTime)), all.map((x) => x.baseline), all.map((x) => x.mark), all.map((x) => x.sign)],
+  );
+}
+
+async function storeSnapshots(s: Session, fileId: number, snapshots: readonly SnapshotRows[]): Promise<void> {
+  await s.query(
+    `INSERT INTO optflow.snapshots (file_id, underlying, quote_time, rows)
+     SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int[])
+     ON CONFLICT (file_id, underlying, quote_time) DO UPDATE SET rows = optflow.snapshots.rows + EXCLUDED.rows, committed_xid = pg_current_xact_id()`,
+    [fileId, snapshots.map((x) => x.underlying), snapshots.map((x) => iso(x.time)), snapshots.map((x) => x.rows)],
+  );
+}
+
+/** Tells listeners (the API's long-polls) which underlyings have new data, delivered at commit. */
+async function announce(s: Session, latestByUnderlying: ReadonlyMap<string, number>): Promise<void> {
+  for (const [underlying, latest] of latestByUnderlying) {
+    await s.query(`SELECT pg_notify('optflow_ingest', $1)`, [JSON.stringify({ underlying, latest: iso(latest) })]);
   }
+}
+
+/** Rows the reading thread rejected, kept for inspection (a row once kept is not kept twice). */
+async function storeRejectedRows(s: Session, fileId: number, rejected: readonly RejectedRow[]): Promise<void> {
+  if (rejected.length === 0) return;
+  await s.query(
+    `INSERT INTO optflow.rejected_rows (file_id, row_number, reason, raw)
+     SELECT $1, r.row_number, r.reason, r.raw::jsonb FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(row_number, reason, raw)
+     ON CONFLICT (file_id, row_number) DO NOTHING`,
+    [fileId, rejected.map((r) => r.rowNumber), rejected.map((r) => storableText(r.reason)), rejected.map((r) => storableJson(r.raw))],
+  );
+}
+
+async function countIntoFile(s: Session, fileId: number, batch: EncodedBatch, outcome: BatchOutcome): Promise<void> {
   await s.query(
     `UPDATE optflow.files SET rows_read = rows_read + $2, rows_inserted = rows_inserted + $3, duplicates = duplicates + $4,
        rejected = rejected + $5, anomalies = anomalies + $6, updated_at = now() WHERE id = $1`,
     [fileId, batch.length + batch.rejected.length, outcome.inserted, outcome.duplicates, batch.rejected.length, outcome.anomalies],
   );
-  return outcome;
 }
 
 /** Keys (quoteKey) of the batch's quotes that are stored already (usually none). */

@@ -1,8 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Database } from '@optflow/db';
+import { reasonFor } from '../load-error.ts';
 import { loadFile } from './load-file.ts';
-import type { FileSummary, LoadOptions } from './load-file.ts';
+import type { FileSummary } from './file-outcome.ts';
+import type { LoadOptions } from './load-file.ts';
 
 /**
  * Loads the *.parquet files of a directory as collectors write and rewrite them. A file is taken
@@ -73,7 +75,7 @@ export async function watchDirectory(db: Database, directory: string, options: W
       } catch (error) {
         // Most likely the database went away: wait and try the same file again.
         backoffMs = Math.min(Math.max(backoffMs * 2, 500), 10_000);
-        options.onError(`${path}: ${error instanceof Error ? error.message : String(error)}; retrying in ${backoffMs / 1000} s`);
+        options.onError(`${path}: ${reasonFor(path, error)}; retrying in ${backoffMs / 1000} s`);
         await sleep(backoffMs, options.signal);
         break;
       }

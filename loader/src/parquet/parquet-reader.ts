@@ -1,6 +1,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { LoadError } from '../load-error.ts';
 import { withCheckedPages } from './page-headers.ts';
 
 /**
@@ -27,16 +28,6 @@ export interface ParquetSource {
   metadata: FileMetaData;
 }
 
-/** A file that cannot be read as Parquet; the message names the path. */
-export class ParquetFileError extends Error {
-  readonly path: string;
-
-  constructor(path: string, reason: string, cause?: unknown) {
-    super(`${path}: ${reason}`, { cause });
-    this.path = path;
-  }
-}
-
 const MS_PER_DAY = 86_400_000;
 
 const parsers: Partial<ParquetParsers> = {
@@ -57,7 +48,7 @@ export async function openParquet(path: string): Promise<ParquetSource> {
     schema = parquetSchema(metadata); // a corrupt footer's schema can fail to assemble
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ParquetFileError(path, `not a readable Parquet file (${reason})`, error);
+    throw new LoadError(path, null, `not a readable Parquet file (${reason})`, { cause: error });
   }
   const columns = schema.children.map((c) => c.element.name);
   const naiveTimestampColumns = new Set(
@@ -74,9 +65,9 @@ export async function openParquet(path: string): Promise<ParquetSource> {
   // A corrupt footer can lose a row count (NaN never equals itself: the reading thread would take
   // the file for one that changed) or contradict itself.
   const bad = rowGroups.find((g) => !isCount(g.rowEnd - g.rowStart));
-  if (bad) throw new ParquetFileError(path, `not a readable Parquet file (the footer gives row group ${bad.index} no valid row count)`);
+  if (bad) throw new LoadError(path, null, `not a readable Parquet file (the footer gives row group ${bad.index} no valid row count)`);
   if (!isCount(Number(metadata.num_rows)) || rowStart !== Number(metadata.num_rows)) {
-    throw new ParquetFileError(path, `not a readable Parquet file (the footer's row count ${metadata.num_rows} is not the sum of its row groups', ${rowStart})`);
+    throw new LoadError(path, null, `not a readable Parquet file (the footer's row count ${metadata.num_rows} is not the sum of its row groups', ${rowStart})`);
   }
   return { path, columns, numRows: Number(metadata.num_rows), rowGroups, naiveTimestampColumns, file, metadata };
 }
@@ -112,7 +103,7 @@ export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, c
     return { length, columns: new Map([...chunks].map(([name, parts]) => [name, joinChunks(name, parts, group, length, exact)])), exact };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ParquetFileError(source.path, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`, error);
+    throw new LoadError(source.path, group.index, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`, { cause: error });
   }
 }
 

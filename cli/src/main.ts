@@ -9,7 +9,7 @@ import { registerWatch } from './commands/watch.ts';
 import { errorMessage, isConnectionLoss } from '@optflow/db';
 import { CliError, EXIT } from './exit-codes.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('optflow')

@@ -7,8 +7,8 @@ register();
 // rest of the command line and the database load (about a second each on these machines).
 const [command, ...args] = process.argv.slice(2);
 if (['load', 'watch', 'start'].includes(command ?? '') && !args.some((a) => a === '--help' || a === '-h')) {
-  const { warmUpReader } = await import('../src/load/batch-reader.ts');
+  const { warmUpReader } = await import('@optflow/loader/reader');
   warmUpReader();
 }
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('../src/main.ts');
 await main(process.argv);

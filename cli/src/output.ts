@@ -1,7 +1,6 @@
-/**
- * What commands print: human lines on stderr (progress, logs) and results on stdout, or with
- * --json a single JSON document on stdout and nothing else there.
- */
+// What commands print: human lines on stderr (progress, logs) and results on stdout, or with
+// --json a single JSON document on stdout and nothing else there.
+
 export interface Output {
   json: boolean;
   quiet: boolean;

@@ -2,13 +2,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { glob } from 'glob';
-import { errorMessage, isConnectionLoss, onShutdownSignal } from '@optflow/db';
+import { errorMessage, isConnectionLoss } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
-import { loadFile, prepareFile } from '../../load/load-file.ts';
-import type { FileSummary } from '../../load/load-file.ts';
+import { LoadError, loadFile, prepareFile } from '@optflow/loader';
+import type { FileSummary } from '@optflow/loader';
 import { connect } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { runUntilSignal } from '../lifecycle.ts';
 import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
 import type { ReadFlags } from '../load-options.ts';
 import { createOutput } from '../output.ts';
@@ -43,39 +44,43 @@ export function registerLoad(program: Command): void {
 
       // The first file's first row group is read while the database opens.
       const first = files[0] === undefined ? null : await prepareFile(files[0], read);
-      let db: Database | null = null;
-      try {
-        db = flags.dryRun ? null : await connect();
-        // Stop between commits: the transaction in progress completes, nothing is half-written.
-        if (db) onShutdownSignal(db.close.bind(db), EXIT.PARTIAL);
-        if (db && flags.migrate) await migrate(db, { direction: 'up', notice: out.warn });
-        const summaries: FileSummary[] = [];
-        for (const [i, path] of files.entries()) {
-          const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
-          const summary = await loadFile(db, path, read, (read, total) => bar.update(read, total), i === 0 ? first : null).catch((error: unknown) => {
+      // A signal stops the load between commits: the transaction in progress completes, nothing is
+      // half-written, the summary says what was loaded, and the exit code is 1 (run again to finish).
+      await runUntilSignal(async (stop) => {
+        let db: Database | null = null;
+        try {
+          db = flags.dryRun ? null : await connect();
+          if (db && flags.migrate) await migrate(db, { direction: 'up', notice: out.warn });
+          const summaries: FileSummary[] = [];
+          for (const [i, path] of files.entries()) {
+            if (stop.aborted) break;
+            const bar = new ProgressBar(`[${i + 1}/${files.length}] ${basename(path)}`, 0, 'rows', !out.quiet && process.stderr.isTTY === true);
+            const summary = await loadFile(db, path, { ...read, signal: stop }, (read, total) => bar.update(read, total), i === 0 ? first : null).catch((error: unknown) => {
+              bar.finish();
+              // loadFile fails a file itself; it throws only when the database is lost or cannot even
+              // record the failure (a role without privileges). The JSON still comes out, naming the file.
+              if (!isConnectionLoss(error)) {
+                out.result({ files: summaries, totals: total(summaries), dryRun: false, error: `${path}: the database could not record this file's outcome (${errorMessage(error)})` }, '');
+                throw error; // its exit code and message are main's (a missing privilege is configuration: 2)
+              }
+              // Where it was lost, when the load knows (the row group it was committing).
+              const reason = error instanceof LoadError ? error.reason : `lost the database connection (${errorMessage(error)})`;
+              const message = `${path}: ${reason}; the row groups committed before it are kept: run the same command again to finish`;
+              out.result({ files: summaries, totals: total(summaries), dryRun: false, error: message }, '');
+              throw new CliError(message, EXIT.DATABASE_UNAVAILABLE);
+            });
             bar.finish();
-            // loadFile fails a file itself; it throws only when the database is lost or cannot even
-            // record the failure (a role without privileges). The JSON still comes out, naming the file.
-            if (!isConnectionLoss(error)) {
-              out.result({ files: summaries, totals: total(summaries), dryRun: false, error: `${path}: the database could not record this file's outcome (${errorMessage(error)})` }, '');
-              throw error; // its exit code and message are main's (a missing privilege is configuration: 2)
-            }
-            const message = `${path}: lost the database connection (${errorMessage(error)}); ` +
-              'the row groups committed before it are kept: run the same command again to finish';
-            out.result({ files: summaries, totals: total(summaries), dryRun: false, error: message }, '');
-            throw new CliError(message, EXIT.DATABASE_UNAVAILABLE);
-          });
-          bar.finish();
-          summaries.push(summary);
-          reportFile(out, summary);
+            summaries.push(summary);
+            reportFile(out, summary);
+          }
+          const totals = total(summaries);
+          out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
+          if (missing.length > 0 || skipped.length > 0 || totals.failed > 0 || totals.partial > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
+        } finally {
+          first?.first.cancel(); // not taken over when the database could not be opened or migrated
+          await db?.close();
         }
-        const totals = total(summaries);
-        out.result({ files: summaries, totals, dryRun: flags.dryRun === true }, `${files.length} file(s): ${totals.inserted.toLocaleString('en-US')} rows inserted, ${totals.duplicates} duplicates, ${totals.rejected} rejected, ${totals.failed} failed`);
-        if (missing.length > 0 || skipped.length > 0 || totals.failed > 0 || totals.partial > 0 || totals.rejected > 0) process.exitCode = EXIT.PARTIAL;
-      } finally {
-        first?.first.cancel(); // not taken over when the database could not be opened or migrated
-        await db?.close();
-      }
+      }, { exitCode: EXIT.PARTIAL });
     });
 }
 

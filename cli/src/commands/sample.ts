@@ -1,8 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SAMPLE, sampleFileName, snapshotTimes } from '../../sample/sample-day.ts';
-import { writeSampleDay } from '../../sample/sample-writer.ts';
+import { DEFAULT_SAMPLE, sampleFileName, snapshotTimes, writeSampleDay } from '@optflow/loader';
 import { integerIn, isoDate, symbolName } from '../options.ts';
 import { createOutput } from '../output.ts';
 import { ProgressBar } from '../progress.ts';

@@ -1,8 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { parseMapOverrides } from '../contracts/column-map.ts';
-import { DEFAULT_MAX_INTERVAL_VOLUME } from '../contracts/interval-volume.ts';
-import type { LoadOptions } from '../load/load-file.ts';
+import { DEFAULT_MAX_INTERVAL_VOLUME, parseMapOverrides } from '@optflow/loader';
+import type { LoadOptions } from '@optflow/loader';
 import { assertTimeZone, SESSION_TIME_ZONE } from '@optflow/contract';
 import { CliError, EXIT } from './exit-codes.ts';
 import { integerIn, symbolName } from './options.ts';

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Fails when TypeScript modules import each other in a cycle (type-only imports included: a cycle
-// of types is still two modules that cannot be read apart). Follows relative imports and the
-// workspaces' own packages (@optflow/<name>[/<export>]) through their package.json exports.
-// Usage: node scripts/check-import-cycles.mjs [dir...]   (default: every workspace but the plugin)
+// of types is still two modules that cannot be read apart), or when a workspace's own code imports
+// one that comes after it on the data path (LAYERS: the loader imports neither the API nor the CLI).
+// Follows relative imports and the workspaces' own packages (@optflow/<name>[/<export>]) through
+// their package.json exports.
+// Usage: node scripts/check-imports.mjs [dir...]   (default: every workspace but the plugin)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -73,8 +75,23 @@ function visit(node) {
 }
 for (const file of graph.keys()) if (!state.has(file)) visit(file);
 
-if (cycles.length > 0) {
-  for (const c of cycles) console.error(`import cycle: ${c.map((f) => relative(root, f)).sort().join(' <-> ')}`);
-  process.exit(1);
+/** The data path, in order: a workspace's code (src/) imports only the workspaces before it. */
+const LAYERS = ['contract', 'db', 'migrations', 'loader', 'api', 'cli'];
+const layerOf = (file) => {
+  const [workspace, part] = relative(root, file).split('/');
+  return { workspace, layer: LAYERS.indexOf(workspace), code: part === 'src' };
+};
+const upward = [];
+for (const [file, imports] of graph) {
+  const from = layerOf(file);
+  if (from.layer < 0 || !from.code) continue; // tests may use anything
+  for (const target of imports) {
+    const to = layerOf(target);
+    if (to.layer > from.layer) upward.push(`${relative(root, file)} imports ${to.workspace} (${relative(root, target)}), which comes after ${from.workspace} in ${LAYERS.join(' → ')}`);
+  }
 }
-console.log(`no import cycles among ${graph.size} modules`);
+
+for (const c of cycles) console.error(`import cycle: ${c.map((f) => relative(root, f)).sort().join(' <-> ')}`);
+for (const u of upward) console.error(`import against the data path: ${u}`);
+if (cycles.length > 0 || upward.length > 0) process.exit(1);
+console.log(`no import cycles among ${graph.size} modules; every workspace imports only those before it (${LAYERS.join(' → ')})`);

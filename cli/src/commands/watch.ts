@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { migrate } from '@optflow/migrations';
-import { watchDirectory } from '../../load/watch.ts';
+import { watchDirectory } from '@optflow/loader';
 import { connect } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { runUntilSignal } from '../lifecycle.ts';
 import { integerIn } from '../options.ts';
 import { addReadOptions, loadOptionsFrom } from '../load-options.ts';
 import type { ReadFlags } from '../load-options.ts';
@@ -33,26 +34,24 @@ export function registerWatch(program: Command): void {
       const read = loadOptionsFrom(flags);
       if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new CliError(`${dir}: not a directory`, EXIT.USAGE);
       const db = await connect();
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        if (flags.migrate) await migrate(db, { direction: 'up', notice: out.warn });
-        out.info(`optflow: watching ${dir} (Ctrl-C to stop)`);
-        await watchDirectory(db, dir, {
-          ...read,
-          pollMs: flags.poll,
-          signal: stop.signal,
-          onLoad: (summary) => {
-            if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-            else reportFile(out, summary);
-          },
-          onError: (message) => process.stderr.write(`optflow: ${message}\n`),
-        });
-        out.info('optflow: stopped');
-      } finally {
-        await db.close();
-      }
+      await runUntilSignal(async (stop) => {
+        try {
+          if (flags.migrate) await migrate(db, { direction: 'up', notice: out.warn });
+          out.info(`optflow: watching ${dir} (Ctrl-C to stop)`);
+          await watchDirectory(db, dir, {
+            ...read,
+            pollMs: flags.poll,
+            signal: stop,
+            onLoad: (summary) => {
+              if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+              else reportFile(out, summary);
+            },
+            onError: (message) => process.stderr.write(`optflow: ${message}\n`),
+          });
+          out.info('optflow: stopped');
+        } finally {
+          await db.close();
+        }
+      });
     });
 }

@@ -24,8 +24,8 @@ export function apiToken(): string | undefined {
   return process.env.OPTFLOW_API_TOKEN || undefined;
 }
 
-/** Serves the API where the flags say; if it cannot listen, `cleanup` runs and the command fails with exit 2. */
-export async function listenApiOrFail(db: Database, flags: ApiFlags, logger: ApiOptions['logger'], cleanup: () => Promise<void>): Promise<ListeningApi> {
+/** Serves the API where the flags say; if it cannot listen, the command fails with exit 2. */
+export async function listenApiOrFail(db: Database, flags: ApiFlags, logger: ApiOptions['logger']): Promise<ListeningApi> {
   try {
     const api = await listenApi({ db, host: flags.host, port: flags.port, token: apiToken(), logger });
     if (!isLoopback(flags.host)) {
@@ -36,7 +36,6 @@ export async function listenApiOrFail(db: Database, flags: ApiFlags, logger: Api
     }
     return api;
   } catch (error) {
-    await cleanup();
     throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${errorMessage(error)}`, EXIT.USAGE);
   }
 }
