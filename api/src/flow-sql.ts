@@ -1,13 +1,11 @@
+// SQL for `flow` queries: per bucket, one measure of call/put option flow, from the coarsest flow
+// aggregate that serves the interval (or the quotes when filtering by strike). Pure: values go in as
+// parameters; identifiers come from the whitelists below, never from the request.
 import { INTERVALS, sessionBounds } from '@optflow/contract';
 import type { FlowMetric, IntervalName, QueryOptions } from '@optflow/contract';
 import { flowSource } from './intervals.ts';
 import { daysToExpiration, expirationConditions, Params, spotBefore, ZONE } from './sql-params.ts';
 
-/**
- * SQL for `flow` queries: per bucket, one measure of call/put option flow, from the coarsest flow
- * aggregate that serves the interval (or the quotes when filtering by strike). Pure: values go in as
- * parameters; identifiers come from the whitelists below, never from the request.
- */
 export type FlowOptions = QueryOptions<'flow'>;
 
 export interface FlowRange {

@@ -1,8 +1,7 @@
-/**
- * Gamma exposure by strike at one snapshot: gamma × open interest × multiplier × spot² × 0.01 (the
- * dollar change of dealers' delta for a 1 % move), calls positive and puts negative, on the usual
- * assumption that dealers are long the calls and short the puts customers trade.
- */
+// Gamma exposure by strike at one snapshot: gamma × open interest × multiplier × spot² × 0.01 (the
+// dollar change of dealers' delta for a 1 % move), calls positive and puts negative, on the usual
+// assumption that dealers are long the calls and short the puts customers trade.
+
 export interface GexStrike {
   strike: number;
   callGex: number;

@@ -1,12 +1,11 @@
-/**
- * Unusual options activity per contract over a window. Two rules:
- * - `volume/OI` (Barchart's): volume / open interest ≥ minRatio, volume > minVolume, open interest >
- *   minOpenInterest and price > minPrice; open interest is the prior day's, so a ratio above 1 means
- *   more contracts traded today than were open.
- * - `hot` (the strike ladder's, per contract): the latest interval's volume > hotFactor × the mean
- *   volume per snapshot over the window.
- * Pure: the query reads the aggregates (quote-queries.ts unusualSql).
- */
+// Unusual options activity per contract over a window. Two rules:
+// - `volume/OI` (Barchart's): volume / open interest ≥ minRatio, volume > minVolume, open interest >
+//   minOpenInterest and price > minPrice; open interest is the prior day's, so a ratio above 1 means
+//   more contracts traded today than were open.
+// - `hot` (the strike ladder's, per contract): the latest interval's volume > hotFactor × the mean
+//   volume per snapshot over the window.
+// Pure: the query reads the aggregates (quote-queries.ts unusualSql).
+
 export interface UnusualThresholds {
   minRatio: number;
   minVolume: number;

@@ -1,7 +1,6 @@
-/**
- * Encodes rows in PostgreSQL's binary COPY format, the fastest bulk path on both backends
- * (a server through COPY FROM STDIN, the embedded database through COPY FROM '/dev/blob').
- */
+// Encodes rows in PostgreSQL's binary COPY format, the fastest bulk path on both backends
+// (a server through COPY FROM STDIN, the embedded database through COPY FROM '/dev/blob').
+
 export type CopyType = 'text' | 'int4' | 'int8' | 'float8' | 'bool' | 'date' | 'timestamptz' | 'numeric' | 'jsonb';
 
 export interface CopyColumn {

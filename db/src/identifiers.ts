@@ -1,7 +1,6 @@
-/**
- * Identifiers in SQL text come from our own whitelists (table and column names in code), never from
- * user strings; quoting still guards against a name that is a keyword or has capitals.
- */
+// Identifiers in SQL text come from our own whitelists (table and column names in code), never from
+// user strings; quoting still guards against a name that is a keyword or has capitals.
+
 export function quoteIdent(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`refusing unusual SQL identifier "${name}"`);
   return `"${name}"`;

@@ -1,9 +1,7 @@
-/**
- * The alert-rule settings read from the environment, and rendering the alerting templates
- * (provisioning/alerting/) with them. Grafana does not substitute environment variables inside a
- * rule's queries, so the stack renders the rules before Grafana starts (the `alerting` service of
- * docker-compose.yml). Every value is checked against its pattern before it reaches SQL.
- */
+// The alert-rule settings read from the environment, and rendering the alerting templates
+// (provisioning/alerting/) with them. Grafana does not substitute environment variables inside a
+// rule's queries, so the stack renders the rules before Grafana starts (the `alerting` service of
+// docker-compose.yml). Every value is checked against its pattern before it reaches SQL.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,8 +1,6 @@
-/**
- * Writes the provisioned dashboards (grafana/dashboards/json/*.json) from their typed sources in
- * src/dashboards/ (checked against @grafana/schema). `npm run dashboards -w provisioning`; a test
- * fails when the JSON files are not what this writes.
- */
+// Writes the provisioned dashboards (grafana/dashboards/json/*.json) from their typed sources in
+// src/dashboards/ (checked against @grafana/schema). `npm run dashboards -w provisioning`; a test
+// fails when the JSON files are not what this writes.
 import { writeFileSync } from 'node:fs';
 import { dashboardFiles } from './dashboards/index.ts';
 

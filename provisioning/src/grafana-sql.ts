@@ -1,9 +1,8 @@
-/**
- * Grafana's PostgreSQL macros and dashboard variables in a panel's SQL, expanded as Grafana does
- * before the query reaches the database, so the provisioned SQL can be run in tests. Only what the
- * provisioned dashboards use is supported; anything else left with a `$` is an error. Also what
- * Grafana makes of a `time_series` result, and alerting's check of the series it gets.
- */
+// Grafana's PostgreSQL macros and dashboard variables in a panel's SQL, expanded as Grafana does
+// before the query reaches the database, so the provisioned SQL can be run in tests. Only what the
+// provisioned dashboards use is supported; anything else left with a `$` is an error. Also what
+// Grafana makes of a `time_series` result, and alerting's check of the series it gets.
+
 export interface SqlContext {
   from: number;
   to: number;

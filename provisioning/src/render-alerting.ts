@@ -1,7 +1,5 @@
-/**
- * `tsx provisioning/src/render-alerting.ts <dir>`: writes Grafana's alerting provisioning files,
- * rendered with the thresholds from the environment, into <dir>. Exit 2 on a bad setting.
- */
+// `tsx provisioning/src/render-alerting.ts <dir>`: writes Grafana's alerting provisioning files,
+// rendered with the thresholds from the environment, into <dir>. Exit 2 on a bad setting.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlertSettingError, renderAlerting } from './alerting.ts';

@@ -1,10 +1,8 @@
-/**
- * Every SQL query of the provisioned dashboards and alert rules, with Grafana's macros expanded,
- * runs as optflow_reader against the real schema (embedded TimescaleDB, or the server of
- * OPTFLOW_TEST_DATABASE_URL: PostgreSQL without TimescaleDB too) holding a loaded sample day of two
- * underlyings, and returns the frame shape Grafana expects; each alert rule's series are told apart
- * by their labels, as Grafana alerting requires.
- */
+// Every SQL query of the provisioned dashboards and alert rules, with Grafana's macros expanded,
+// runs as optflow_reader against the real schema (embedded TimescaleDB, or the server of
+// OPTFLOW_TEST_DATABASE_URL: PostgreSQL without TimescaleDB too) holding a loaded sample day of two
+// underlyings, and returns the frame shape Grafana expects; each alert rule's series are told apart
+// by their labels, as Grafana alerting requires.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

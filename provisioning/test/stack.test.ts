@@ -1,8 +1,6 @@
-/**
- * Static checks of the docker-compose stack (no Docker engine or Grafana server runs here): the
- * compose file, the image, the provisioned data sources, dashboards and alert rules, and the
- * documentation of every environment variable.
- */
+// Static checks of the docker-compose stack (no Docker engine or Grafana server runs here): the
+// compose file, the image, the provisioned data sources, dashboards and alert rules, and the
+// documentation of every environment variable.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,13 +1,11 @@
-/**
- * The real optflow API for the plugin's tests, run with tsx as a child of jest's global setup:
- * a migrated test database (embedded TimescaleDB, or a fresh database on OPTFLOW_TEST_DATABASE_URL)
- * loaded with the first snapshots of a generated SPX day (and of an NDX day), served on a free port with a token; and a
- * second API on an empty database, for the health check's "no data" and "database down" answers.
- *
- * A control server lets tests load more of the day (`POST /append?batches=N`) and take the empty
- * database down (`POST /stop-empty-db`). Prints one JSON line with the URLs when ready; SIGTERM
- * closes everything.
- */
+// The real optflow API for the plugin's tests, run with tsx as a child of jest's global setup:
+// a migrated test database (embedded TimescaleDB, or a fresh database on OPTFLOW_TEST_DATABASE_URL)
+// loaded with the first snapshots of a generated SPX day (and of an NDX day), served on a free port with a token; and a
+// second API on an empty database, for the health check's "no data" and "database down" answers.
+//
+// A control server lets tests load more of the day (`POST /append?batches=N`) and take the empty
+// database down (`POST /stop-empty-db`). Prints one JSON line with the URLs when ready; SIGTERM
+// closes everything.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,5 @@
-/** The running API fixture (no Grafana imports: usable in the node environment). */
+// The running API fixture (no Grafana imports: usable in the node environment).
+
 /** What test/api-server/global-setup.js started: the real API on a loaded and an empty database. */
 export interface Fixture {
   api: string;

@@ -1,7 +1,6 @@
-/**
- * Which input column holds which quote field, detected from the names collectors use (TD Ameritrade
- * / Schwab camelCase, snake_case, tastytrade) and overridable with --map field=column.
- */
+// Which input column holds which quote field, detected from the names collectors use (TD Ameritrade
+// / Schwab camelCase, snake_case, tastytrade) and overridable with --map field=column.
+
 export const FIELD_CANDIDATES = {
   time: ['processDateTime', 'quote_time', 'created_at', 'snapshot_time', 'quoteTimeInLong'],
   symbol: ['symbol', 'option_symbol', 'optionSymbol', 'contract_symbol'],

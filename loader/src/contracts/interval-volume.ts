@@ -1,18 +1,16 @@
-/**
- * The volume rules, per contract and session (the New York date of the snapshot), applied to
- * observations in time order. Pure logic, no I/O: the loader stores each contract-session's state
- * with the rows it derived, and continues from it.
- *
- * - first observation: volume 0, baseline = total
- * - total ≥ baseline: volume = total − baseline, baseline = total
- * - total = 0 under a positive baseline (feed glitch): volume 0, baseline kept, anomaly
- * - 0 < total < baseline (stale or corrected data): volume 0, baseline = total, anomaly
- * - total null: volume 0, baseline kept, anomaly
- * - total − baseline above the bound (maxIntervalVolume): volume 0, baseline kept, anomaly
- * - an implausible price (negative, or above MAX_PRICE): volume 0, baseline, mark and sign kept, anomaly
- * so the volume of an anomaly lands on the next good snapshot. Signed volume = volume × the sign of the last non-zero change of mark in the session (0 before
- * any); premium = volume × mark × multiplier.
- */
+// The volume rules, per contract and session (the New York date of the snapshot), applied to
+// observations in time order. Pure logic, no I/O: the loader stores each contract-session's state
+// with the rows it derived, and continues from it.
+//
+// - first observation: volume 0, baseline = total
+// - total ≥ baseline: volume = total − baseline, baseline = total
+// - total = 0 under a positive baseline (feed glitch): volume 0, baseline kept, anomaly
+// - 0 < total < baseline (stale or corrected data): volume 0, baseline = total, anomaly
+// - total null: volume 0, baseline kept, anomaly
+// - total − baseline above the bound (maxIntervalVolume): volume 0, baseline kept, anomaly
+// - an implausible price (negative, or above MAX_PRICE): volume 0, baseline, mark and sign kept, anomaly
+// so the volume of an anomaly lands on the next good snapshot. Signed volume = volume × the sign of the last non-zero change of mark in the session (0 before
+// any); premium = volume × mark × multiplier.
 import type { Anomaly } from '@optflow/contract';
 
 export type { Anomaly };

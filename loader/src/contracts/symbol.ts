@@ -1,14 +1,13 @@
-/**
- * Option symbols in the formats collectors write, parsed to one canonical contract key: the
- * 21-character OCC/OSI symbol, so history stays continuous when a collector switches formats.
- *
- *   TD Ameritrade    SPXW_051923C4200, MSFT_052121P232.5     ROOT_MMDDYY{C,P}STRIKE
- *   OSI padded       SPXW  230519C04200000                   root padded to 6, YYMMDD, strike×1000 in 8
- *   OSI compact      SPY230519C00410500, O:SPY230519C00410500 (Polygon prefixes O:)
- *   thinkorswim      .SPXW230519C4200, .ES260821C105         .ROOTYYMMDD{C,P}STRIKE
- *
- * Roots may end in digits (adjusted contracts: DELL1), so every format is read from the right.
- */
+// Option symbols in the formats collectors write, parsed to one canonical contract key: the
+// 21-character OCC/OSI symbol, so history stays continuous when a collector switches formats.
+//
+//   TD Ameritrade    SPXW_051923C4200, MSFT_052121P232.5     ROOT_MMDDYY{C,P}STRIKE
+//   OSI padded       SPXW  230519C04200000                   root padded to 6, YYMMDD, strike×1000 in 8
+//   OSI compact      SPY230519C00410500, O:SPY230519C00410500 (Polygon prefixes O:)
+//   thinkorswim      .SPXW230519C4200, .ES260821C105         .ROOTYYMMDD{C,P}STRIKE
+//
+// Roots may end in digits (adjusted contracts: DELL1), so every format is read from the right.
+
 export type SymbolFormat = 'tda' | 'osi' | 'dxfeed';
 
 export interface ParsedSymbol {

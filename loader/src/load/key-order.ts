@@ -1,10 +1,9 @@
-/**
- * The order in which a batch's quotes are written: by contract (then time). A collector's file is in
- * time order, so each snapshot would sweep the whole (contract, quote_time) index; in key order each
- * index page is visited once per batch, which makes the COPY about a tenth cheaper. The reading
- * thread encodes rows in this order (keyOrder) and the volume rules emit inserts in it
- * (applyBatch), so the encoded payload is usually written as it is.
- */
+// The order in which a batch's quotes are written: by contract (then time). A collector's file is in
+// time order, so each snapshot would sweep the whole (contract, quote_time) index; in key order each
+// index page is visited once per batch, which makes the COPY about a tenth cheaper. The reading
+// thread encodes rows in this order (keyOrder) and the volume rules emit inserts in it
+// (applyBatch), so the encoded payload is usually written as it is.
+
 export function compareContracts(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
