@@ -7,10 +7,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bucketOf, launchChromium, panelHasData, seenAt, waitInPage, startDemo, watchNetVolume, writeLateSnapshot } from '../test/src/live-view.ts';
+import {
+  bucketOf,
+  launchChromium,
+  panelHasData,
+  seenAt,
+  waitInPage,
+  startDemo,
+  watchNetVolume,
+  writeLateSnapshot,
+} from '../test/src/live-view.ts';
 
 const SNAPSHOTS = Number(process.env.OPTFLOW_BENCH_E2E_SNAPSHOTS ?? 12);
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 const home = mkdtempSync(join(tmpdir(), 'optflow-bench-e2e-'));
 const { child, url, data } = await startDemo(home);
 const browser = await launchChromium();
@@ -27,7 +37,9 @@ try {
     await page.waitForTimeout(500); // the next snapshot a little later, as a collector's next poll
   }
   const f = (ms: number) => Math.round(ms).toLocaleString('en-US');
-  console.log(`file complete → visible in the live view (embedded, watcher poll 250 ms): p50 ${f(percentile(latencies, 50))} ms, p95 ${f(percentile(latencies, 95))} ms over ${latencies.length} snapshots (target p95 ≤ 1,000 ms)`);
+  console.log(
+    `file complete → visible in the live view (embedded, watcher poll 250 ms): p50 ${f(percentile(latencies, 50))} ms, p95 ${f(percentile(latencies, 95))} ms over ${latencies.length} snapshots (target p95 ≤ 1,000 ms)`
+  );
   console.log(`  each: ${latencies.map(f).join(', ')} ms`);
 } finally {
   await browser.close();

@@ -35,16 +35,25 @@ import { DEFAULT_SAMPLE, writeSampleDay } from '@optflow/loader';
 const OPTFLOW = fileURLToPath(new URL('../cli/bin/optflow.js', import.meta.url));
 const timescaleUrl = process.env.OPTFLOW_BENCH_TIMESCALEDB_URL ?? 'postgres://postgres@127.0.0.1:5434/postgres';
 const postgresUrl = process.env.OPTFLOW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const sides = new Set((process.env.OPTFLOW_BENCH_SIDES ?? 'timescaledb,postgres,embedded').split(',').map((x) => x.trim()));
+const sides = new Set(
+  (process.env.OPTFLOW_BENCH_SIDES ?? 'timescaledb,postgres,embedded').split(',').map((x) => x.trim())
+);
 const rounds = Math.max(1, Number(process.env.OPTFLOW_BENCH_ROUNDS ?? 3));
 const dir = mkdtempSync(join(tmpdir(), 'optflow-bench-'));
 
-interface Run { seconds: number; peakMiB: number; stdout: string }
+interface Run {
+  seconds: number;
+  peakMiB: number;
+  stdout: string;
+}
 
 /** Runs optflow as a child; returns wall seconds and peak RSS (VmHWM, sampled from /proc). */
 async function runOptflow(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [OPTFLOW, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [OPTFLOW, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   let peakKiB = 0;
@@ -52,7 +61,9 @@ async function runOptflow(args: string[], env: NodeJS.ProcessEnv): Promise<Run> 
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }, 50);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   clearInterval(sampler);
@@ -63,14 +74,19 @@ async function runOptflow(args: string[], env: NodeJS.ProcessEnv): Promise<Run> 
 async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client(url);
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 const rate = (rows: number, s: number) => Math.round(rows / s);
 const fmt = (n: number) => n.toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** Seconds the loader itself reports for loading the file (--json), without process start and database open. */
-const loadSeconds = (run: Run) => (JSON.parse(run.stdout) as { files: Array<{ seconds: number }> }).files.reduce((a, f) => a + f.seconds, 0);
+const loadSeconds = (run: Run) =>
+  (JSON.parse(run.stdout) as { files: Array<{ seconds: number }> }).files.reduce((a, f) => a + f.seconds, 0);
 const inserted = (run: Run) => (JSON.parse(run.stdout) as { totals: { inserted: number } }).totals.inserted;
 
 /** One result line: optflow's median rate, by the loader's own clock and by the wall clock, against the reference's. */
@@ -78,8 +94,10 @@ function report(name: string, runs: Run[], reference: string, referenceSeconds: 
   const load = median(runs.map(loadSeconds));
   const wall = median(runs.map((r) => r.seconds));
   const ref = median(referenceSeconds);
-  return `${name}: optflow load ${fmt(rate(rows, load))} rows/s (${load.toFixed(1)} s; ${wall.toFixed(1)} s wall with start-up) vs ${reference} ${fmt(rate(rows, ref))} rows/s (${ref.toFixed(1)} s): `
-    + `ratio ${(ref / load).toFixed(2)}, wall ${(ref / wall).toFixed(2)} (target ≥ ${target}; rounds ${eachRound(runs, referenceSeconds)}); peak RSS ${Math.max(...runs.map((r) => r.peakMiB)).toFixed(0)} MiB (target < 500)`;
+  return (
+    `${name}: optflow load ${fmt(rate(rows, load))} rows/s (${load.toFixed(1)} s; ${wall.toFixed(1)} s wall with start-up) vs ${reference} ${fmt(rate(rows, ref))} rows/s (${ref.toFixed(1)} s): ` +
+    `ratio ${(ref / load).toFixed(2)}, wall ${(ref / wall).toFixed(2)} (target ≥ ${target}; rounds ${eachRound(runs, referenceSeconds)}); peak RSS ${Math.max(...runs.map((r) => r.peakMiB)).toFixed(0)} MiB (target < 500)`
+  );
 }
 
 /** A second reference, for information: its median rate and optflow's ratio to it. */
@@ -90,11 +108,18 @@ function information(runs: Run[], reference: string, referenceSeconds: number[])
 
 /** Each round's optflow/reference seconds and ratio. */
 const eachRound = (runs: Run[], referenceSeconds: number[]) =>
-  runs.map((r, i) => `${loadSeconds(r).toFixed(1)}/${referenceSeconds[i]!.toFixed(1)} s = ${(referenceSeconds[i]! / loadSeconds(r)).toFixed(2)}`).join(', ');
+  runs
+    .map(
+      (r, i) =>
+        `${loadSeconds(r).toFixed(1)}/${referenceSeconds[i]!.toFixed(1)} s = ${(referenceSeconds[i]! / loadSeconds(r)).toFixed(2)}`
+    )
+    .join(', ');
 
 const sample = await writeSampleDay(join(dir, 'SPX.X.2023-05-19.parquet'), DEFAULT_SAMPLE);
 const rows = sample.rows;
-console.log(`sample day: ${fmt(rows)} rows, ${sample.rowGroups} row groups (${sample.path}); ${rounds} round(s) per side\n`);
+console.log(
+  `sample day: ${fmt(rows)} rows, ${sample.rowGroups} row groups (${sample.path}); ${rounds} round(s) per side\n`
+);
 const results: string[] = [];
 
 // --- servers -------------------------------------------------------------------------------
@@ -105,17 +130,24 @@ function psql(url: string, sql: string): number {
   if (r.status !== 0) throw new Error(r.stderr);
   return (performance.now() - started) / 1000;
 }
-const databaseUrl = (serverUrl: string, name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+const databaseUrl = (serverUrl: string, name: string) =>
+  Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
 const copyFile = join(dir, 'quotes.copy');
 
 /** optflow.quotes as migrated there: a hypertable (with how many continuous aggregates), or a plain table. */
 async function quotesKind(url: string): Promise<{ hypertable: boolean; aggregates: number }> {
   return admin(url, async (c) => {
-    const { rows: [ts] } = await c.query<{ yes: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS yes`);
+    const {
+      rows: [ts],
+    } = await c.query<{ yes: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS yes`
+    );
     if (!ts!.yes) return { hypertable: false, aggregates: 0 };
-    const { rows: [kind] } = await c.query<{ hypertable: boolean; aggregates: number }>(
+    const {
+      rows: [kind],
+    } = await c.query<{ hypertable: boolean; aggregates: number }>(
       `SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = 'optflow' AND hypertable_name = 'quotes') AS hypertable,
-              (SELECT count(*)::int FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'optflow') AS aggregates`,
+              (SELECT count(*)::int FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'optflow') AS aggregates`
     );
     return kind!;
   });
@@ -143,7 +175,9 @@ async function serverSide(name: string, serverUrl: string, timescaledb: boolean)
       if (timescaledb) await runOptflow(['migrate', '--quiet'], { DATABASE_URL: referenceUrl });
       const kind = await quotesKind(referenceUrl);
       if (kind.hypertable !== timescaledb || (timescaledb && kind.aggregates !== 4)) {
-        throw new Error(`${name}: optflow.quotes is ${kind.hypertable ? `a hypertable with ${kind.aggregates} aggregates` : 'a plain table'} (is ${serverUrl} the right server?)`);
+        throw new Error(
+          `${name}: optflow.quotes is ${kind.hypertable ? `a hypertable with ${kind.aggregates} aggregates` : 'a plain table'} (is ${serverUrl} the right server?)`
+        );
       }
       // The plain reference table, empty, before either side runs: like optflow.quotes without TimescaleDB.
       psql(referenceUrl, `CREATE TABLE bench_reference (LIKE optflow.quotes INCLUDING ALL)`);
@@ -153,7 +187,11 @@ async function serverSide(name: string, serverUrl: string, timescaledb: boolean)
         if (inserted(run) !== rows) throw new Error(`${name} load inserted ${inserted(run)} of ${rows}`);
         loads.push(run);
         // The reference's rows: those optflow stored, exported in binary (once).
-        if (round === 0) psql(loadUrl, `\\copy (SELECT * FROM optflow.quotes ORDER BY quote_time, contract) TO '${copyFile}' WITH (FORMAT binary)`);
+        if (round === 0)
+          psql(
+            loadUrl,
+            `\\copy (SELECT * FROM optflow.quotes ORDER BY quote_time, contract) TO '${copyFile}' WITH (FORMAT binary)`
+          );
       };
       const reference = () => {
         if (timescaledb) {
@@ -161,7 +199,9 @@ async function serverSide(name: string, serverUrl: string, timescaledb: boolean)
           references.push(psql(referenceUrl, `\\copy optflow.quotes FROM '${copyFile}' WITH (FORMAT binary)`));
         }
         psql(referenceUrl, 'CHECKPOINT');
-        (timescaledb ? plain : references).push(psql(referenceUrl, `\\copy bench_reference FROM '${copyFile}' WITH (FORMAT binary)`));
+        (timescaledb ? plain : references).push(
+          psql(referenceUrl, `\\copy bench_reference FROM '${copyFile}' WITH (FORMAT binary)`)
+        );
       };
       // Round 0 loads first: the reference copies the rows it stored.
       if (round % 2 === 0) {
@@ -202,22 +242,30 @@ if (sides.has('embedded')) {
   for (let round = 0; round < rounds; round++) {
     const home = join(dir, `home-${round}`);
     await runOptflow(['migrate', '--quiet'], { DATABASE_URL: '', OPTFLOW_HOME: home });
-    const run = await runOptflow(['load', sample.path, '--json', '--no-migrate'], { DATABASE_URL: '', OPTFLOW_HOME: home });
+    const run = await runOptflow(['load', sample.path, '--json', '--no-migrate'], {
+      DATABASE_URL: '',
+      OPTFLOW_HOME: home,
+    });
     if (inserted(run) !== rows) throw new Error(`embedded load inserted ${inserted(run)} of ${rows}`);
     loads.push(run);
     if (!payload) {
       // The reference: the rows optflow stored, pre-encoded, copied raw into an identical empty table.
       const source = await EmbeddedDatabase.open(join(home, 'pgdata'));
-      const { rows: stored } = await source.query<Record<string, unknown>>(`SELECT * FROM optflow.quotes ORDER BY quote_time, contract`);
+      const { rows: stored } = await source.query<Record<string, unknown>>(
+        `SELECT * FROM optflow.quotes ORDER BY quote_time, contract`
+      );
       const { rows: columns } = await source.query<{ name: string; type: string }>(
         `SELECT column_name AS name, CASE data_type WHEN 'timestamp with time zone' THEN 'timestamptz' WHEN 'double precision' THEN 'float8'
            WHEN 'bigint' THEN 'int8' WHEN 'integer' THEN 'int4' WHEN 'numeric' THEN 'numeric' WHEN 'date' THEN 'date' ELSE 'text' END AS type
-         FROM information_schema.columns WHERE table_schema = 'optflow' AND table_name = 'quotes' ORDER BY ordinal_position`,
+         FROM information_schema.columns WHERE table_schema = 'optflow' AND table_name = 'quotes' ORDER BY ordinal_position`
       );
       await source.close();
       copyColumns = columns.map((c) => ({ name: c.name, type: c.type as CopyColumn['type'] }));
       const writer = new BinaryCopyWriter(copyColumns);
-      for (const r of stored) writer.writeRow(copyColumns.map((c) => (r[c.name] instanceof Date ? (r[c.name] as Date).getTime() : r[c.name]) as never));
+      for (const r of stored)
+        writer.writeRow(
+          copyColumns.map((c) => (r[c.name] instanceof Date ? (r[c.name] as Date).getTime() : r[c.name]) as never)
+        );
       payload = writer.finish();
     }
     rmSync(home, { recursive: true, force: true });

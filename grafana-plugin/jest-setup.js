@@ -3,7 +3,10 @@
 if (typeof window !== 'undefined') {
   require('./.config/jest-setup');
   // @grafana/ui measures option labels on a canvas (Combobox widths); jsdom has no canvas.
-  HTMLCanvasElement.prototype.getContext = () => ({ font: '', measureText: (text) => ({ width: String(text).length * 7 }) });
+  HTMLCanvasElement.prototype.getContext = () => ({
+    font: '',
+    measureText: (text) => ({ width: String(text).length * 7 }),
+  });
   // Nor layout: Combobox menus are virtualized and render only the options that fit their measured size.
   // (As Grafana's own comboboxTestSetup does; the virtualizer reads client sizes.)
   Object.defineProperties(Element.prototype, {

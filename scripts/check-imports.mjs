@@ -18,7 +18,8 @@ const packages = new Map();
 for (const w of workspaces) {
   const pkg = JSON.parse(readFileSync(join(root, w, 'package.json'), 'utf8'));
   for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
-    if (typeof target === 'string') packages.set(`${pkg.name}${sub === '.' ? '' : sub.slice(1)}`, resolve(root, w, target));
+    if (typeof target === 'string')
+      packages.set(`${pkg.name}${sub === '.' ? '' : sub.slice(1)}`, resolve(root, w, target));
   }
 }
 
@@ -34,14 +35,18 @@ function resolveImport(from, specifier) {
   if (packages.has(specifier)) return packages.get(specifier);
   if (!specifier.startsWith('.')) return null; // a dependency
   const path = resolve(dirname(from), specifier);
-  return [path, `${path}.ts`, `${path}.tsx`, join(path, 'index.ts')].find((p) => existsSync(p) && p.match(/\.tsx?$/)) ?? null;
+  return (
+    [path, `${path}.ts`, `${path}.tsx`, join(path, 'index.ts')].find((p) => existsSync(p) && p.match(/\.tsx?$/)) ?? null
+  );
 }
 
 const graph = new Map();
 const files = dirs.flatMap((d) => sources(resolve(root, d)));
 for (const file of files) {
   const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  graph.set(file, [...new Set(info.importedFiles.map((i) => resolveImport(file, i.fileName)).filter((p) => p !== null))]);
+  graph.set(file, [
+    ...new Set(info.importedFiles.map((i) => resolveImport(file, i.fileName)).filter((p) => p !== null)),
+  ]);
 }
 
 // Tarjan's strongly connected components: every component of more than one module is a cycle.
@@ -87,11 +92,22 @@ for (const [file, imports] of graph) {
   if (from.layer < 0 || !from.code) continue; // tests may use anything
   for (const target of imports) {
     const to = layerOf(target);
-    if (to.layer > from.layer) upward.push(`${relative(root, file)} imports ${to.workspace} (${relative(root, target)}), which comes after ${from.workspace} in ${LAYERS.join(' → ')}`);
+    if (to.layer > from.layer)
+      upward.push(
+        `${relative(root, file)} imports ${to.workspace} (${relative(root, target)}), which comes after ${from.workspace} in ${LAYERS.join(' → ')}`
+      );
   }
 }
 
-for (const c of cycles) console.error(`import cycle: ${c.map((f) => relative(root, f)).sort().join(' <-> ')}`);
+for (const c of cycles)
+  console.error(
+    `import cycle: ${c
+      .map((f) => relative(root, f))
+      .sort()
+      .join(' <-> ')}`
+  );
 for (const u of upward) console.error(`import against the data path: ${u}`);
 if (cycles.length > 0 || upward.length > 0) process.exit(1);
-console.log(`no import cycles among ${graph.size} modules; every workspace imports only those before it (${LAYERS.join(' → ')})`);
+console.log(
+  `no import cycles among ${graph.size} modules; every workspace imports only those before it (${LAYERS.join(' → ')})`
+);

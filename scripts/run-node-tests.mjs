@@ -25,7 +25,15 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = fileURLToPath(new URL('./test-summary-reporter.mjs', import.meta.url));
-const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout'];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  '--test-timeout=600000',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+];
 if (process.env.OPTFLOW_TEST_SUMMARY) {
   args.push(`--test-reporter=${reporter}`, `--test-reporter-destination=${process.env.OPTFLOW_TEST_SUMMARY}`);
 }

@@ -14,11 +14,12 @@ const suites = [];
 
 // Static checks count as tests: a type error or lint error fails `npm test` like a failing assertion.
 if (only.length === 0 || only.includes('static')) {
-  console.log('\n=== static (tsc, eslint, import cycles, plugin build) ===');
+  console.log('\n=== static (tsc, eslint, prettier, imports, plugin build) ===');
   // The Grafana plugin brings its own TypeScript and ESLint versions and config; its production build is a check too.
   const checks = [
     ['typecheck', ['npx', '--no-install', 'tsc', '-p', '.']],
     ['lint', ['npx', '--no-install', 'eslint', '.']],
+    ['format (prettier --check; npm run format writes it)', ['npx', '--no-install', 'prettier', '--check', '--log-level', 'warn', '.']],
     ['imports (no cycles, the data path)', ['node', 'scripts/check-imports.mjs']],
     ['grafana-plugin typecheck', ['npm', 'run', '--silent', 'typecheck', '-w', 'grafana-plugin']],
     ['grafana-plugin lint', ['npm', 'run', '--silent', 'lint', '-w', 'grafana-plugin']],

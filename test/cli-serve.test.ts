@@ -21,7 +21,8 @@ describe(`optflow serve (${backend})`, () => {
     await target.dispose();
     rmSync(home, { recursive: true, force: true });
   });
-  const optflow = (...args: string[]) => spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env: { ...process.env, ...target.env }, encoding: 'utf8' });
+  const optflow = (...args: string[]) =>
+    spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env: { ...process.env, ...target.env }, encoding: 'utf8' });
 
   test('without the schema: exit 2 and what to run', () => {
     const run = optflow('serve', '--port', '0');
@@ -32,7 +33,10 @@ describe(`optflow serve (${backend})`, () => {
   test('serves the loaded data with a token, logs requests as JSON lines, stops on SIGTERM', async () => {
     const data = join(home, 'data');
     mkdirSync(data);
-    assert.equal(optflow('sample', '--strikes', '3', '--expirations', '1', '--interval', '600', '--out', data, '--quiet').status, 0);
+    assert.equal(
+      optflow('sample', '--strikes', '3', '--expirations', '1', '--interval', '600', '--out', data, '--quiet').status,
+      0
+    );
     const load = optflow('load', data, '--quiet');
     assert.equal(load.status, 0, load.stderr);
 

@@ -22,10 +22,12 @@ describe('optflow start (embedded)', () => {
     await withClient(url!, async (c) => {
       const ext = await c.query(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
       assert.match(ext.rows[0].extversion, /^2\./);
-      await c.query(`INSERT INTO optflow.files (path, size, mtime, status) VALUES ('SPX.X.2023-05-19.parquet', 42, now(), 'loaded')`);
+      await c.query(
+        `INSERT INTO optflow.files (path, size, mtime, status) VALUES ('SPX.X.2023-05-19.parquet', 42, now(), 'loaded')`
+      );
       await c.query(
         `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike, volume, premium)
-         VALUES ('2023-05-19T13:30:00Z', 'SPXW  230519C04200000', 'SPXW_051923C4200', 'SPX', 'SPXW', '2023-05-19', 'C', 4200, 7, 700)`,
+         VALUES ('2023-05-19T13:30:00Z', 'SPXW  230519C04200000', 'SPXW_051923C4200', 'SPX', 'SPXW', '2023-05-19', 'C', 4200, 7, 700)`
       );
     });
     assert.equal(await first.stop('SIGTERM'), 0);
@@ -66,7 +68,7 @@ describe('embedded database shared between in-process writes and socket clients'
     await withClient(url!, async (c) => {
       while (seen.length < 40) {
         const { rows } = await c.query(
-          `SELECT (SELECT count(*) FROM optflow.quotes)::int AS quotes, (SELECT count(*) FROM optflow.snapshots)::int AS snapshots`,
+          `SELECT (SELECT count(*) FROM optflow.quotes)::int AS quotes, (SELECT count(*) FROM optflow.snapshots)::int AS snapshots`
         );
         const { quotes, snapshots } = rows[0];
         assert.equal(quotes, snapshots * contracts, 'quotes and their snapshot row commit together');
@@ -74,7 +76,11 @@ describe('embedded database shared between in-process writes and socket clients'
       }
     });
     assert.ok(seen.at(-1)! > seen[0]!, `the writer made progress while we read: ${seen.join(',')}`);
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'counts never go backwards');
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      'counts never go backwards'
+    );
 
     assert.equal(await child.stop('SIGTERM'), 0);
     const [, stoppedAfter] = /stopped after (\d+)/.exec(child.output()) ?? [];
@@ -87,7 +93,9 @@ describe('embedded database shared between in-process writes and socket clients'
     const [, firstNew] = await again.waitFor(/committed (\d+)/);
     assert.equal(Number(firstNew), committed + 1, 'the restart continued from exactly what was committed');
     await withClient(url2!, async (c) => {
-      const { rows } = await c.query(`SELECT count(DISTINCT quote_time)::int AS times, count(*)::int AS quotes FROM optflow.quotes`);
+      const { rows } = await c.query(
+        `SELECT count(DISTINCT quote_time)::int AS times, count(*)::int AS quotes FROM optflow.quotes`
+      );
       assert.ok(rows[0].times >= committed + 1);
       assert.equal(rows[0].quotes, rows[0].times * contracts);
     });

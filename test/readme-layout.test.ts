@@ -26,7 +26,8 @@ function filesUnder(dir: string): Set<string> {
   const names = new Set<string>();
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.isDirectory()) {
-      if (!['node_modules', 'dist', '.config'].includes(e.name)) for (const n of filesUnder(join(dir, e.name))) names.add(n);
+      if (!['node_modules', 'dist', '.config'].includes(e.name))
+        for (const n of filesUnder(join(dir, e.name))) names.add(n);
     } else names.add(e.name);
   }
   return names;
@@ -39,6 +40,7 @@ test('the README layout lists every workspace, and every file it names exists wh
   for (const [dir, text] of entries) {
     assert.ok(existsSync(join(ROOT, dir)), `${dir}/ exists`);
     const files = filesUnder(join(ROOT, dir));
-    for (const name of text.match(/[\w-]+\.(?:ts|tsx|mjs|js)\b/g) ?? []) assert.ok(files.has(name), `${dir}/ has ${name}, as the README says`);
+    for (const name of text.match(/[\w-]+\.(?:ts|tsx|mjs|js)\b/g) ?? [])
+      assert.ok(files.has(name), `${dir}/ has ${name}, as the README says`);
   }
 });

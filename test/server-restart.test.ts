@@ -29,20 +29,26 @@ function localCluster(url: string | undefined): { version: string; name: string 
 }
 
 const cluster = localCluster(testServerUrl());
-const skip = backend === 'embedded'
-  ? 'embedded: the database runs inside the loader\'s process, it cannot restart under it'
-  : cluster === null ? `${backend}: not a local pg_ctlcluster cluster, so this test cannot restart it` : false;
+const skip =
+  backend === 'embedded'
+    ? "embedded: the database runs inside the loader's process, it cannot restart under it"
+    : cluster === null
+      ? `${backend}: not a local pg_ctlcluster cluster, so this test cannot restart it`
+      : false;
 
 describe(`a database server restart during a load (${backend})`, { skip }, () => {
   const home = mkdtempSync(join(tmpdir(), 'optflow-restart-'));
   const dbs: TestDatabase[] = [];
   let file: string;
   let expected: unknown;
-  const contents = async (db: Database) => (await db.query(
-    `SELECT count(*)::int AS quotes, sum(volume)::float8 AS volume, sum(signed_volume)::float8 AS signed, round(sum(premium)::numeric, 2)::text AS premium,
+  const contents = async (db: Database) =>
+    (
+      await db.query(
+        `SELECT count(*)::int AS quotes, sum(volume)::float8 AS volume, sum(signed_volume)::float8 AS signed, round(sum(premium)::numeric, 2)::text AS premium,
             (SELECT count(*)::int FROM optflow.snapshots) AS snapshots, (SELECT string_agg(status, ',') FROM optflow.files) AS status
-     FROM optflow.quotes`,
-  )).rows;
+     FROM optflow.quotes`
+      )
+    ).rows;
   const open = async () => {
     const t = await openTestDatabase();
     dbs.push(t);
@@ -51,14 +57,38 @@ describe(`a database server restart during a load (${backend})`, { skip }, () =>
   /** Restarts the server once the first row group of `db`'s load is committed. */
   const restartMidLoad = async (db: Database) => {
     // Before the child has migrated, the table does not exist yet: nothing committed.
-    const committed = () => db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.snapshots').then((r) => r.rows[0]!.n, () => 0);
+    const committed = () =>
+      db.query<{ n: number }>('SELECT count(*)::int AS n FROM optflow.snapshots').then(
+        (r) => r.rows[0]!.n,
+        () => 0
+      );
     while ((await committed()) === 0) await new Promise((r) => setTimeout(r, 50));
     execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'restart']);
   };
-  const optflow = (url: string, ...args: string[]) => spawnSync(process.execPath, [OPTFLOW_BIN, ...args], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+  const optflow = (url: string, ...args: string[]) =>
+    spawnSync(process.execPath, [OPTFLOW_BIN, ...args], {
+      env: { ...process.env, DATABASE_URL: url },
+      encoding: 'utf8',
+    });
 
   before(async () => {
-    const sample = spawnSync(process.execPath, [OPTFLOW_BIN, 'sample', '--strikes', '100', '--expirations', '4', '--row-group-snapshots', '20', '--out', home, '--quiet'], { encoding: 'utf8' });
+    const sample = spawnSync(
+      process.execPath,
+      [
+        OPTFLOW_BIN,
+        'sample',
+        '--strikes',
+        '100',
+        '--expirations',
+        '4',
+        '--row-group-snapshots',
+        '20',
+        '--out',
+        home,
+        '--quiet',
+      ],
+      { encoding: 'utf8' }
+    );
     assert.equal(sample.status, 0, sample.stderr);
     file = join(home, 'SPX.X.2023-05-19.parquet');
     const reference = await open();
@@ -77,7 +107,10 @@ describe(`a database server restart during a load (${backend})`, { skip }, () =>
     await restartMidLoad(target.db);
     const code = await child.exited;
     assert.equal(code, 3, child.output());
-    assert.match(child.output(), /SPX\.X\.2023-05-19\.parquet: lost the database connection (while [^(]*)?\(.*\); the row groups committed before it are kept: run the same command again/);
+    assert.match(
+      child.output(),
+      /SPX\.X\.2023-05-19\.parquet: lost the database connection (while [^(]*)?\(.*\); the row groups committed before it are kept: run the same command again/
+    );
     assert.doesNotMatch(child.output(), /\n\s+at |Emitted 'error' event/);
     const again = optflow(target.url!, 'load', file, '--json');
     assert.equal(again.status, 0, again.stderr);

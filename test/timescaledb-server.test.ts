@@ -15,20 +15,25 @@ import { DEFAULT_SAMPLE, loadFile, sampleDay, writeSampleBatches } from '@optflo
 import type { SampleBatch, SampleOptions } from '@optflow/loader';
 
 const backend = await testBackend();
-const skip = backend === 'TimescaleDB server' ? false : `${backend}: needs a TimescaleDB server (background jobs and compression policies run only there)`;
+const skip =
+  backend === 'TimescaleDB server'
+    ? false
+    : `${backend}: needs a TimescaleDB server (background jobs and compression policies run only there)`;
 const options = { timeZone: 'America/New_York', overrides: {} };
 
 /** Every flow level and every stored quote, in a comparable form. */
 async function contents(db: Database) {
   const quotes = await db.query(
-    `SELECT contract, quote_time, total_volume, volume, signed_volume, round(premium::numeric, 6)::text AS premium FROM optflow.quotes ORDER BY contract, quote_time`,
+    `SELECT contract, quote_time, total_volume, volume, signed_volume, round(premium::numeric, 6)::text AS premium FROM optflow.quotes ORDER BY contract, quote_time`
   );
   const flow: Record<string, unknown[]> = {};
   for (const level of FLOW_LEVELS) {
-    flow[level.view] = (await db.query(
-      `SELECT bucket, expiration, call_volume, put_volume, net_volume, round(net_premium::numeric, 4)::text AS net_premium, net_signed_volume, quotes
-       FROM ${level.view} ORDER BY bucket, expiration`,
-    )).rows;
+    flow[level.view] = (
+      await db.query(
+        `SELECT bucket, expiration, call_volume, put_volume, net_volume, round(net_premium::numeric, 4)::text AS net_premium, net_signed_volume, quotes
+       FROM ${level.view} ORDER BY bucket, expiration`
+      )
+    ).rows;
   }
   return { quotes: quotes.rows, flow };
 }
@@ -37,8 +42,12 @@ async function contents(db: Database) {
 async function assertAggregatesMatchQuotes(db: Database): Promise<void> {
   for (const level of FLOW_LEVELS) {
     // The plain query of a rollup reads the level below; those are checked in turn, lowest first.
-    const direct = await db.query(`SELECT bucket, expiration, call_volume, put_volume, quotes FROM (${flowSelectSql(level, 'postgres')}) d ORDER BY bucket, expiration`);
-    const cagg = await db.query(`SELECT bucket, expiration, call_volume, put_volume, quotes FROM ${level.view} ORDER BY bucket, expiration`);
+    const direct = await db.query(
+      `SELECT bucket, expiration, call_volume, put_volume, quotes FROM (${flowSelectSql(level, 'postgres')}) d ORDER BY bucket, expiration`
+    );
+    const cagg = await db.query(
+      `SELECT bucket, expiration, call_volume, put_volume, quotes FROM ${level.view} ORDER BY bucket, expiration`
+    );
     assert.deepEqual(cagg.rows, direct.rows, level.view);
   }
 }
@@ -46,7 +55,7 @@ async function assertAggregatesMatchQuotes(db: Database): Promise<void> {
 async function jobId(db: Database, proc: string, relation: string): Promise<number> {
   const { rows } = await db.query<{ job_id: number }>(
     `SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = $1 AND hypertable_schema = 'optflow' AND hypertable_name = $2`,
-    [proc, relation],
+    [proc, relation]
   );
   assert.equal(rows.length, 1, `one ${proc} job on ${relation}`);
   return Number(rows[0]!.job_id);
@@ -67,14 +76,27 @@ describe(`TimescaleDB server behaviour (${backend})`, { skip }, () => {
   const write = (name: string, batches: SampleBatch[]) => writeSampleBatches(join(dir, name), batches).path;
 
   test('a late file for a day whose chunk is compressed loads exactly as if the day had come in one file', async () => {
-    const day: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 4, expirations: 2, intervalSeconds: 300, snapshotsPerRowGroup: 1, seed: 7 };
+    const day: SampleOptions = {
+      ...DEFAULT_SAMPLE,
+      strikes: 4,
+      expirations: 2,
+      intervalSeconds: 300,
+      snapshotsPerRowGroup: 1,
+      seed: 7,
+    };
     const snapshots = [...sampleDay(day)];
     const whole = write('SPX.X.2023-05-19.parquet', snapshots);
     // The collector's morning file, then, after the day was compressed, a late file with the
     // snapshots it had missed in between (older than stored ones: their contract-sessions replay,
     // updating compressed rows) and the afternoon.
-    const morning = write('SPX.X.2023-05-19.morning.parquet', snapshots.filter((_, i) => i < 60 && i % 3 !== 1));
-    const late = write('SPX.X.2023-05-19.late.parquet', snapshots.filter((_, i) => i >= 60 || i % 3 === 1));
+    const morning = write(
+      'SPX.X.2023-05-19.morning.parquet',
+      snapshots.filter((_, i) => i < 60 && i % 3 !== 1)
+    );
+    const late = write(
+      'SPX.X.2023-05-19.late.parquet',
+      snapshots.filter((_, i) => i >= 60 || i % 3 === 1)
+    );
 
     const reference = await open();
     assert.equal((await loadFile(reference, whole, options)).status, 'loaded');
@@ -83,7 +105,7 @@ describe(`TimescaleDB server behaviour (${backend})`, { skip }, () => {
     assert.equal((await loadFile(db, morning, options)).status, 'loaded');
     await runCompressionJob(db);
     const compressed = await db.query<{ is_compressed: boolean }>(
-      `SELECT is_compressed FROM timescaledb_information.chunks WHERE hypertable_schema = 'optflow' AND hypertable_name = 'quotes'`,
+      `SELECT is_compressed FROM timescaledb_information.chunks WHERE hypertable_schema = 'optflow' AND hypertable_name = 'quotes'`
     );
     assert.deepEqual(compressed.rows, [{ is_compressed: true }], 'the 2023 chunk is past the compression window');
     const summary = await loadFile(db, late, options);
@@ -92,13 +114,23 @@ describe(`TimescaleDB server behaviour (${backend})`, { skip }, () => {
     await assertAggregatesMatchQuotes(db);
   });
 
-  test('the loader\'s refreshes and the refresh policies\' jobs run side by side: no deadlock, no error, aggregates exact, nothing left for the policy to redo', async () => {
+  test("the loader's refreshes and the refresh policies' jobs run side by side: no deadlock, no error, aggregates exact, nothing left for the policy to redo", async () => {
     // Yesterday's session, which the policies' windows (hours to days back from now) cover.
     const date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const day: SampleOptions = { ...DEFAULT_SAMPLE, date, strikes: 6, expirations: 2, intervalSeconds: 60, snapshotsPerRowGroup: 20, seed: 3 };
+    const day: SampleOptions = {
+      ...DEFAULT_SAMPLE,
+      date,
+      strikes: 6,
+      expirations: 2,
+      intervalSeconds: 60,
+      snapshotsPerRowGroup: 20,
+      seed: 3,
+    };
     const snapshots = [...sampleDay(day)];
     const db = await open();
-    const jobs = await Promise.all(['flow_1m', 'flow_5m', 'flow_1h', 'flow_1d'].map((v) => jobId(db, 'policy_refresh_continuous_aggregate', v)));
+    const jobs = await Promise.all(
+      ['flow_1m', 'flow_5m', 'flow_1h', 'flow_1d'].map((v) => jobId(db, 'policy_refresh_continuous_aggregate', v))
+    );
     // The scheduler runs jobs in their own sessions; run them as fast as they go, during the whole load.
     let loading = true;
     let jobRuns = 0;
@@ -129,7 +161,7 @@ describe(`TimescaleDB server behaviour (${backend})`, { skip }, () => {
        FROM _timescaledb_catalog.continuous_aggs_materialization_invalidation_log l
        JOIN _timescaledb_catalog.continuous_agg a ON a.mat_hypertable_id = l.materialization_id
        WHERE a.user_view_schema = 'optflow' AND l.greatest_modified_value >= -210866803200000000
-         AND l.lowest_modified_value < _timescaledb_functions.cagg_watermark(a.mat_hypertable_id)`,
+         AND l.lowest_modified_value < _timescaledb_functions.cagg_watermark(a.mat_hypertable_id)`
     );
     assert.deepEqual(rows, []);
   });

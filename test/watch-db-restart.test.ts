@@ -63,7 +63,16 @@ describe('optflow watch across a database restart', () => {
 
     const data = join(home, 'data');
     mkdirSync(data);
-    const day = (date: string) => [...sampleDay({ ...DEFAULT_SAMPLE, date, strikes: 2, expirations: 1, intervalSeconds: 600, snapshotsPerRowGroup: 10 })];
+    const day = (date: string) => [
+      ...sampleDay({
+        ...DEFAULT_SAMPLE,
+        date,
+        strikes: 2,
+        expirations: 1,
+        intervalSeconds: 600,
+        snapshotsPerRowGroup: 10,
+      }),
+    ];
     const write = (name: string, batches: ReturnType<typeof day>) => writeSampleBatches(join(data, name), batches);
     const child = startChild([OPTFLOW_BIN, 'watch', data, '--json', '--poll', '100'], { DATABASE_URL: url.toString() });
     write('SPX.X.2023-05-18.parquet', day('2023-05-18'));
@@ -77,8 +86,11 @@ describe('optflow watch across a database restart', () => {
     assert.equal(await child.stop('SIGTERM'), 0, child.output());
 
     const { rows } = await db.db.query<{ day: string; n: number }>(
-      `SELECT to_char(quote_time AT TIME ZONE 'America/New_York', 'YYYY-MM-DD') AS day, count(*)::int AS n FROM optflow.quotes GROUP BY 1 ORDER BY 1`,
+      `SELECT to_char(quote_time AT TIME ZONE 'America/New_York', 'YYYY-MM-DD') AS day, count(*)::int AS n FROM optflow.quotes GROUP BY 1 ORDER BY 1`
     );
-    assert.deepEqual(rows, [{ day: '2023-05-18', n: 4 * 40 }, { day: '2023-05-19', n: 4 * 40 }]);
+    assert.deepEqual(rows, [
+      { day: '2023-05-18', n: 4 * 40 },
+      { day: '2023-05-19', n: 4 * 40 },
+    ]);
   });
 });

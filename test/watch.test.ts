@@ -18,7 +18,11 @@ function collectorWrite(path: string, batches: SampleBatch[]): void {
   writeSampleBatches(path, batches);
 }
 
-const loadLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const loadLines = (output: string) =>
+  output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 
 const backend = await testBackend();
 
@@ -50,7 +54,7 @@ describe(`optflow watch (${backend})`, () => {
     assert.deepEqual(
       [second.inserted, second.rowsRead, second.rowGroupsSkipped, second.duplicates],
       [100 * contracts, 100 * contracts, 5, 0],
-      'the rewrite: only the new row groups were read',
+      'the rewrite: only the new row groups were read'
     );
 
     // The result equals one clean load of the final file.

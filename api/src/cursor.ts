@@ -47,10 +47,22 @@ export function fingerprint(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
 }
 
-const mac = (key: Uint8Array, payload: string) => createHmac('sha256', key).update(payload).digest().subarray(0, MAC_BYTES);
+const mac = (key: Uint8Array, payload: string) =>
+  createHmac('sha256', key).update(payload).digest().subarray(0, MAC_BYTES);
 
 export function encodeCursor(cursor: Cursor, key: Uint8Array): string {
-  const payload = Buffer.from(JSON.stringify([VERSION, cursor.fingerprint, cursor.last, cursor.latest, cursor.snapshot, cursor.to, cursor.instance, cursor.generation])).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify([
+      VERSION,
+      cursor.fingerprint,
+      cursor.last,
+      cursor.latest,
+      cursor.snapshot,
+      cursor.to,
+      cursor.instance,
+      cursor.generation,
+    ])
+  ).toString('base64url');
   return `${payload}.${mac(key, payload).toString('base64url')}`;
 }
 
@@ -77,18 +89,47 @@ export function decodeCursor(text: string, key: Uint8Array): DecodedCursor {
   const parsed = parseJson(Buffer.from(payload, 'base64url').toString('utf8'));
   if (!Array.isArray(parsed) || parsed.length !== 8 || parsed[0] !== VERSION) throw new CursorError(NOT_OURS);
   const [, fp, last, latest, snapshot, to, instance, generation] = parsed as unknown[];
-  const watermarked = (instance === null && generation === null) || (typeof instance === 'string' && instance.length <= 64 && Number.isSafeInteger(generation) && (generation as number) >= 0);
-  if (typeof fp !== 'string' || fp.length > 64 || !time(last) || !time(latest) || !time(to) || typeof snapshot !== 'string' || !SNAPSHOT.test(snapshot) || !watermarked) {
+  const watermarked =
+    (instance === null && generation === null) ||
+    (typeof instance === 'string' &&
+      instance.length <= 64 &&
+      Number.isSafeInteger(generation) &&
+      (generation as number) >= 0);
+  if (
+    typeof fp !== 'string' ||
+    fp.length > 64 ||
+    !time(last) ||
+    !time(latest) ||
+    !time(to) ||
+    typeof snapshot !== 'string' ||
+    !SNAPSHOT.test(snapshot) ||
+    !watermarked
+  ) {
     throw new CursorError(NOT_OURS);
   }
-  return { kind: 'valid', cursor: { fingerprint: fp, last: last as number | null, latest: latest as number | null, snapshot, to: to as number | null, instance: instance as string | null, generation: generation as number | null } };
+  return {
+    kind: 'valid',
+    cursor: {
+      fingerprint: fp,
+      last: last as number | null,
+      latest: latest as number | null,
+      snapshot,
+      to: to as number | null,
+      instance: instance as string | null,
+      generation: generation as number | null,
+    },
+  };
 }
 
 /** An unsigned cursor as versions 1–3 wrote it: a base64url JSON array starting with its version. */
 function isLegacy(text: string): boolean {
   const parsed = parseJson(Buffer.from(text, 'base64url').toString('utf8'));
   if (!Array.isArray(parsed)) return false;
-  return (parsed[0] === 1 && parsed.length === 5) || (parsed[0] === 2 && parsed.length === 6) || (parsed[0] === 3 && parsed.length === 8);
+  return (
+    (parsed[0] === 1 && parsed.length === 5) ||
+    (parsed[0] === 2 && parsed.length === 6) ||
+    (parsed[0] === 3 && parsed.length === 8)
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -3,7 +3,9 @@ import type { Session, QueryResult, CopyColumn } from '@optflow/db';
 /** A request past its deadline: answered 503 with this message. */
 export class DeadlineExceeded extends Error {
   constructor(budgetMs: number) {
-    super(`the request exceeded its ${budgetMs / 1000} s deadline for database work; ask for a shorter range, a coarser interval or fewer queries`);
+    super(
+      `the request exceeded its ${budgetMs / 1000} s deadline for database work; ask for a shorter range, a coarser interval or fewer queries`
+    );
   }
 }
 
@@ -14,7 +16,10 @@ export class DeadlineExceeded extends Error {
 export class Deadline {
   #endsAt: number;
   #pausedAt: number | null = null;
-  constructor(readonly budgetMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly budgetMs: number,
+    private readonly now: () => number = Date.now
+  ) {
     this.#endsAt = now() + budgetMs;
   }
 
@@ -58,7 +63,7 @@ export class DeadlineSession implements Session {
     private readonly session: Session,
     private readonly deadline: Deadline,
     private readonly capMs: number,
-    current: number,
+    current: number
   ) {
     this.#current = current;
   }

@@ -48,9 +48,12 @@ const VALUE: Record<FlowMetric, string> = {
 const ORIGIN = `TIMESTAMPTZ '2000-01-03 00:00:00+00'`;
 /** The bucket of `time` (an SQL expression): a New York session for `1d`, else fixed widths from ORIGIN. */
 export function bucketSql(interval: IntervalName, time: string, params: Params): string {
-  return interval === '1d' ? `date_trunc('day', ${time}, ${ZONE})` : `date_bin(${params.add(`${INTERVALS[interval] / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
+  return interval === '1d'
+    ? `date_trunc('day', ${time}, ${ZONE})`
+    : `date_bin(${params.add(`${INTERVALS[interval] / 1000} seconds`, 'interval')}, ${time}, ${ORIGIN})`;
 }
-const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 THEN '1DTE' WHEN ${d} <= 7 THEN '2-7DTE' WHEN ${d} <= 30 THEN '8-30DTE' ELSE '>30DTE' END`;
+const dteBucket = (d: string) =>
+  `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 THEN '1DTE' WHEN ${d} <= 7 THEN '2-7DTE' WHEN ${d} <= 30 THEN '8-30DTE' ELSE '>30DTE' END`;
 
 /**
  * Rows (t: epoch ms of the bucket start, series, value) ordered by series and time, for buckets in
@@ -58,7 +61,13 @@ const dteBucket = (d: string) => `CASE WHEN ${d} <= 0 THEN '0DTE' WHEN ${d} = 1 
  * (cumulative, rolling) still read what precedes it, so the values equal a full query's.
  * `materialized`: the flow aggregates are continuous aggregates (TimescaleDB), not plain views.
  */
-export function buildFlowSql(options: FlowOptions, interval: IntervalName, range: FlowRange, since: number | null = null, materialized = true): BuiltQuery {
+export function buildFlowSql(
+  options: FlowOptions,
+  interval: IntervalName,
+  range: FlowRange,
+  since: number | null = null,
+  materialized = true
+): BuiltQuery {
   const params = new Params();
   const p = (value: unknown, type: string) => params.add(value, type);
   const width = INTERVALS[interval];
@@ -73,13 +82,21 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
   // Windows need what precedes the first bucket: the session so far, or rolling − 1 buckets (for
   // days, counted back by 24 h from midday, which lands in the right session whatever their length).
   const rolling = Math.max(1, Math.floor(options.rolling ?? 1));
-  const scanFrom = daily ? bucketStart(firstBucket - (rolling - 1) * width + width / 2) : firstBucket - (rolling - 1) * width;
+  const scanFrom = daily
+    ? bucketStart(firstBucket - (rolling - 1) * width + width / 2)
+    : firstBucket - (rolling - 1) * width;
   // $1 and $2 are the underlying and the end of the range (the spot subquery below refers to them).
-  const where = [`underlying = ${p(options.underlying, 'text')}`, `${time} < ${p(new Date(range.to).toISOString(), 'timestamptz')}`];
+  const where = [
+    `underlying = ${p(options.underlying, 'text')}`,
+    `${time} < ${p(new Date(range.to).toISOString(), 'timestamptz')}`,
+  ];
   const scanStart = p(new Date(scanFrom).toISOString(), 'timestamptz');
-  where.push(`${time} >= ${options.cumulative ? `((${scanStart} AT TIME ZONE ${ZONE})::date::timestamp AT TIME ZONE ${ZONE})` : scanStart}`);
+  where.push(
+    `${time} >= ${options.cumulative ? `((${scanStart} AT TIME ZONE ${ZONE})::date::timestamp AT TIME ZONE ${ZONE})` : scanStart}`
+  );
   where.push(...expirationConditions(options, time, params));
-  if (options.regularHours) where.push(`(${time} AT TIME ZONE ${ZONE})::time >= '09:30' AND (${time} AT TIME ZONE ${ZONE})::time < '16:00'`);
+  if (options.regularHours)
+    where.push(`(${time} AT TIME ZONE ${ZONE})::time >= '09:30' AND (${time} AT TIME ZONE ${ZONE})::time < '16:00'`);
   if (options.strikes?.min !== undefined) where.push(`strike >= ${p(options.strikes.min, 'numeric')}`);
   if (options.strikes?.max !== undefined) where.push(`strike <= ${p(options.strikes.max, 'numeric')}`);
   if (options.strikesAroundSpotPct !== undefined) {
@@ -96,11 +113,16 @@ export function buildFlowSql(options: FlowOptions, interval: IntervalName, range
       : `sum(${pc === 'C' ? 'call' : 'put'}_${measure})`;
   };
   const group = options.groupBy ?? 'none';
-  const series = group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(daysToExpiration(time)) : `'total'`;
+  const series =
+    group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(daysToExpiration(time)) : `'total'`;
   const bucket = bucketSql(interval, time, params);
-  const running = (col: string) => (options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col);
+  const running = (col: string) =>
+    options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col;
   const value = VALUE[options.metric];
-  const smoothed = rolling > 1 ? `avg(v) OVER (PARTITION BY series ORDER BY t ROWS BETWEEN ${rolling - 1} PRECEDING AND CURRENT ROW)` : 'v';
+  const smoothed =
+    rolling > 1
+      ? `avg(v) OVER (PARTITION BY series ORDER BY t ROWS BETWEEN ${rolling - 1} PRECEDING AND CURRENT ROW)`
+      : 'v';
 
   const sql = [
     `WITH base AS (`,

@@ -16,7 +16,11 @@ const UNITS: Record<FlowMetric, string> = {
 };
 
 /** Rows ordered by series then time → one time/value frame per series. */
-export function flowFrames(rows: ReadonlyArray<{ t: number; series: string; value: number | null }>, metric: FlowMetric, groupBy: string): Frame[] {
+export function flowFrames(
+  rows: ReadonlyArray<{ t: number; series: string; value: number | null }>,
+  metric: FlowMetric,
+  groupBy: string
+): Frame[] {
   const frames = new Map<string, Frame>();
   for (const r of rows) {
     let frame = frames.get(r.series);
@@ -45,7 +49,12 @@ export interface Column<Row> {
 }
 
 /** Rows → one frame with a field per column. */
-export function tableFrame<Row extends Record<string, unknown>>(name: string, rows: readonly Row[], columns: ReadonlyArray<Column<Row>>, labels?: Record<string, string>): Frame {
+export function tableFrame<Row extends Record<string, unknown>>(
+  name: string,
+  rows: readonly Row[],
+  columns: ReadonlyArray<Column<Row>>,
+  labels?: Record<string, string>
+): Frame {
   return {
     name,
     fields: columns.map((c) => ({

@@ -17,7 +17,13 @@ export interface GexSummary {
   zeroGamma: number | null;
 }
 
-export function gexOfContract(gamma: number, openInterest: number, multiplier: number, spot: number, putCall: 'C' | 'P'): number {
+export function gexOfContract(
+  gamma: number,
+  openInterest: number,
+  multiplier: number,
+  spot: number,
+  putCall: 'C' | 'P'
+): number {
   return (putCall === 'C' ? 1 : -1) * gamma * openInterest * multiplier * spot * spot * 0.01;
 }
 

@@ -10,7 +10,11 @@ export interface FlowSource {
 }
 
 // Coarsest first.
-const LEVELS: readonly FlowSource[] = (['1d', '1h', '5m', '1m'] as const).map((i) => ({ relation: FLOW_AGGREGATES[i], time: 'bucket', widthMs: INTERVALS[i] }));
+const LEVELS: readonly FlowSource[] = (['1d', '1h', '5m', '1m'] as const).map((i) => ({
+  relation: FLOW_AGGREGATES[i],
+  time: 'bucket',
+  widthMs: INTERVALS[i],
+}));
 
 /** Regular hours (09:30–16:00 New York) are exact on 5-minute buckets, not on hourly ones. */
 const REGULAR_HOURS_MAX_WIDTH = INTERVALS['5m'];
@@ -21,10 +25,16 @@ const REGULAR_HOURS_MAX_WIDTH = INTERVALS['5m'];
  * (PostgreSQL without TimescaleDB: a view would aggregate every quote before a time filter applies,
  * while the quotes' time index serves the range directly).
  */
-export function flowSource(interval: IntervalName, needs: { strikes: boolean; regularHours: boolean; materialized?: boolean }): FlowSource {
-  if (needs.strikes || needs.materialized === false) return { relation: 'optflow.quotes', time: 'quote_time', widthMs: 0 };
+export function flowSource(
+  interval: IntervalName,
+  needs: { strikes: boolean; regularHours: boolean; materialized?: boolean }
+): FlowSource {
+  if (needs.strikes || needs.materialized === false)
+    return { relation: 'optflow.quotes', time: 'quote_time', widthMs: 0 };
   const width = INTERVALS[interval];
-  const level = LEVELS.find((l) => width % l.widthMs === 0 && (!needs.regularHours || l.widthMs <= REGULAR_HOURS_MAX_WIDTH));
+  const level = LEVELS.find(
+    (l) => width % l.widthMs === 0 && (!needs.regularHours || l.widthMs <= REGULAR_HOURS_MAX_WIDTH)
+  );
   if (!level) throw new Error(`no flow aggregate serves ${interval}`);
   return level;
 }

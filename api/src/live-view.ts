@@ -48,7 +48,9 @@ interface StaticFile {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]
+  );
 }
 
 /**
@@ -67,7 +69,11 @@ export function readLiveView(dir = LIVE_VIEW_DIR): Map<string, StaticFile> {
       body,
       type: TYPES[extname(path)] ?? 'application/octet-stream',
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-      cacheControl: hashed ? 'public, max-age=31536000, immutable' : url === '/index.html' ? 'no-cache' : 'public, max-age=3600',
+      cacheControl: hashed
+        ? 'public, max-age=31536000, immutable'
+        : url === '/index.html'
+          ? 'no-cache'
+          : 'public, max-age=3600',
     });
   }
   return files;

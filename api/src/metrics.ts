@@ -2,9 +2,19 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionStats } from '@optflow/db';
 
 /** The service's Prometheus metrics, in a registry of its own (several servers can share a process in tests). */
-export function createMetrics(sources: { waiting: () => number; lastIngestAt: () => number | null; notifications: () => number; sessions: () => SessionStats }) {
+export function createMetrics(sources: {
+  waiting: () => number;
+  lastIngestAt: () => number | null;
+  notifications: () => number;
+  sessions: () => SessionStats;
+}) {
   const registry = new Registry();
-  const requests = new Counter({ name: 'optflow_api_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'optflow_api_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'optflow_api_request_duration_seconds',
     help: 'HTTP request duration by route (long-polls include their wait)',
@@ -12,7 +22,14 @@ export function createMetrics(sources: { waiting: () => number; lastIngestAt: ()
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  new Gauge({ name: 'optflow_api_longpoll_waiting', help: 'Long-poll requests waiting for new data', registers: [registry], collect() { this.set(sources.waiting()); } });
+  new Gauge({
+    name: 'optflow_api_longpoll_waiting',
+    help: 'Long-poll requests waiting for new data',
+    registers: [registry],
+    collect() {
+      this.set(sources.waiting());
+    },
+  });
   new Gauge({
     name: 'optflow_api_last_ingest_age_seconds',
     help: 'Seconds since the loader last committed (as notified); -1 before the first commit',

@@ -38,7 +38,11 @@ export class IngestNotifier {
 
   static async start(db: Database): Promise<IngestNotifier> {
     const notifier = new IngestNotifier();
-    notifier.#unlisten = await db.listen('optflow_ingest', (payload) => notifier.#notify(payload), () => notifier.#interrupted());
+    notifier.#unlisten = await db.listen(
+      'optflow_ingest',
+      (payload) => notifier.#notify(payload),
+      () => notifier.#interrupted()
+    );
     return notifier;
   }
 
@@ -90,7 +94,8 @@ export class IngestNotifier {
     this.notifications++;
     this.#generation++;
     // Bounded: payloads naming ever new underlyings (not the loader's) cannot grow the map forever.
-    if (underlying !== null && (this.#changedAt.size < 10_000 || this.#changedAt.has(underlying))) this.#changedAt.set(underlying, this.#generation);
+    if (underlying !== null && (this.#changedAt.size < 10_000 || this.#changedAt.has(underlying)))
+      this.#changedAt.set(underlying, this.#generation);
     else this.#everythingChangedAt = this.#generation;
     if (payload === '') this.#listening = true; // re-established
     this.lastIngestAt = Date.now();

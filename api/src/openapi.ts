@@ -1,4 +1,13 @@
-import { errorSchema, expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from '@optflow/contract';
+import {
+  errorSchema,
+  expirationsQuerySchema,
+  expirationsResponseSchema,
+  healthResponseSchema,
+  LIMITS,
+  queryRequestSchema,
+  queryResponseSchema,
+  underlyingsResponseSchema,
+} from '@optflow/contract';
 
 /**
  * The OpenAPI 3.1 document, from the very schemas the routes validate with (3.1: its schemas are
@@ -7,33 +16,63 @@ import { errorSchema, expirationsQuerySchema, expirationsResponseSchema, healthR
 export function openApiDocument() {
   const json = (schema: object) => ({ content: { 'application/json': { schema } } });
   const error = (description: string) => ({ description, ...json(errorSchema) });
-  const query = (name: string, required: boolean) => ({ name, in: 'query', required, schema: (expirationsQuerySchema.properties as Record<string, object>)[name] });
-  const unavailable = error('the database is unavailable, or the request exceeded its deadline for database work (Retry-After)');
+  const query = (name: string, required: boolean) => ({
+    name,
+    in: 'query',
+    required,
+    schema: (expirationsQuerySchema.properties as Record<string, object>)[name],
+  });
+  const unavailable = error(
+    'the database is unavailable, or the request exceeded its deadline for database work (Retry-After)'
+  );
   return {
     openapi: '3.1.0',
     info: {
       title: 'optflow query API',
       version: '1',
-      description: 'Incremental option-flow queries over the optflow aggregates, with long-poll. Every request is validated before any query: '
-        + 'bodies strictly (unknown properties are rejected, values are not coerced), times within years 1970–9999, dates real calendar dates, '
-        + 'cursors signed by the API (a tampered one is a 400). 5xx answers mean the database is unavailable or the request ran out of its deadline (503).',
+      description:
+        'Incremental option-flow queries over the optflow aggregates, with long-poll. Every request is validated before any query: ' +
+        'bodies strictly (unknown properties are rejected, values are not coerced), times within years 1970–9999, dates real calendar dates, ' +
+        'cursors signed by the API (a tampered one is a 400). 5xx answers mean the database is unavailable or the request ran out of its deadline (503).',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'OPTFLOW_API_TOKEN, when the service has one' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'OPTFLOW_API_TOKEN, when the service has one' },
+      },
+    },
     security: [{ bearer: [] }],
     paths: {
       '/api/health': {
         get: {
-          summary: 'whether the service and its database are up; with the token (or without one configured) also the versions, underlyings, latest snapshot and ingest lag',
+          summary:
+            'whether the service and its database are up; with the token (or without one configured) also the versions, underlyings, latest snapshot and ingest lag',
           security: [],
-          responses: { 200: { description: 'healthy', ...json(healthResponseSchema) }, 503: { description: 'the database is unavailable ({ok: false})', ...json(healthResponseSchema) } },
+          responses: {
+            200: { description: 'healthy', ...json(healthResponseSchema) },
+            503: { description: 'the database is unavailable ({ok: false})', ...json(healthResponseSchema) },
+          },
         },
       },
-      '/api/underlyings': { get: { summary: 'underlyings with data', responses: { 200: { description: 'list', ...json(underlyingsResponseSchema) }, 401: error('no or a wrong token'), 503: unavailable } } },
+      '/api/underlyings': {
+        get: {
+          summary: 'underlyings with data',
+          responses: {
+            200: { description: 'list', ...json(underlyingsResponseSchema) },
+            401: error('no or a wrong token'),
+            503: unavailable,
+          },
+        },
+      },
       '/api/expirations': {
         get: {
           summary: 'expirations of an underlying with flow in a range',
           parameters: [query('underlying', true), query('from', false), query('to', false)],
-          responses: { 200: { description: 'list', ...json(expirationsResponseSchema) }, 400: error('a parameter is invalid or unknown'), 401: error('no or a wrong token'), 503: unavailable },
+          responses: {
+            200: { description: 'list', ...json(expirationsResponseSchema) },
+            400: error('a parameter is invalid or unknown'),
+            401: error('no or a wrong token'),
+            503: unavailable,
+          },
         },
       },
       '/api/query': {
@@ -50,11 +89,18 @@ export function openApiDocument() {
             400: error('invalid request (the message names the field)'),
             401: error('no or a wrong token'),
             413: error('body too large'),
-            503: error('too many waiting long-polls, the database is unavailable, or the request exceeded its deadline for database work (Retry-After)'),
+            503: error(
+              'too many waiting long-polls, the database is unavailable, or the request exceeded its deadline for database work (Retry-After)'
+            ),
           },
         },
       },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' }, 401: error('no or a wrong token') } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { 200: { description: 'text exposition format' }, 401: error('no or a wrong token') },
+        },
+      },
     },
   };
 }

@@ -24,13 +24,25 @@ export interface Plan {
  * One plan per query. `decode` verifies a cursor (throwing for a tampered or foreign one) and says
  * whether it is valid or an unsigned one from before signing, which counts as none.
  */
-export function planQueries(queries: readonly Query[], range: { from: number; to: number }, maxDataPoints: number, decode: (text: string) => DecodedCursor): Plan[] {
+export function planQueries(
+  queries: readonly Query[],
+  range: { from: number; to: number },
+  maxDataPoints: number,
+  decode: (text: string) => DecodedCursor
+): Plan[] {
   return queries.map((query) => {
-    const interval = !query.interval || query.interval === 'auto' ? autoInterval(range.from, range.to, maxDataPoints) : query.interval;
+    const interval =
+      !query.interval || query.interval === 'auto' ? autoInterval(range.from, range.to, maxDataPoints) : query.interval;
     const fp = fingerprint([query.type, query.options, interval]);
     const decoded = query.cursor === undefined ? null : decode(query.cursor);
     const cursor = decoded?.kind === 'valid' ? decoded.cursor : null;
-    return { query, interval, fp, cursor: cursor?.fingerprint === fp ? cursor : null, staleCursor: decoded !== null && cursor?.fingerprint !== fp };
+    return {
+      query,
+      interval,
+      fp,
+      cursor: cursor?.fingerprint === fp ? cursor : null,
+      staleCursor: decoded !== null && cursor?.fingerprint !== fp,
+    };
   });
 }
 
@@ -51,7 +63,12 @@ export type Increment =
  * The answer a flow query gets. `changes` is null when the plan has no cursor to continue from;
  * `latest` is the underlying's newest stored snapshot (epoch ms) in this answer's database snapshot.
  */
-export function decideIncrement(plan: Plan, changes: Changes | null, latest: number | null, rangeTo: number): Increment {
+export function decideIncrement(
+  plan: Plan,
+  changes: Changes | null,
+  latest: number | null,
+  rangeTo: number
+): Increment {
   const cursor = plan.cursor;
   if (cursor !== null && changes !== null) {
     if (!changes.any && !uncoversStoredRows(cursor, rangeTo, latest)) {

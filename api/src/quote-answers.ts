@@ -17,11 +17,23 @@ export type QuoteQuery = ApiQuery<Exclude<QueryType, 'flow'>>;
  * Frames of the query types that read the quotes (ladder, chain, contracts, gex, maxpain, unusual).
  * `interval` is the plan's (maxpain buckets by it); without it, the query's own when not auto, else 5m.
  */
-export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRange, interval?: IntervalName): Promise<Frame[]> {
+export async function quoteFrames(
+  s: Session,
+  query: QuoteQuery,
+  range: FlowRange,
+  interval?: IntervalName
+): Promise<Frame[]> {
   switch (query.type) {
     case 'ladder': {
       const built = ladderSql(query.options, range);
-      const { rows } = await s.query<{ strike: number; call: number; put: number; latest: number; mean: number | null; spot: number | null }>(built.sql, built.params);
+      const { rows } = await s.query<{
+        strike: number;
+        call: number;
+        put: number;
+        latest: number;
+        mean: number | null;
+        spot: number | null;
+      }>(built.sql, built.params);
       const m = query.options.measure ?? 'volume';
       const unit = m === 'premium' ? 'currencyUSD' : 'short';
       return [
@@ -39,21 +51,64 @@ export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRang
       const built = chainSql(query.options, range);
       const { rows } = await s.query<Record<string, string | number | null>>(built.sql, built.params);
       const text = ['contract', 'expiration', 'put_call'];
-      const columns = ['contract', 'expiration', 'put_call', 'strike', 'bid', 'ask', 'mark', 'total_volume', 'open_interest', 'iv', 'delta', 'gamma', 'underlying_price'];
-      return [tableFrame('chain', rows, columns.map((key) => ({ key, type: text.includes(key) ? 'string' as const : 'number' as const })))];
+      const columns = [
+        'contract',
+        'expiration',
+        'put_call',
+        'strike',
+        'bid',
+        'ask',
+        'mark',
+        'total_volume',
+        'open_interest',
+        'iv',
+        'delta',
+        'gamma',
+        'underlying_price',
+      ];
+      return [
+        tableFrame(
+          'chain',
+          rows,
+          columns.map((key) => ({ key, type: text.includes(key) ? ('string' as const) : ('number' as const) }))
+        ),
+      ];
     }
     case 'contracts': {
       const built = contractsSql(query.options, range);
-      const { rows } = await s.query<{ t: number; contract: string; volume: number; mark: number | null; total_volume: number | null }>(built.sql, built.params);
+      const { rows } = await s.query<{
+        t: number;
+        contract: string;
+        volume: number;
+        mark: number | null;
+        total_volume: number | null;
+      }>(built.sql, built.params);
       const byContract = new Map<string, typeof rows>();
       for (const r of rows) byContract.set(r.contract, [...(byContract.get(r.contract) ?? []), r]);
-      return [...byContract].map(([contract, series]) => tableFrame(contract, series, [
-        { key: 't', name: 'time', type: 'time' }, { key: 'volume', type: 'number', unit: 'short' }, { key: 'mark', type: 'number', unit: 'currencyUSD' }, { key: 'total_volume', type: 'number', unit: 'short' },
-      ], { contract }));
+      return [...byContract].map(([contract, series]) =>
+        tableFrame(
+          contract,
+          series,
+          [
+            { key: 't', name: 'time', type: 'time' },
+            { key: 'volume', type: 'number', unit: 'short' },
+            { key: 'mark', type: 'number', unit: 'currencyUSD' },
+            { key: 'total_volume', type: 'number', unit: 'short' },
+          ],
+          { contract }
+        )
+      );
     }
     case 'gex': {
       const built = gexSql(query.options, range);
-      const { rows } = await s.query<{ strike: number; put_call: 'C' | 'P'; gamma: number; open_interest: number; multiplier: number; spot: number | null }>(built.sql, built.params);
+      const { rows } = await s.query<{
+        strike: number;
+        put_call: 'C' | 'P';
+        gamma: number;
+        open_interest: number;
+        multiplier: number;
+        spot: number | null;
+      }>(built.sql, built.params);
       const spot = rows[0]?.spot ?? null;
       const strikes = new Map<number, GexStrike>();
       for (const r of rows) {
@@ -66,28 +121,67 @@ export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRang
       const ordered = [...strikes.values()];
       const levels = summarizeGex(ordered);
       return [
-        tableFrame('gex', ordered.map((g) => ({ ...g, netGex: g.callGex + g.putGex })), [
-          { key: 'strike', type: 'number' }, { key: 'callGex', name: 'call_gex', type: 'number', unit: 'currencyUSD' }, { key: 'putGex', name: 'put_gex', type: 'number', unit: 'currencyUSD' }, { key: 'netGex', name: 'net_gex', type: 'number', unit: 'currencyUSD' },
-        ]),
-        tableFrame('levels', [{ spot, callWall: levels.callWall, putWall: levels.putWall, zeroGamma: levels.zeroGamma }], [
-          { key: 'spot', type: 'number' }, { key: 'callWall', name: 'call_wall', type: 'number' }, { key: 'putWall', name: 'put_wall', type: 'number' }, { key: 'zeroGamma', name: 'zero_gamma', type: 'number' },
-        ]),
+        tableFrame(
+          'gex',
+          ordered.map((g) => ({ ...g, netGex: g.callGex + g.putGex })),
+          [
+            { key: 'strike', type: 'number' },
+            { key: 'callGex', name: 'call_gex', type: 'number', unit: 'currencyUSD' },
+            { key: 'putGex', name: 'put_gex', type: 'number', unit: 'currencyUSD' },
+            { key: 'netGex', name: 'net_gex', type: 'number', unit: 'currencyUSD' },
+          ]
+        ),
+        tableFrame(
+          'levels',
+          [{ spot, callWall: levels.callWall, putWall: levels.putWall, zeroGamma: levels.zeroGamma }],
+          [
+            { key: 'spot', type: 'number' },
+            { key: 'callWall', name: 'call_wall', type: 'number' },
+            { key: 'putWall', name: 'put_wall', type: 'number' },
+            { key: 'zeroGamma', name: 'zero_gamma', type: 'number' },
+          ]
+        ),
       ];
     }
     case 'maxpain': {
       const own = query.interval === undefined || query.interval === 'auto' ? '5m' : query.interval;
       const built = maxPainSql(query.options, interval ?? own, range);
-      const { rows } = await s.query<{ t: number; expiration: string; strike: number; pain: number }>(`${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`, built.params);
-      if (rows.length > LIMITS.maxPointsPerAnswer) throw new BadRequest(`more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`);
+      const { rows } = await s.query<{ t: number; expiration: string; strike: number; pain: number }>(
+        `${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`,
+        built.params
+      );
+      if (rows.length > LIMITS.maxPointsPerAnswer)
+        throw new BadRequest(
+          `more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`
+        );
       const byExpiration = new Map<string, typeof rows>();
       for (const r of rows) byExpiration.set(r.expiration, [...(byExpiration.get(r.expiration) ?? []), r]);
-      return [...byExpiration].map(([expiration, series]) => tableFrame(`max_pain ${expiration}`, series, [
-        { key: 't', name: 'time', type: 'time' }, { key: 'strike', name: 'max_pain', type: 'number' },
-      ], { expiration }));
+      return [...byExpiration].map(([expiration, series]) =>
+        tableFrame(
+          `max_pain ${expiration}`,
+          series,
+          [
+            { key: 't', name: 'time', type: 'time' },
+            { key: 'strike', name: 'max_pain', type: 'number' },
+          ],
+          { expiration }
+        )
+      );
     }
     case 'unusual': {
       const built = unusualSql(query.options, range);
-      const { rows } = await s.query<{ contract: string; expiration: string; put_call: string; strike: number; volume: number; open_interest: number | null; price: number | null; premium: number; latest: number; mean: number }>(built.sql, built.params);
+      const { rows } = await s.query<{
+        contract: string;
+        expiration: string;
+        put_call: string;
+        strike: number;
+        volume: number;
+        open_interest: number | null;
+        price: number | null;
+        premium: number;
+        latest: number;
+        mean: number;
+      }>(built.sql, built.params);
       const o = query.options;
       const thresholds = {
         minRatio: o.minRatio ?? DEFAULT_UNUSUAL.minRatio,
@@ -97,16 +191,29 @@ export async function quoteFrames(s: Session, query: QuoteQuery, range: FlowRang
         hotFactor: o.hotFactor ?? DEFAULT_UNUSUAL.hotFactor,
       };
       const flagged = rows
-        .map((r) => ({ ...r, openInterest: r.open_interest, rules: unusualRules({ ...r, openInterest: r.open_interest }, thresholds) }))
+        .map((r) => ({
+          ...r,
+          openInterest: r.open_interest,
+          rules: unusualRules({ ...r, openInterest: r.open_interest }, thresholds),
+        }))
         .filter((r) => r.rules.length > 0)
         .sort(byUnusualness)
         .slice(0, Math.min(o.limit ?? 100, MAX_ROWS.unusual))
         .map((r) => ({ ...r, ratio: volumeOiRatio(r), rule: r.rules.join(', ') }));
-      return [tableFrame('unusual', flagged, [
-        { key: 'contract', type: 'string' }, { key: 'expiration', type: 'string' }, { key: 'put_call', type: 'string' }, { key: 'strike', type: 'number' },
-        { key: 'volume', type: 'number', unit: 'short' }, { key: 'open_interest', type: 'number', unit: 'short' }, { key: 'ratio', name: 'volume_oi', type: 'number' },
-        { key: 'price', type: 'number', unit: 'currencyUSD' }, { key: 'premium', type: 'number', unit: 'currencyUSD' }, { key: 'rule', type: 'string' },
-      ])];
+      return [
+        tableFrame('unusual', flagged, [
+          { key: 'contract', type: 'string' },
+          { key: 'expiration', type: 'string' },
+          { key: 'put_call', type: 'string' },
+          { key: 'strike', type: 'number' },
+          { key: 'volume', type: 'number', unit: 'short' },
+          { key: 'open_interest', type: 'number', unit: 'short' },
+          { key: 'ratio', name: 'volume_oi', type: 'number' },
+          { key: 'price', type: 'number', unit: 'currencyUSD' },
+          { key: 'premium', type: 'number', unit: 'currencyUSD' },
+          { key: 'rule', type: 'string' },
+        ]),
+      ];
     }
   }
 }

@@ -24,7 +24,11 @@ export const MAX_ROWS = {
 
 function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: number): string[] {
   const from = lastMinutes === undefined ? range.from : Math.max(range.from, range.to - lastMinutes * 60_000);
-  return [`underlying = ${p.add(underlying, 'text')}`, `quote_time >= ${p.add(new Date(from).toISOString(), 'timestamptz')}`, `quote_time < ${p.add(new Date(range.to).toISOString(), 'timestamptz')}`];
+  return [
+    `underlying = ${p.add(underlying, 'text')}`,
+    `quote_time >= ${p.add(new Date(from).toISOString(), 'timestamptz')}`,
+    `quote_time < ${p.add(new Date(range.to).toISOString(), 'timestamptz')}`,
+  ];
 }
 
 /** The latest snapshot time of the underlying before the range end (conditions $1 underlying, $3 end). */
@@ -38,7 +42,10 @@ const SPOT = spotBefore('$1::text', '$3::timestamptz');
  */
 export function ladderSql(options: LadderOptions, range: FlowRange): BuiltQuery {
   const p = new Params();
-  const where = [...window(p, options.underlying, range, options.lastMinutes), ...expirationConditions(options, 'quote_time', p)];
+  const where = [
+    ...window(p, options.underlying, range, options.lastMinutes),
+    ...expirationConditions(options, 'quote_time', p),
+  ];
   const measure = options.measure === 'premium' ? 'premium' : 'volume';
   return {
     sql: `SELECT strike::float8 AS strike,
@@ -111,7 +118,8 @@ export function maxPainSql(options: MaxPainOptions, interval: IntervalName, rang
   const p = new Params();
   const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
   const conditions = where.join(' AND ');
-  const oi = (side: 'C' | 'P') => `coalesce(sum(open_interest::numeric * multiplier) FILTER (WHERE put_call = '${side}'), 0)`;
+  const oi = (side: 'C' | 'P') =>
+    `coalesce(sum(open_interest::numeric * multiplier) FILTER (WHERE put_call = '${side}'), 0)`;
   return {
     sql: `WITH snaps AS (
   SELECT ${bucketSql(interval, 'quote_time', p)} AS t, max(quote_time) AS at FROM optflow.quotes WHERE ${conditions} GROUP BY 1
@@ -144,8 +152,12 @@ FROM ranked WHERE n = 1 ORDER BY expiration, t`,
  */
 export function unusualSql(options: UnusualOptions, range: FlowRange): BuiltQuery {
   const p = new Params();
-  const where = [...window(p, options.underlying, range, options.lastMinutes), ...expirationConditions(options, 'quote_time', p)];
-  const latest = (column: string) => `(array_agg(${column} ORDER BY quote_time DESC) FILTER (WHERE ${column} IS NOT NULL))[1]`;
+  const where = [
+    ...window(p, options.underlying, range, options.lastMinutes),
+    ...expirationConditions(options, 'quote_time', p),
+  ];
+  const latest = (column: string) =>
+    `(array_agg(${column} ORDER BY quote_time DESC) FILTER (WHERE ${column} IS NOT NULL))[1]`;
   return {
     sql: `SELECT contract, min(expiration)::text AS expiration, min(put_call) AS put_call, min(strike)::float8 AS strike,
        sum(volume)::float8 AS volume, ${latest('open_interest')}::float8 AS open_interest, ${latest('mark')} AS price,

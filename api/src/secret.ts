@@ -10,7 +10,9 @@ import type { Database } from '@optflow/db';
  */
 export async function readCursorKey(db: Database): Promise<{ key: Uint8Array; warning: string | null }> {
   try {
-    const { rows } = await db.query<{ secret: string }>(`SELECT encode(secret, 'hex') AS secret FROM optflow.api_secret`);
+    const { rows } = await db.query<{ secret: string }>(
+      `SELECT encode(secret, 'hex') AS secret FROM optflow.api_secret`
+    );
     const hex = rows[0]?.secret;
     if (hex !== undefined && hex.length >= 64) return { key: Buffer.from(hex, 'hex'), warning: null };
   } catch {
@@ -18,6 +20,7 @@ export async function readCursorKey(db: Database): Promise<{ key: Uint8Array; wa
   }
   return {
     key: randomBytes(32),
-    warning: 'optflow.api_secret is not readable by the role the API connects as (run `optflow migrate`, or connect as the schema owner): cursors are signed with a key of this process, and clients start over after a restart',
+    warning:
+      'optflow.api_secret is not readable by the role the API connects as (run `optflow migrate`, or connect as the schema owner): cursors are signed with a key of this process, and clients start over after a restart',
   };
 }

@@ -2,7 +2,15 @@ import { Ajv } from 'ajv';
 import formats from 'ajv-formats';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { expirationsQuerySchema, expirationsResponseSchema, healthResponseSchema, LIMITS, queryRequestSchema, queryResponseSchema, underlyingsResponseSchema } from '@optflow/contract';
+import {
+  expirationsQuerySchema,
+  expirationsResponseSchema,
+  healthResponseSchema,
+  LIMITS,
+  queryRequestSchema,
+  queryResponseSchema,
+  underlyingsResponseSchema,
+} from '@optflow/contract';
 import type { ApiQueryRequest, ApiResult } from '@optflow/contract';
 import type { Database, Session } from '@optflow/db';
 import { bearerMatches } from './auth.ts';
@@ -75,8 +83,12 @@ const CLIENT_CLOSED = 499;
  */
 function validatorCompiler(): (route: { schema: object; httpPart?: string }) => (data: unknown) => boolean {
   const addFormats = formats as unknown as (ajv: Ajv) => Ajv;
-  const strict = addFormats(new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false, discriminator: true }));
-  const query = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }));
+  const strict = addFormats(
+    new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false, discriminator: true })
+  );
+  const query = addFormats(
+    new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false })
+  );
   return ({ schema, httpPart }) => (httpPart === 'querystring' ? query : strict).compile(schema);
 }
 
@@ -87,27 +99,42 @@ function validatorCompiler(): (route: { schema: object; httpPart?: string }) => 
 export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const { db } = options;
   const limits: Record<keyof typeof SERVER_DEFAULTS, number> = { ...SERVER_DEFAULTS };
-  for (const key of Object.keys(SERVER_DEFAULTS) as Array<keyof typeof SERVER_DEFAULTS>) limits[key] = options[key] ?? limits[key];
+  for (const key of Object.keys(SERVER_DEFAULTS) as Array<keyof typeof SERVER_DEFAULTS>)
+    limits[key] = options[key] ?? limits[key];
   const maxWaiters = limits.maxWaiters;
   const newDeadline = () => new Deadline(limits.requestDeadlineMs);
   // Idle sockets: a long-poll is silent for its wait and then its database work.
   const idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.maxWaitSeconds * 1000 + limits.requestDeadlineMs + 15_000;
   const cursorKey = await readCursorKey(db);
   const { rows: roleRows } = await db.query<{ member: boolean }>(
-    `SELECT pg_has_role(current_user, 'optflow_reader', 'MEMBER') AS member FROM pg_roles WHERE rolname = 'optflow_reader'`,
+    `SELECT pg_has_role(current_user, 'optflow_reader', 'MEMBER') AS member FROM pg_roles WHERE rolname = 'optflow_reader'`
   );
   const readerRole = roleRows[0]?.member === true;
   const materialized = (await db.info()).timescaledb !== null;
   const notifier = await IngestNotifier.start(db);
-  const metrics = createMetrics({ waiting: () => notifier.waiting, lastIngestAt: () => notifier.lastIngestAt, notifications: () => notifier.notifications, sessions: () => db.sessions() });
+  const metrics = createMetrics({
+    waiting: () => notifier.waiting,
+    lastIngestAt: () => notifier.lastIngestAt,
+    notifications: () => notifier.notifications,
+    sessions: () => db.sessions(),
+  });
 
   /** The answer when no query can have anything new by the commit watermark (no database work), else null. */
   const answerByWatermark = (plans: Plan[], to: number): ApiResult[] | null => {
     const out: ApiResult[] = [];
     for (const { query, interval, cursor } of plans) {
-      const unchanged = query.type === 'flow' && cursor !== null ? unchangedByWatermark(cursor, to, notifier.watermark(query.options.underlying)) : null;
+      const unchanged =
+        query.type === 'flow' && cursor !== null
+          ? unchangedByWatermark(cursor, to, notifier.watermark(query.options.underlying))
+          : null;
       if (unchanged === null) return null;
-      out.push({ refId: query.refId, interval, frames: [], cursor: encodeCursor(unchanged, cursorKey.key), reset: false });
+      out.push({
+        refId: query.refId,
+        interval,
+        frames: [],
+        cursor: encodeCursor(unchanged, cursorKey.key),
+        reset: false,
+      });
     }
     return out;
   };
@@ -118,7 +145,10 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       // Time spent waiting for a session counts: nothing starts past the deadline.
       const timeout = deadline.nextStatementTimeout(limits.statementTimeoutMs);
       await s.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      await s.query(`SELECT set_config('statement_timeout', $1, true)${readerRole ? `, set_config('role', 'optflow_reader', true)` : ''}`, [String(timeout)]);
+      await s.query(
+        `SELECT set_config('statement_timeout', $1, true)${readerRole ? `, set_config('role', 'optflow_reader', true)` : ''}`,
+        [String(timeout)]
+      );
       return fn(new DeadlineSession(s, deadline, limits.statementTimeoutMs, timeout));
     });
 
@@ -127,7 +157,11 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     bodyLimit: LIMITS.bodyBytes,
     // Slow clients: headers and the whole request must arrive in time (checked every interval),
     // a silent connection is closed, keep-alive connections idle out, and each serves a bounded number of requests.
-    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -145,7 +179,10 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     const isPublic = (request.routeOptions.config as { public?: boolean } | undefined)?.public === true;
     if (!options.token || isPublic || request.url === '/api/health' || request.url.startsWith('/api/health?')) return;
     if (!bearerMatches(request.headers.authorization, options.token)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a bearer token is required (Authorization: Bearer <OPTFLOW_API_TOKEN>)' });
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'a bearer token is required (Authorization: Bearer <OPTFLOW_API_TOKEN>)' });
     }
   });
   // Server-Timing: what the service spent on the request (for benchmarks and browser dev tools).
@@ -162,78 +199,118 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     if (error.validation) {
       // Name the unknown property (Ajv's message does not).
       const extra = error.validation[0]?.params.additionalProperty;
-      return reply.code(400).send({ error: `${error.validationContext ?? 'request'}${error.message.replace(/^(body|querystring|params)/, '')}${typeof extra === 'string' ? `: "${extra}"` : ''}` });
+      return reply.code(400).send({
+        error: `${error.validationContext ?? 'request'}${error.message.replace(/^(body|querystring|params)/, '')}${typeof extra === 'string' ? `: "${extra}"` : ''}`,
+      });
     }
-    if (error instanceof BadRequest || error instanceof CursorError) return reply.code(400).send({ error: error.message });
-    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') return reply.code(503).header('retry-after', '1').send({ error: 'the request took too long and was abandoned' });
-    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+    if (error instanceof BadRequest || error instanceof CursorError)
+      return reply.code(400).send({ error: error.message });
+    if (error.code === 'FST_ERR_HANDLER_TIMEOUT')
+      return reply.code(503).header('retry-after', '1').send({ error: 'the request took too long and was abandoned' });
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+      return reply.code(error.statusCode).send({ error: error.message });
     const kind = classifyFailure(error);
     if (kind === 'deadline') {
-      return reply.code(503).header('retry-after', '1').send({ error: error instanceof DeadlineExceeded ? error.message : new DeadlineExceeded(limits.requestDeadlineMs).message });
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({
+          error:
+            error instanceof DeadlineExceeded ? error.message : new DeadlineExceeded(limits.requestDeadlineMs).message,
+        });
     }
     request.log.error(error);
-    if (kind === 'unavailable') return reply.code(503).header('retry-after', '1').send({ error: 'database unavailable (logged)' });
+    if (kind === 'unavailable')
+      return reply.code(503).header('retry-after', '1').send({ error: 'database unavailable (logged)' });
     return reply.code(500).send({ error: 'internal error (logged)' });
   });
 
-  if (options.liveView !== false && !registerLiveView(app)) app.log.warn(`no live view: ${LIVE_VIEW_DIR} has no index.html (npm run build:live-view -w grafana-plugin)`);
+  if (options.liveView !== false && !registerLiveView(app))
+    app.log.warn(`no live view: ${LIVE_VIEW_DIR} has no index.html (npm run build:live-view -w grafana-plugin)`);
 
   app.get('/api/openapi.json', async () => openApiDocument());
 
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  );
 
   // Without the token (when one is configured) only whether the service and its database are up:
   // the details (versions, underlyings, their latest snapshots) are for those holding it.
-  app.get('/api/health', { schema: { response: { 200: healthResponseSchema, 503: healthResponseSchema } } }, async (request, reply) => {
-    const details = !options.token || bearerMatches(request.headers.authorization, options.token);
-    try {
-      const deadline = newDeadline();
-      if (!details) {
-        await read(deadline, (s) => s.query('SELECT 1'));
-        return { ok: true };
+  app.get(
+    '/api/health',
+    { schema: { response: { 200: healthResponseSchema, 503: healthResponseSchema } } },
+    async (request, reply) => {
+      const details = !options.token || bearerMatches(request.headers.authorization, options.token);
+      try {
+        const deadline = newDeadline();
+        if (!details) {
+          await read(deadline, (s) => s.query('SELECT 1'));
+          return { ok: true };
+        }
+        const info = await db.info();
+        const latest = await read(deadline, (s) =>
+          s.query<{ underlying: string; latest: Date; lag: number }>(
+            `SELECT underlying, max(quote_time) AS latest, extract(epoch FROM now() - max(quote_time))::float8 AS lag
+         FROM optflow.snapshots GROUP BY underlying ORDER BY underlying`
+          )
+        );
+        return {
+          ok: true,
+          database: { backend: info.backend, serverVersion: info.serverVersion, timescaledb: info.timescaledb },
+          underlyings: latest.rows.map((r) => ({
+            underlying: r.underlying,
+            latest: r.latest.toISOString(),
+            ingestLagSeconds: r.lag,
+          })),
+          lastIngestNotifiedAt: notifier.lastIngestAt === null ? null : new Date(notifier.lastIngestAt).toISOString(),
+        };
+      } catch (error) {
+        // Logged, never echoed: a database error can name hosts, roles and relations.
+        request.log.error(error);
+        return reply.code(503).send(details ? { ok: false, error: 'database unavailable (logged)' } : { ok: false });
       }
-      const info = await db.info();
-      const latest = await read(deadline, (s) => s.query<{ underlying: string; latest: Date; lag: number }>(
-        `SELECT underlying, max(quote_time) AS latest, extract(epoch FROM now() - max(quote_time))::float8 AS lag
-         FROM optflow.snapshots GROUP BY underlying ORDER BY underlying`,
-      ));
-      return {
-        ok: true,
-        database: { backend: info.backend, serverVersion: info.serverVersion, timescaledb: info.timescaledb },
-        underlyings: latest.rows.map((r) => ({ underlying: r.underlying, latest: r.latest.toISOString(), ingestLagSeconds: r.lag })),
-        lastIngestNotifiedAt: notifier.lastIngestAt === null ? null : new Date(notifier.lastIngestAt).toISOString(),
-      };
-    } catch (error) {
-      // Logged, never echoed: a database error can name hosts, roles and relations.
-      request.log.error(error);
-      return reply.code(503).send(details ? { ok: false, error: 'database unavailable (logged)' } : { ok: false });
     }
-  });
+  );
 
   app.get('/api/underlyings', { schema: { response: { 200: underlyingsResponseSchema } } }, async () => {
-    const { rows } = await read(newDeadline(), (s) => s.query<{ underlying: string }>(`SELECT DISTINCT underlying FROM optflow.snapshots ORDER BY underlying`));
+    const { rows } = await read(newDeadline(), (s) =>
+      s.query<{ underlying: string }>(`SELECT DISTINCT underlying FROM optflow.snapshots ORDER BY underlying`)
+    );
     return { underlyings: rows.map((r) => r.underlying) };
   });
 
-  app.get<{ Querystring: { underlying: string; from?: string; to?: string } }>('/api/expirations', { schema: { querystring: expirationsQuerySchema, response: { 200: expirationsResponseSchema } } }, async (request) => {
-    const { underlying } = request.query;
-    const { from, to } = checkExpirationsQuery(request.query);
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    const { rows } = await read(newDeadline(), (s) => s.query<{ expiration: string }>(
-      `SELECT DISTINCT expiration FROM optflow.flow_1d
+  app.get<{ Querystring: { underlying: string; from?: string; to?: string } }>(
+    '/api/expirations',
+    { schema: { querystring: expirationsQuerySchema, response: { 200: expirationsResponseSchema } } },
+    async (request) => {
+      const { underlying } = request.query;
+      const { from, to } = checkExpirationsQuery(request.query);
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      const { rows } = await read(newDeadline(), (s) =>
+        s.query<{ expiration: string }>(
+          `SELECT DISTINCT expiration FROM optflow.flow_1d
        WHERE underlying = $1 AND ($2::timestamptz IS NULL OR bucket >= date_trunc('day', $2::timestamptz, ${ZONE})) AND ($3::timestamptz IS NULL OR bucket < $3::timestamptz)
        ORDER BY expiration`,
-      [underlying, iso(from), iso(to)],
-    ));
-    return { expirations: rows.map((r) => r.expiration) };
-  });
+          [underlying, iso(from), iso(to)]
+        )
+      );
+      return { expirations: rows.map((r) => r.expiration) };
+    }
+  );
 
   /**
    * Long-poll: holds the request until a commit for one of the plans' underlyings, unless something
    * newer than their cursors is stored already (the waiter is registered before that check, so a
    * commit in between cannot be missed). Returns false when the client left meanwhile.
    */
-  const longPoll = async (request: FastifyRequest, reply: FastifyReply, plans: Plan[], range: { from: number; to: number }, waitMs: number, deadline: Deadline): Promise<boolean> => {
+  const longPoll = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    plans: Plan[],
+    range: { from: number; to: number },
+    waitMs: number,
+    deadline: Deadline
+  ): Promise<boolean> => {
     const underlyings = new Set(plans.map((p) => p.query.options.underlying));
     const waiter = notifier.wait(underlyings, waitMs);
     // The response's 'close' (not the request's, which fires once the body is read): the client
@@ -250,7 +327,9 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
       const latest = await read(deadline, (s) => latestByUnderlying(s, [...underlyings]));
       const newer = (p: Plan) => {
         const stored = latest.get(p.query.options.underlying) ?? null;
-        return (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored);
+        return (
+          (stored ?? -Infinity) > (p.cursor!.latest ?? -Infinity) || uncoversStoredRows(p.cursor!, range.to, stored)
+        );
       };
       if (plans.some(newer)) waiter.cancel();
     }
@@ -277,11 +356,18 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         const { query, interval } = plan;
         const latestOf = latest.get(query.options.underlying) ?? null;
         // Every cursor of this answer: its database snapshot and the watermark sampled before it.
-        const cursorFor = (cursor: Pick<Cursor, 'fingerprint' | 'last' | 'latest' | 'to'>) => encodeCursor({ ...cursor, snapshot, ...watermark }, cursorKey.key);
+        const cursorFor = (cursor: Pick<Cursor, 'fingerprint' | 'last' | 'latest' | 'to'>) =>
+          encodeCursor({ ...cursor, snapshot, ...watermark }, cursorKey.key);
         if (query.type !== 'flow') {
           // A snapshot-style answer is whole each time: the cursor only serves long-poll.
           const frames = await quoteFrames(s, query, range, interval);
-          results.push({ refId: query.refId, interval, frames, cursor: cursorFor({ fingerprint: plan.fp, last: null, latest: latestOf, to: range.to }), reset: true });
+          results.push({
+            refId: query.refId,
+            interval,
+            frames,
+            cursor: cursorFor({ fingerprint: plan.fp, last: null, latest: latestOf, to: range.to }),
+            reset: true,
+          });
           continue;
         }
         const changes = plan.cursor === null ? null : await changesSince(s, query.options.underlying, plan.cursor);
@@ -292,14 +378,25 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
           continue;
         }
         const built = buildFlowSql(query.options, interval, range, step.since, materialized);
-        const { rows } = await s.query<{ t: number; series: string; value: number | null }>(`${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`, built.params);
-        if (rows.length > LIMITS.maxPointsPerAnswer) throw new BadRequest(`queries[${query.refId}]: more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval or a shorter range`);
+        const { rows } = await s.query<{ t: number; series: string; value: number | null }>(
+          `${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`,
+          built.params
+        );
+        if (rows.length > LIMITS.maxPointsPerAnswer)
+          throw new BadRequest(
+            `queries[${query.refId}]: more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval or a shorter range`
+          );
         const last = rows.reduce((m, r) => Math.max(m, r.t), step.since ?? -Infinity);
         results.push({
           refId: query.refId,
           interval,
           frames: flowFrames(rows, query.options.metric, query.options.groupBy ?? 'none'),
-          cursor: cursorFor({ fingerprint: plan.fp, last: Number.isFinite(last) ? last : null, latest: latestOf, to: range.to }),
+          cursor: cursorFor({
+            fingerprint: plan.fp,
+            last: Number.isFinite(last) ? last : null,
+            latest: latestOf,
+            to: range.to,
+          }),
           reset: step.reset,
         });
       }
@@ -307,34 +404,43 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     });
   };
 
-  app.post<{ Body: ApiQueryRequest }>('/api/query', { schema: { body: queryRequestSchema, response: { 200: queryResponseSchema } } }, async (request, reply) => {
-    const body = request.body;
-    const deadline = newDeadline();
-    // Everything the schema cannot say, before any query: a failure is a 400, never a database error.
-    const range = checkQueryRequest(body);
-    // Tampered or foreign cursors throw (400); unsigned ones from before signing count as none.
-    const plans = planQueries(body.queries, range, body.maxDataPoints ?? 1000, (text) => decodeCursor(text, cursorKey.key));
-    const waitMs = (body.wait ?? 0) * 1000;
-    if (waitMs > 0 && plans.every((p) => p.cursor !== null)) {
-      if (notifier.waiting >= maxWaiters) return reply.code(503).header('retry-after', '1').send({ error: `too many waiting long-polls (${maxWaiters}); retry` });
-      if (!(await longPoll(request, reply, plans, range, waitMs, deadline))) return reply.code(CLIENT_CLOSED).send();
+  app.post<{ Body: ApiQueryRequest }>(
+    '/api/query',
+    { schema: { body: queryRequestSchema, response: { 200: queryResponseSchema } } },
+    async (request, reply) => {
+      const body = request.body;
+      const deadline = newDeadline();
+      // Everything the schema cannot say, before any query: a failure is a 400, never a database error.
+      const range = checkQueryRequest(body);
+      // Tampered or foreign cursors throw (400); unsigned ones from before signing count as none.
+      const plans = planQueries(body.queries, range, body.maxDataPoints ?? 1000, (text) =>
+        decodeCursor(text, cursorKey.key)
+      );
+      const waitMs = (body.wait ?? 0) * 1000;
+      if (waitMs > 0 && plans.every((p) => p.cursor !== null)) {
+        if (notifier.waiting >= maxWaiters)
+          return reply
+            .code(503)
+            .header('retry-after', '1')
+            .send({ error: `too many waiting long-polls (${maxWaiters}); retry` });
+        if (!(await longPoll(request, reply, plans, range, waitMs, deadline))) return reply.code(CLIENT_CLOSED).send();
+      }
+      const byWatermark = answerByWatermark(plans, range.to);
+      if (byWatermark !== null) return body.noContentWhenUnchanged ? reply.code(204).send() : { results: byWatermark };
+      const { results, unchanged } = await answer(plans, range, deadline);
+      // The old cursors stay valid (nothing changed since them), so a body-less answer loses nothing.
+      if (body.noContentWhenUnchanged && unchanged === results.length) return reply.code(204).send();
+      return { results };
     }
-    const byWatermark = answerByWatermark(plans, range.to);
-    if (byWatermark !== null) return body.noContentWhenUnchanged ? reply.code(204).send() : { results: byWatermark };
-    const { results, unchanged } = await answer(plans, range, deadline);
-    // The old cursors stay valid (nothing changed since them), so a body-less answer loses nothing.
-    if (body.noContentWhenUnchanged && unchanged === results.length) return reply.code(204).send();
-    return { results };
-  });
+  );
 
   return app;
 }
 
-
 async function latestByUnderlying(s: Session, underlyings: string[]): Promise<Map<string, number>> {
   const { rows } = await s.query<{ underlying: string; latest: number }>(
     `SELECT underlying, (extract(epoch FROM max(quote_time)) * 1000)::float8 AS latest FROM optflow.snapshots WHERE underlying = ANY($1::text[]) GROUP BY underlying`,
-    [underlyings],
+    [underlyings]
   );
   return new Map(rows.map((r) => [r.underlying, r.latest]));
 }
@@ -343,11 +449,15 @@ async function latestByUnderlying(s: Session, underlyings: string[]): Promise<Ma
  * What was committed for `underlying` since the cursor's database snapshot: anything at all, and
  * anything older than the cursor's last bucket (a backfill: the history the client holds is stale).
  */
-async function changesSince(s: Session, underlying: string, cursor: Cursor): Promise<{ any: boolean; backfill: boolean }> {
+async function changesSince(
+  s: Session,
+  underlying: string,
+  cursor: Cursor
+): Promise<{ any: boolean; backfill: boolean }> {
   const { rows } = await s.query<{ any: boolean | null; backfill: boolean | null }>(
     `SELECT bool_or(true) AS any, bool_or(quote_time < $2) AS backfill FROM optflow.snapshots
      WHERE underlying = $1 AND committed_xid >= pg_snapshot_xmin($3::pg_snapshot) AND NOT pg_visible_in_snapshot(committed_xid, $3::pg_snapshot)`,
-    [underlying, cursor.last === null ? null : new Date(cursor.last).toISOString(), cursor.snapshot],
+    [underlying, cursor.last === null ? null : new Date(cursor.last).toISOString(), cursor.snapshot]
   );
   return { any: rows[0]?.any === true, backfill: rows[0]?.backfill === true };
 }
@@ -368,5 +478,8 @@ export async function listenApi(options: ApiOptions & { host: string; port: numb
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  return { url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, close: () => app.close() };
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    close: () => app.close(),
+  };
 }

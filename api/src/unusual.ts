@@ -14,7 +14,13 @@ export interface UnusualThresholds {
   hotFactor: number;
 }
 
-export const DEFAULT_UNUSUAL: UnusualThresholds = { minRatio: 1.25, minVolume: 500, minOpenInterest: 100, minPrice: 0.1, hotFactor: 3 };
+export const DEFAULT_UNUSUAL: UnusualThresholds = {
+  minRatio: 1.25,
+  minVolume: 500,
+  minOpenInterest: 100,
+  minPrice: 0.1,
+  hotFactor: 3,
+};
 
 export interface ContractActivity {
   volume: number;
@@ -36,7 +42,15 @@ export function volumeOiRatio(c: Pick<ContractActivity, 'volume' | 'openInterest
 export function unusualRules(c: ContractActivity, t: UnusualThresholds): UnusualRule[] {
   const rules: UnusualRule[] = [];
   const ratio = volumeOiRatio(c);
-  if (ratio !== null && ratio >= t.minRatio && c.volume > t.minVolume && c.openInterest! > t.minOpenInterest && c.price !== null && c.price > t.minPrice) rules.push('volume/OI');
+  if (
+    ratio !== null &&
+    ratio >= t.minRatio &&
+    c.volume > t.minVolume &&
+    c.openInterest! > t.minOpenInterest &&
+    c.price !== null &&
+    c.price > t.minPrice
+  )
+    rules.push('volume/OI');
   if (c.latest > 0 && c.latest > t.hotFactor * c.mean) rules.push('hot');
   return rules;
 }

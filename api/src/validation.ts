@@ -45,14 +45,18 @@ export function checkQueryRequest(body: RequestShape): CheckedRange {
   if (range.to <= range.from) throw new BadRequest('range: "to" must be after "from"');
   body.queries.forEach((q, i) => {
     for (const d of q.options.expirations ?? []) {
-      if (!isCalendarDate(d)) throw new BadRequest(`body/queries/${i}/options/expirations: "${d}" is not a calendar date`);
+      if (!isCalendarDate(d))
+        throw new BadRequest(`body/queries/${i}/options/expirations: "${d}" is not a calendar date`);
     }
   });
   return range;
 }
 
 /** /api/expirations: optional from and to (epoch ms digits or ISO). */
-export function checkExpirationsQuery(query: { from?: string; to?: string }): { from: number | null; to: number | null } {
+export function checkExpirationsQuery(query: { from?: string; to?: string }): {
+  from: number | null;
+  to: number | null;
+} {
   return {
     from: query.from === undefined ? null : parseTime(query.from, 'querystring/from'),
     to: query.to === undefined ? null : parseTime(query.to, 'querystring/to'),

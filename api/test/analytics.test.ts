@@ -34,10 +34,14 @@ describe('unusual-activity rules at their boundaries (defaults: ratio ≥ 1.25, 
     ['hot only', { latest: 31, openInterest: 5000 }, ['hot']],
     ['not hot: no latest volume even with a zero mean', { latest: 0, mean: 0, openInterest: 5000 }, []],
   ];
-  for (const [name, patch, rules] of cases) test(name, () => assert.deepEqual(unusualRules({ ...base, ...patch }, DEFAULT_UNUSUAL), rules));
+  for (const [name, patch, rules] of cases)
+    test(name, () => assert.deepEqual(unusualRules({ ...base, ...patch }, DEFAULT_UNUSUAL), rules));
   test('thresholds are options', () => {
     assert.deepEqual(unusualRules({ ...base, volume: 300 }, { ...DEFAULT_UNUSUAL, minVolume: 299 }), ['volume/OI']);
-    assert.deepEqual(unusualRules({ ...base, latest: 15 }, { ...DEFAULT_UNUSUAL, hotFactor: 1.4 }), ['volume/OI', 'hot']);
+    assert.deepEqual(unusualRules({ ...base, latest: 15 }, { ...DEFAULT_UNUSUAL, hotFactor: 1.4 }), [
+      'volume/OI',
+      'hot',
+    ]);
   });
 });
 
@@ -50,8 +54,10 @@ function maxPainByDefinition(chain: Chain): number | null {
   let best: { strike: number; pain: number } | null = null;
   for (const [settle] of chain) {
     let pain = 0;
-    for (const [k, c, p] of chain) pain += (c ?? 0) * 100 * Math.max(0, settle - k) + (p ?? 0) * 100 * Math.max(0, k - settle);
-    if (best === null || pain < best.pain || (pain === best.pain && settle < best.strike)) best = { strike: settle, pain };
+    for (const [k, c, p] of chain)
+      pain += (c ?? 0) * 100 * Math.max(0, settle - k) + (p ?? 0) * 100 * Math.max(0, k - settle);
+    if (best === null || pain < best.pain || (pain === best.pain && settle < best.strike))
+      best = { strike: settle, pain };
   }
   return best!.strike;
 }
@@ -61,7 +67,12 @@ const backend = await testBackend();
 describe(`max pain and unusual activity through the API (${backend})`, () => {
   let loaded: LoadedDatabase;
   let app: FastifyInstance;
-  interface Result { frames: Array<{ name: string; fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | string | null> }> }> }
+  interface Result {
+    frames: Array<{
+      name: string;
+      fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | string | null> }>;
+    }>;
+  }
   const ask = async (range: { from: number; to: number }, queries: object[]) => {
     const response = await app.inject({ method: 'POST', url: '/api/query', payload: { range, queries } });
     assert.equal(response.statusCode, 200, response.body);
@@ -71,13 +82,68 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
   // Hand-made chains, each its own underlying with one snapshot (expected strike by hand, and by the definition).
   const T0 = Date.parse('2023-05-18T15:00:00Z');
   const cases: Array<[string, Chain, number | null]> = [
-    ['calls only: the lowest strike', [[90, 10, null], [100, 10, null], [110, 10, null]], 90],
-    ['puts only: the highest strike', [[90, null, 10], [100, null, 10], [110, null, 10]], 110],
-    ['symmetric around 100', [[90, 0, 0], [100, 10, 10], [110, 0, 0]], 100],
-    ['a tie (100 and 110 both pay 1,000): the lower strike', [[100, 1, 0], [110, 0, 1], [120, 0, 0]], 100],
-    ['uneven sides', [[95, 100, 200], [100, 300, 100], [105, 50, 500]], 105],
-    ['a tie of 100 and 105', [[95, 100, 200], [100, 300, 100], [105, 50, 400]], 100],
-    ['no open interest published: no point', [[100, null, null], [105, null, null]], null],
+    [
+      'calls only: the lowest strike',
+      [
+        [90, 10, null],
+        [100, 10, null],
+        [110, 10, null],
+      ],
+      90,
+    ],
+    [
+      'puts only: the highest strike',
+      [
+        [90, null, 10],
+        [100, null, 10],
+        [110, null, 10],
+      ],
+      110,
+    ],
+    [
+      'symmetric around 100',
+      [
+        [90, 0, 0],
+        [100, 10, 10],
+        [110, 0, 0],
+      ],
+      100,
+    ],
+    [
+      'a tie (100 and 110 both pay 1,000): the lower strike',
+      [
+        [100, 1, 0],
+        [110, 0, 1],
+        [120, 0, 0],
+      ],
+      100,
+    ],
+    [
+      'uneven sides',
+      [
+        [95, 100, 200],
+        [100, 300, 100],
+        [105, 50, 500],
+      ],
+      105,
+    ],
+    [
+      'a tie of 100 and 105',
+      [
+        [95, 100, 200],
+        [100, 300, 100],
+        [105, 50, 400],
+      ],
+      100,
+    ],
+    [
+      'no open interest published: no point',
+      [
+        [100, null, null],
+        [105, null, null],
+      ],
+      null,
+    ],
   ];
   const underlyingOf = (i: number) => `MP${i}`;
 
@@ -85,11 +151,14 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
     loaded = await openLoadedDatabase();
     for (const [i, [, chain]] of cases.entries()) {
       for (const [strike, callOi, putOi] of chain) {
-        for (const [pc, oi] of [['C', callOi], ['P', putOi]] as const) {
+        for (const [pc, oi] of [
+          ['C', callOi],
+          ['P', putOi],
+        ] as const) {
           await loaded.db.query(
             `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike, open_interest)
              VALUES ($1, $2, $2, $3, $3, '2023-05-19', $4, $5, $6)`,
-            [new Date(T0).toISOString(), `${underlyingOf(i)} ${pc}${strike}`, underlyingOf(i), pc, strike, oi],
+            [new Date(T0).toISOString(), `${underlyingOf(i)} ${pc}${strike}`, underlyingOf(i), pc, strike, oi]
           );
         }
       }
@@ -102,16 +171,35 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
   });
 
   test('max pain of hand-made chains (ties, one-sided chains, no OI)', async () => {
-    const results = await ask({ from: T0 - 60_000, to: T0 + 60_000 }, cases.map((_, i) => ({ refId: `c${i}`, type: 'maxpain', interval: '1m', options: { underlying: underlyingOf(i) } })));
+    const results = await ask(
+      { from: T0 - 60_000, to: T0 + 60_000 },
+      cases.map((_, i) => ({
+        refId: `c${i}`,
+        type: 'maxpain',
+        interval: '1m',
+        options: { underlying: underlyingOf(i) },
+      }))
+    );
     for (const [i, [name, chain, expected]] of cases.entries()) {
-      assert.equal(maxPainByDefinition(chain), expected, `${name}: the definition agrees with the hand-computed answer`);
+      assert.equal(
+        maxPainByDefinition(chain),
+        expected,
+        `${name}: the definition agrees with the hand-computed answer`
+      );
       const frames = results[i]!.frames;
       if (expected === null) {
         assert.deepEqual(frames, [], name);
         continue;
       }
       assert.equal(frames.length, 1, name);
-      assert.deepEqual(frames[0]!.fields.map((f) => [f.name, f.values]), [['time', [T0]], ['max_pain', [expected]]], name);
+      assert.deepEqual(
+        frames[0]!.fields.map((f) => [f.name, f.values]),
+        [
+          ['time', [T0]],
+          ['max_pain', [expected]],
+        ],
+        name
+      );
       assert.deepEqual(frames[0]!.fields[1]!.labels, { expiration: '2023-05-19' });
     }
   });
@@ -124,17 +212,30 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
   /** Per row of the generator: its snapshot time (UTC), key (expiration, side, strike) and interval volume. */
   const flat = (() => {
     const previous = new Map<string, number>();
-    return rows.flatMap((b) => b.symbol.map((symbol, i) => {
-      const total = Number(b.totalVolume[i]);
-      const volume = previous.has(symbol) ? total - previous.get(symbol)! : 0;
-      previous.set(symbol, total);
-      const expiration = new Date(Number(b.expirationDate[i])).toISOString().slice(0, 10);
-      return { t: b.processDateTime[i]!.getTime() + EDT_MS, key: `${expiration} ${b.putCall[i]![0]} ${b.strikePrice[i]}`, expiration, putCall: b.putCall[i]![0]!, strike: b.strikePrice[i]!, oi: Number(b.openInterest[i]), mark: b.mark[i]!, volume };
-    }));
+    return rows.flatMap((b) =>
+      b.symbol.map((symbol, i) => {
+        const total = Number(b.totalVolume[i]);
+        const volume = previous.has(symbol) ? total - previous.get(symbol)! : 0;
+        previous.set(symbol, total);
+        const expiration = new Date(Number(b.expirationDate[i])).toISOString().slice(0, 10);
+        return {
+          t: b.processDateTime[i]!.getTime() + EDT_MS,
+          key: `${expiration} ${b.putCall[i]![0]} ${b.strikePrice[i]}`,
+          expiration,
+          putCall: b.putCall[i]![0]!,
+          strike: b.strikePrice[i]!,
+          oi: Number(b.openInterest[i]),
+          mark: b.mark[i]!,
+          volume,
+        };
+      })
+    );
   })();
 
   test('max pain per expiration through the day: the last snapshot of each 15-minute bucket, by the definition over the generator rows', async () => {
-    const [result] = await ask({ from: OPEN, to: end }, [{ refId: 'mp', type: 'maxpain', interval: '15m', options: { underlying: 'SPX' } }]);
+    const [result] = await ask({ from: OPEN, to: end }, [
+      { refId: 'mp', type: 'maxpain', interval: '15m', options: { underlying: 'SPX' } },
+    ]);
     const width = 15 * 60_000;
     const expected = new Map<string, Map<number, number>>();
     for (const bucket of [...new Set(snapshots.map((t) => Math.floor(t / width) * width))]) {
@@ -150,7 +251,10 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
         if (strike !== null) expected.set(expiration, (expected.get(expiration) ?? new Map()).set(bucket, strike));
       }
     }
-    assert.deepEqual(result!.frames.map((f) => f.fields[1]!.labels!.expiration), [...expected.keys()].sort());
+    assert.deepEqual(
+      result!.frames.map((f) => f.fields[1]!.labels!.expiration),
+      [...expected.keys()].sort()
+    );
     for (const f of result!.frames) {
       const series = expected.get(f.fields[1]!.labels!.expiration!)!;
       assert.deepEqual(f.fields[0]!.values, [...series.keys()]);
@@ -166,17 +270,35 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
     const count = new Set(inWindow.map((r) => r.t)).size;
     const byKey = new Map<string, typeof inWindow>();
     for (const r of inWindow) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
-    return [...byKey.values()].flatMap((series) => {
-      const volume = series.reduce((a, r) => a + r.volume, 0);
-      const last = series.at(-1)!;
-      const latest = series.filter((r) => r.t === latestTime).reduce((a, r) => a + r.volume, 0);
-      const rules = [
-        ...(last.oi > 0 && volume / last.oi >= t.minRatio && volume > t.minVolume && last.oi > t.minOpenInterest && last.mark > t.minPrice ? ['volume/OI'] : []),
-        ...(latest > 0 && latest > t.hotFactor * (volume / count) ? ['hot'] : []),
-      ];
-      if (volume === 0 || rules.length === 0) return [];
-      return [{ key: last.key, volume, oi: last.oi, ratio: last.oi > 0 ? volume / last.oi : null, price: last.mark, premium: series.reduce((a, r) => a + r.volume * r.mark * 100, 0), rule: rules.join(', ') }];
-    }).sort((a, b) => (b.ratio ?? -1) - (a.ratio ?? -1) || b.volume - a.volume);
+    return [...byKey.values()]
+      .flatMap((series) => {
+        const volume = series.reduce((a, r) => a + r.volume, 0);
+        const last = series.at(-1)!;
+        const latest = series.filter((r) => r.t === latestTime).reduce((a, r) => a + r.volume, 0);
+        const rules = [
+          ...(last.oi > 0 &&
+          volume / last.oi >= t.minRatio &&
+          volume > t.minVolume &&
+          last.oi > t.minOpenInterest &&
+          last.mark > t.minPrice
+            ? ['volume/OI']
+            : []),
+          ...(latest > 0 && latest > t.hotFactor * (volume / count) ? ['hot'] : []),
+        ];
+        if (volume === 0 || rules.length === 0) return [];
+        return [
+          {
+            key: last.key,
+            volume,
+            oi: last.oi,
+            ratio: last.oi > 0 ? volume / last.oi : null,
+            price: last.mark,
+            premium: series.reduce((a, r) => a + r.volume * r.mark * 100, 0),
+            rule: rules.join(', '),
+          },
+        ];
+      })
+      .sort((a, b) => (b.ratio ?? -1) - (a.ratio ?? -1) || b.volume - a.volume);
   }
 
   test('unusual activity over the range and its last 30 minutes, with default and custom thresholds, equals the rules applied to the generator rows', async () => {
@@ -190,15 +312,28 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
       const field = (name: string) => r.frames[0]!.fields.find((f) => f.name === name)!.values;
       return field('contract').map((_, i) => ({
         key: `${field('expiration')[i]} ${field('put_call')[i]} ${field('strike')[i]}`,
-        volume: field('volume')[i], oi: field('open_interest')[i], ratio: field('volume_oi')[i], price: field('price')[i], premium: field('premium')[i], rule: field('rule')[i],
+        volume: field('volume')[i],
+        oi: field('open_interest')[i],
+        ratio: field('volume_oi')[i],
+        price: field('price')[i],
+        premium: field('premium')[i],
+        rule: field('rule')[i],
       }));
     };
     const compare = (actual: ReturnType<typeof table>, expected: ReturnType<typeof expectedUnusual>, what: string) => {
-      assert.deepEqual(actual.map((r) => r.key), expected.map((r) => r.key), `${what}: the contracts, most unusual first`);
+      assert.deepEqual(
+        actual.map((r) => r.key),
+        expected.map((r) => r.key),
+        `${what}: the contracts, most unusual first`
+      );
       actual.forEach((r, i) => {
         const e = expected[i]!;
         assert.deepEqual([r.volume, r.oi, r.price, r.rule], [e.volume, e.oi, e.price, e.rule], `${what}: ${e.key}`);
-        assert.ok(Math.abs((r.ratio as number) - e.ratio!) < 1e-9 && Math.abs((r.premium as number) - e.premium) < 1e-6 * e.premium, `${what}: ${e.key} ratio and premium`);
+        assert.ok(
+          Math.abs((r.ratio as number) - e.ratio!) < 1e-9 &&
+            Math.abs((r.premium as number) - e.premium) < 1e-6 * e.premium,
+          `${what}: ${e.key} ratio and premium`
+        );
       });
     };
     const all = expectedUnusual(OPEN, DEFAULT_UNUSUAL);

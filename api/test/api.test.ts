@@ -51,9 +51,11 @@ interface Result {
   interval: string;
   cursor: string;
   reset: boolean;
-  frames: Array<{ name: string; fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | null> }> }>;
+  frames: Array<{
+    name: string;
+    fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | null> }>;
+  }>;
 }
-
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,7 +104,10 @@ describe(`query API (${backend})`, () => {
     t = await openMigratedTestDatabase();
     db = t.db;
     // The first half of the day now; the rest arrives during the tests.
-    assert.equal((await loadFile(db, writeBatches('SPX.X.2023-05-19.a.parquet', batches.slice(0, 5)), load)).status, 'loaded');
+    assert.equal(
+      (await loadFile(db, writeBatches('SPX.X.2023-05-19.a.parquet', batches.slice(0, 5)), load)).status,
+      'loaded'
+    );
     app = await createApi({ db });
   });
   after(async () => {
@@ -117,7 +122,9 @@ describe(`query API (${backend})`, () => {
     assert.equal(health.database.backend, backend === 'embedded' ? 'embedded' : 'server');
     assert.equal(health.underlyings[0].underlying, 'SPX');
     assert.deepEqual((await app.inject({ url: '/api/underlyings' })).json(), { underlyings: ['SPX'] });
-    assert.deepEqual((await app.inject({ url: '/api/expirations?underlying=SPX' })).json(), { expirations: ['2023-05-19', '2023-05-22'] });
+    assert.deepEqual((await app.inject({ url: '/api/expirations?underlying=SPX' })).json(), {
+      expirations: ['2023-05-19', '2023-05-22'],
+    });
     const doc = (await app.inject({ url: '/api/openapi.json' })).json();
     assert.equal(doc.openapi, '3.1.0');
     assert.ok(doc.paths['/api/query'].post.requestBody.content['application/json'].schema.properties.queries);
@@ -128,8 +135,15 @@ describe(`query API (${backend})`, () => {
     const { status, body } = await query({
       range: RANGE,
       maxDataPoints: 1000,
-      queries: ['call_volume', 'put_volume', 'net_volume'].map((metric) => ({ refId: metric, type: 'flow', options: { underlying: 'SPX', metric } }))
-        .concat([{ refId: 'cum', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } } as never]),
+      queries: ['call_volume', 'put_volume', 'net_volume']
+        .map((metric) => ({ refId: metric, type: 'flow', options: { underlying: 'SPX', metric } }))
+        .concat([
+          {
+            refId: 'cum',
+            type: 'flow',
+            options: { underlying: 'SPX', metric: 'net_volume', cumulative: true },
+          } as never,
+        ]),
     });
     assert.equal(status, 200, JSON.stringify(body));
     const [call, put, net, cum] = body.results;
@@ -146,40 +160,95 @@ describe(`query API (${backend})`, () => {
     }
     // Starting mid-session, the cumulative series still counts from the open.
     const mid = OPEN + 60 * 60_000;
-    const late = (await query({ range: { from: mid, to: CLOSE }, queries: [{ refId: 'c', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } }] })).body.results[0]!;
+    const late = (
+      await query({
+        range: { from: mid, to: CLOSE },
+        queries: [
+          {
+            refId: 'c',
+            type: 'flow',
+            interval: '1m',
+            options: { underlying: 'SPX', metric: 'net_volume', cumulative: true },
+          },
+        ],
+      })
+    ).body.results[0]!;
     assert.equal(series(late).get(mid), series(cum!).get(mid));
     assert.equal(Math.min(...series(late).keys()), mid);
   });
 
   test('coarser intervals, group by expiration, 0DTE, rolling mean and put/call ratio agree with the 1-minute series', async () => {
-    const minute = series((await query({ range: RANGE, queries: [{ refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } }] })).body.results[0]!);
+    const minute = series(
+      (
+        await query({
+          range: RANGE,
+          queries: [{ refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } }],
+        })
+      ).body.results[0]!
+    );
     const { body } = await query({
       range: RANGE,
       queries: [
         { refId: 'm15', type: 'flow', interval: '15m', options: { underlying: 'SPX', metric: 'net_volume' } },
-        { refId: 'exp', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', groupBy: 'expiration' } },
-        { refId: 'zero', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', zeroDte: true } },
-        { refId: 'roll', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', rolling: 3 } },
-        { refId: 'ratio', type: 'flow', interval: '1h', options: { underlying: 'SPX', metric: 'put_call_ratio', regularHours: true } },
+        {
+          refId: 'exp',
+          type: 'flow',
+          interval: '1m',
+          options: { underlying: 'SPX', metric: 'net_volume', groupBy: 'expiration' },
+        },
+        {
+          refId: 'zero',
+          type: 'flow',
+          interval: '1m',
+          options: { underlying: 'SPX', metric: 'net_volume', zeroDte: true },
+        },
+        {
+          refId: 'roll',
+          type: 'flow',
+          interval: '1m',
+          options: { underlying: 'SPX', metric: 'net_volume', rolling: 3 },
+        },
+        {
+          refId: 'ratio',
+          type: 'flow',
+          interval: '1h',
+          options: { underlying: 'SPX', metric: 'put_call_ratio', regularHours: true },
+        },
         { refId: 'calls', type: 'flow', interval: '1h', options: { underlying: 'SPX', metric: 'call_volume' } },
-        { refId: 'puts', type: 'flow', interval: '1h', options: { underlying: 'SPX', metric: 'put_volume', strikes: { min: 0 } } },
+        {
+          refId: 'puts',
+          type: 'flow',
+          interval: '1h',
+          options: { underlying: 'SPX', metric: 'put_volume', strikes: { min: 0 } },
+        },
       ],
     });
     const [m15, exp, zero, roll, ratio, calls, puts] = body.results as Result[];
     for (const [time, v] of series(m15!)) {
-      const sum = [...minute].filter(([k]) => k >= time && k < time + 15 * 60_000).reduce((a, [, x]) => a + (x as number), 0);
+      const sum = [...minute]
+        .filter(([k]) => k >= time && k < time + 15 * 60_000)
+        .reduce((a, [, x]) => a + (x as number), 0);
       assert.equal(v, sum, `15m bucket ${new Date(time).toISOString()}`);
     }
-    assert.deepEqual(exp!.frames.map((f) => f.fields[1]!.labels), [{ expiration: '2023-05-19' }, { expiration: '2023-05-22' }]);
-    for (const [time, v] of minute) assert.equal((series(exp!, 0).get(time) ?? 0) + (series(exp!, 1).get(time) ?? 0), v);
+    assert.deepEqual(
+      exp!.frames.map((f) => f.fields[1]!.labels),
+      [{ expiration: '2023-05-19' }, { expiration: '2023-05-22' }]
+    );
+    for (const [time, v] of minute)
+      assert.equal((series(exp!, 0).get(time) ?? 0) + (series(exp!, 1).get(time) ?? 0), v);
     assert.deepEqual(series(zero!), series(exp!, 0), '0DTE is the expiration of the day');
     const times = [...minute.keys()].sort((a, b) => a - b);
     times.forEach((time, i) => {
       const window = times.slice(Math.max(0, i - 2), i + 1).map((k) => minute.get(k) as number);
-      assert.ok(Math.abs((series(roll!).get(time) as number) - window.reduce((a, b) => a + b, 0) / window.length) < 1e-9);
+      assert.ok(
+        Math.abs((series(roll!).get(time) as number) - window.reduce((a, b) => a + b, 0) / window.length) < 1e-9
+      );
     });
     // The hourly ratio from 5-minute aggregates (regular hours) equals puts / calls read from the quotes and 1h buckets.
-    for (const [time, v] of series(ratio!)) assert.ok(Math.abs((v as number) - (series(puts!).get(time) as number) / (series(calls!).get(time) as number)) < 1e-12);
+    for (const [time, v] of series(ratio!))
+      assert.ok(
+        Math.abs((v as number) - (series(puts!).get(time) as number) / (series(calls!).get(time) as number)) < 1e-12
+      );
   });
 
   // Before the incremental test, which loads the rest of the day and a backfill.
@@ -192,14 +261,24 @@ describe(`query API (${backend})`, () => {
     // Expected: per contract the rise of its cumulative total over the range (as in expectedPerMinute).
     const first = new Map<string, number>();
     const beforeLast = new Map<string, number>();
-    const final = new Map<string, { total: number; strike: number; putCall: string; gamma: number; oi: number; spot: number }>();
+    const final = new Map<
+      string,
+      { total: number; strike: number; putCall: string; gamma: number; oi: number; spot: number }
+    >();
     const snapshots = new Set<number>();
     for (const b of part) {
       for (let i = 0; i < b.symbol.length; i++) {
         snapshots.add(b.processDateTime[i]!.getTime());
         if (!first.has(b.symbol[i]!)) first.set(b.symbol[i]!, Number(b.totalVolume[i]));
         if (final.has(b.symbol[i]!)) beforeLast.set(b.symbol[i]!, final.get(b.symbol[i]!)!.total);
-        final.set(b.symbol[i]!, { total: Number(b.totalVolume[i]), strike: b.strikePrice[i]!, putCall: b.putCall[i]!, gamma: b.gamma[i]!, oi: Number(b.openInterest[i]), spot: b.underlyingPrice[i]! });
+        final.set(b.symbol[i]!, {
+          total: Number(b.totalVolume[i]),
+          strike: b.strikePrice[i]!,
+          putCall: b.putCall[i]!,
+          gamma: b.gamma[i]!,
+          oi: Number(b.openInterest[i]),
+          spot: b.underlyingPrice[i]!,
+        });
       }
     }
     const { status, body } = await query({
@@ -213,29 +292,59 @@ describe(`query API (${backend})`, () => {
     });
     assert.equal(status, 200, JSON.stringify(body));
     const [ladder, chain, contracts, gex] = body.results;
-    const values = (r: Result, frame: number, field: string) => r.frames[frame]!.fields.find((f) => f.name === field)!.values;
+    const values = (r: Result, frame: number, field: string) =>
+      r.frames[frame]!.fields.find((f) => f.name === field)!.values;
 
     const strikes = [...new Set([...final.values()].map((c) => c.strike))].sort((a, b) => a - b);
     assert.deepEqual(values(ladder!, 0, 'strike'), strikes);
-    const rise = (pc: string, strike: number) => [...final].filter(([, c]) => c.putCall === pc && c.strike === strike).reduce((a, [sym, c]) => a + c.total - first.get(sym)!, 0);
-    assert.deepEqual(values(ladder!, 0, 'call_volume'), strikes.map((k) => rise('CALL', k)));
-    assert.deepEqual(values(ladder!, 0, 'put_volume'), strikes.map((k) => rise('PUT', k)));
+    const rise = (pc: string, strike: number) =>
+      [...final]
+        .filter(([, c]) => c.putCall === pc && c.strike === strike)
+        .reduce((a, [sym, c]) => a + c.total - first.get(sym)!, 0);
+    assert.deepEqual(
+      values(ladder!, 0, 'call_volume'),
+      strikes.map((k) => rise('CALL', k))
+    );
+    assert.deepEqual(
+      values(ladder!, 0, 'put_volume'),
+      strikes.map((k) => rise('PUT', k))
+    );
     // The newest interval per strike (both sides), and the mean interval over the window.
-    const latestRise = (strike: number) => [...final].filter(([, c]) => c.strike === strike).reduce((a, [sym, c]) => a + c.total - beforeLast.get(sym)!, 0);
+    const latestRise = (strike: number) =>
+      [...final].filter(([, c]) => c.strike === strike).reduce((a, [sym, c]) => a + c.total - beforeLast.get(sym)!, 0);
     assert.deepEqual(values(ladder!, 0, 'latest_volume'), strikes.map(latestRise));
-    assert.deepEqual(values(ladder!, 0, 'mean_volume'), strikes.map((k) => (rise('CALL', k) + rise('PUT', k)) / snapshots.size));
+    assert.deepEqual(
+      values(ladder!, 0, 'mean_volume'),
+      strikes.map((k) => (rise('CALL', k) + rise('PUT', k)) / snapshots.size)
+    );
     assert.equal(values(ladder!, 1, 'spot')[0], last.underlyingPrice.at(-1));
 
-    const byTotal = [...final.values()].map((c) => c.total).sort((a, b) => b - a).slice(0, 5);
+    const byTotal = [...final.values()]
+      .map((c) => c.total)
+      .sort((a, b) => b - a)
+      .slice(0, 5);
     assert.deepEqual(values(chain!, 0, 'total_volume'), byTotal, 'latest snapshot, most active first');
 
-    const activity = [...final].filter(([, c]) => c.putCall === 'CALL').map(([sym, c]) => c.total - first.get(sym)!).sort((a, b) => b - a).slice(0, 3);
-    assert.deepEqual(contracts!.frames.map((f) => (f.fields[1]!.values as number[]).reduce((a, b) => a + b, 0)), activity);
+    const activity = [...final]
+      .filter(([, c]) => c.putCall === 'CALL')
+      .map(([sym, c]) => c.total - first.get(sym)!)
+      .sort((a, b) => b - a)
+      .slice(0, 3);
+    assert.deepEqual(
+      contracts!.frames.map((f) => (f.fields[1]!.values as number[]).reduce((a, b) => a + b, 0)),
+      activity
+    );
     assert.ok(contracts!.frames.every((f) => /^SPXW {2}2305(19|22)C/.test(f.fields[1]!.labels!.contract!)));
 
     const spot = last.underlyingPrice.at(-1)!;
-    const net = strikes.map((k) => [...final.values()].filter((c) => c.strike === k).reduce((a, c) => a + (c.putCall === 'CALL' ? 1 : -1) * c.gamma * c.oi * 100 * spot * spot * 0.01, 0));
-    (values(gex!, 0, 'net_gex') as number[]).forEach((v, i) => assert.ok(Math.abs(v - net[i]!) < 1e-6 * Math.max(1, Math.abs(net[i]!)), `net gex at ${strikes[i]}`));
+    const net = strikes.map((k) =>
+      [...final.values()]
+        .filter((c) => c.strike === k)
+        .reduce((a, c) => a + (c.putCall === 'CALL' ? 1 : -1) * c.gamma * c.oi * 100 * spot * spot * 0.01, 0)
+    );
+    (values(gex!, 0, 'net_gex') as number[]).forEach((v, i) =>
+      assert.ok(Math.abs(v - net[i]!) < 1e-6 * Math.max(1, Math.abs(net[i]!)), `net gex at ${strikes[i]}`)
+    );
     assert.equal(values(gex!, 1, 'spot')[0], spot);
   });
 
@@ -243,23 +352,46 @@ describe(`query API (${backend})`, () => {
     // A random (seeded) sequence: the rest of the day arrives in files of 1-30 snapshots, and between
     // loads each of several query shapes is polled 0-2 times; every answer is merged per series.
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const shapes = [
-      { refId: 'cum', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume', cumulative: true } },
-      { refId: 'roll', type: 'flow', interval: '5m', options: { underlying: 'SPX', metric: 'net_premium', rolling: 4 } },
-      { refId: 'exp', type: 'flow', interval: '15m', options: { underlying: 'SPX', metric: 'put_call_ratio', groupBy: 'expiration' } },
+      {
+        refId: 'cum',
+        type: 'flow',
+        interval: '1m',
+        options: { underlying: 'SPX', metric: 'net_volume', cumulative: true },
+      },
+      {
+        refId: 'roll',
+        type: 'flow',
+        interval: '5m',
+        options: { underlying: 'SPX', metric: 'net_premium', rolling: 4 },
+      },
+      {
+        refId: 'exp',
+        type: 'flow',
+        interval: '15m',
+        options: { underlying: 'SPX', metric: 'put_call_ratio', groupBy: 'expiration' },
+      },
     ];
     const merged = (r: Result) => new Map(r.frames.map((f, i) => [f.name, series(r, i)]));
     const held = new Map<string, Map<string, Map<number, number | null>>>();
     const cursors = new Map<string, string>();
     const poll = async () => {
-      const { body } = await query({ range: RANGE, queries: shapes.map((q) => ({ ...q, ...(cursors.has(q.refId) ? { cursor: cursors.get(q.refId) } : {}) })) });
+      const { body } = await query({
+        range: RANGE,
+        queries: shapes.map((q) => ({ ...q, ...(cursors.has(q.refId) ? { cursor: cursors.get(q.refId) } : {}) })),
+      });
       for (const r of body.results) {
         assert.equal(r.reset, false, r.refId);
         const mine = held.get(r.refId) ?? new Map<string, Map<number, number | null>>();
         for (const [name, points] of merged(r)) {
           const into = mine.get(name) ?? new Map<number, number | null>();
-          if (cursors.has(r.refId) && into.size > 0) assert.equal(Math.min(...points.keys()), Math.max(...into.keys()), 'starts at the last bucket held (it may have been filling)');
+          if (cursors.has(r.refId) && into.size > 0)
+            assert.equal(
+              Math.min(...points.keys()),
+              Math.max(...into.keys()),
+              'starts at the last bucket held (it may have been filling)'
+            );
           for (const [time, v] of points) into.set(time, v);
           mine.set(name, into);
         }
@@ -278,7 +410,9 @@ describe(`query API (${backend})`, () => {
     await poll();
     const { body: fullBody } = await query({ range: RANGE, queries: shapes });
     for (const r of fullBody.results) {
-      const sorted = new Map([...held.get(r.refId)!].map(([name, points]) => [name, new Map([...points].sort((a, b) => a[0] - b[0]))]));
+      const sorted = new Map(
+        [...held.get(r.refId)!].map(([name, points]) => [name, new Map([...points].sort((a, b) => a[0] - b[0]))])
+      );
       assert.deepEqual(sorted, merged(r), r.refId);
     }
     const q = shapes[0]!;
@@ -288,16 +422,29 @@ describe(`query API (${backend})`, () => {
     const idle = (await query({ range: RANGE, queries: [{ ...q, cursor }] })).body.results[0]!;
     assert.deepEqual(idle.frames, []);
     assert.equal(idle.reset, false);
-    const noContent = await app.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: idle.cursor }] } });
+    const noContent = await app.inject({
+      method: 'POST',
+      url: '/api/query',
+      payload: { range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: idle.cursor }] },
+    });
     assert.equal(noContent.statusCode, 204, 'opted in: no body when nothing changed');
     assert.equal(noContent.body, '');
 
     // A window that moves past rows stored before its cursor still gets them, though nothing was committed since.
     const early = (await query({ range: { from: OPEN, to: OPEN + 60 * 60_000 }, queries: [q] })).body.results[0]!;
-    const later = (await query({ range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: early.cursor }] })).body.results[0]!;
+    const later = (
+      await query({ range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: early.cursor }] })
+    ).body.results[0]!;
     assert.equal(later.reset, false);
-    assert.deepEqual(new Map([...series(early), ...series(later)]), series((await query({ range: RANGE, queries: [q] })).body.results[0]!));
-    const again = await app.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: later.cursor }] } });
+    assert.deepEqual(
+      new Map([...series(early), ...series(later)]),
+      series((await query({ range: RANGE, queries: [q] })).body.results[0]!)
+    );
+    const again = await app.inject({
+      method: 'POST',
+      url: '/api/query',
+      payload: { range: RANGE, noContentWhenUnchanged: true, queries: [{ ...q, cursor: later.cursor }] },
+    });
     assert.equal(again.statusCode, 204, 'and then nothing is new');
 
     // A backfill: snapshots from before the cursor (another expiration's file for the morning).
@@ -307,7 +454,12 @@ describe(`query API (${backend})`, () => {
     assert.equal(after.reset, true);
     assert.deepEqual(series(after), series((await query({ range: RANGE, queries: [q] })).body.results[0]!));
     // A cursor of another query is not trusted either.
-    const changed = (await query({ range: RANGE, queries: [{ ...q, options: { ...q.options, metric: 'call_volume' }, cursor: after.cursor }] })).body.results[0]!;
+    const changed = (
+      await query({
+        range: RANGE,
+        queries: [{ ...q, options: { ...q.options, metric: 'call_volume' }, cursor: after.cursor }],
+      })
+    ).body.results[0]!;
     assert.equal(changed.reset, true);
   });
 
@@ -317,7 +469,11 @@ describe(`query API (${backend})`, () => {
     // Over a real socket, not inject(): the request's own events differ there.
     const served = await listenApi({ db, host: '127.0.0.1', port: 0 });
     const post = async (body: object) => {
-      const r = await fetch(`${served.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${served.url}/api/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: r.status, body: (await r.json()) as { results: Result[] } };
     };
     try {
@@ -328,7 +484,11 @@ describe(`query API (${backend})`, () => {
       assert.deepEqual(timedOut.body.results[0]!.frames, [], 'nothing new');
 
       let answered = false;
-      const waiting = post({ range: { from: OPEN, to: Date.parse('2023-05-23T00:00:00Z') }, wait: 20, queries: [{ ...q, cursor }] }).finally(() => (answered = true));
+      const waiting = post({
+        range: { from: OPEN, to: Date.parse('2023-05-23T00:00:00Z') },
+        wait: 20,
+        queries: [{ ...q, cursor }],
+      }).finally(() => (answered = true));
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(answered, false, 'still waiting: nothing new yet');
       // A real commit: the loader's NOTIFY for SPX (the next trading day's first snapshots).
@@ -345,7 +505,11 @@ describe(`query API (${backend})`, () => {
 
     const current = (await query({ range: RANGE, queries: [q] })).body.results[0]!.cursor;
     const stopping = await listenApi({ db, host: '127.0.0.1', port: 0 });
-    const held = fetch(`${stopping.url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ range: RANGE, wait: 25, queries: [{ ...q, cursor: current }] }) });
+    const held = fetch(`${stopping.url}/api/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ range: RANGE, wait: 25, queries: [{ ...q, cursor: current }] }),
+    });
     await new Promise((r) => setTimeout(r, 300));
     const closing = Date.now();
     await stopping.close();
@@ -359,7 +523,10 @@ describe(`query API (${backend})`, () => {
     await api.listen({ host: '127.0.0.1', port: 0 });
     const ask = async (body: object) => {
       const r = await api.inject({ method: 'POST', url: '/api/query', payload: body });
-      return { status: r.statusCode, result: r.statusCode === 204 ? null : (r.json() as { results: Result[] }).results[0]! };
+      return {
+        status: r.statusCode,
+        result: r.statusCode === 204 ? null : (r.json() as { results: Result[] }).results[0]!,
+      };
     };
     const range = { from: OPEN, to: Date.parse('2023-05-23T00:00:00Z') };
     const q = { refId: 'a', type: 'flow', interval: '1m', options: { underlying: 'SPX', metric: 'net_volume' } };
@@ -369,7 +536,9 @@ describe(`query API (${backend})`, () => {
       const calls = counted.calls;
       const { result } = await ask({ range, queries: [{ ...q, cursor }] });
       const database = counted.calls > calls;
-      const merged = result!.reset ? series(result!) : new Map([...held, ...(result!.frames.length > 0 ? series(result!) : [])]);
+      const merged = result!.reset
+        ? series(result!)
+        : new Map([...held, ...(result!.frames.length > 0 ? series(result!) : [])]);
       assert.deepEqual(new Map([...merged].sort((a, b) => a[0] - b[0])), series(await full()));
       return { result: result!, database };
     };
@@ -379,14 +548,32 @@ describe(`query API (${backend})`, () => {
       const held = series(answer);
       // Unchanged: a 204, an empty result, a batch of two, a long-poll that times out: no database call.
       const calls = counted.calls;
-      assert.equal((await ask({ range, noContentWhenUnchanged: true, queries: [{ ...q, cursor: answer.cursor }] })).status, 204);
+      assert.equal(
+        (await ask({ range, noContentWhenUnchanged: true, queries: [{ ...q, cursor: answer.cursor }] })).status,
+        204
+      );
       const idle = (await ask({ range, queries: [{ ...q, cursor: answer.cursor }] })).result!;
       assert.deepEqual([idle.frames, idle.reset], [[], false]);
-      const pair = await api.inject({ method: 'POST', url: '/api/query', payload: { range, noContentWhenUnchanged: true, queries: [{ ...q, cursor: idle.cursor }, { ...q, refId: 'b', cursor: answer.cursor }] } });
+      const pair = await api.inject({
+        method: 'POST',
+        url: '/api/query',
+        payload: {
+          range,
+          noContentWhenUnchanged: true,
+          queries: [
+            { ...q, cursor: idle.cursor },
+            { ...q, refId: 'b', cursor: answer.cursor },
+          ],
+        },
+      });
       assert.equal(pair.statusCode, 204);
       const address = api.server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      const held0 = await fetch(`http://127.0.0.1:${port}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ range, wait: 0.3, queries: [{ ...q, cursor: idle.cursor }] }) });
+      const held0 = await fetch(`http://127.0.0.1:${port}/api/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ range, wait: 0.3, queries: [{ ...q, cursor: idle.cursor }] }),
+      });
       assert.deepEqual(((await held0.json()) as { results: Result[] }).results[0]!.frames, []);
       assert.equal(counted.calls, calls, 'no database call');
 
@@ -415,7 +602,10 @@ describe(`query API (${backend})`, () => {
       if (testServerUrl()) {
         // The LISTEN connection lost: a cursor from before is answered by the database once it is back,
         // even though nothing was committed (notifications may have been missed meanwhile)...
-        const terminateListen = () => db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'optflow-listen' AND datname = current_database()`);
+        const terminateListen = () =>
+          db.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'optflow-listen' AND datname = current_database()`
+          );
         const reconnected = async () => {
           for (let tries = 0; ; tries++) {
             if (tries > 500) throw new Error('LISTEN did not reconnect');
@@ -445,32 +635,110 @@ describe(`query API (${backend})`, () => {
 
   test('bad requests get 400 naming the field; oversize bodies 413; a token guards everything but health', async () => {
     const bad = [
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'volume' } }] }, /queries\/0\/options\/metric must be equal to one of the allowed values/],
+      [
+        { range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'volume' } }] },
+        /queries\/0\/options\/metric must be equal to one of the allowed values/,
+      ],
       [{ range: RANGE, queries: [] }, /queries must NOT have fewer than 1 items/],
-      [{ range: { from: CLOSE, to: OPEN }, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /range: "to" must be after "from"/],
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', cursor: 'nonsense', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /cursor: not a cursor issued by this API/],
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: "SPX'; DROP TABLE optflow.quotes; --", metric: 'net_volume' } }] }, /options\/underlying must match pattern/],
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'ladder', options: { underlying: 'SPX', measure: 'oi' } }] }, /queries\/0\/options\/measure must be equal to one of the allowed values/],
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'candles', options: { underlying: 'SPX' } }] }, /queries\/0.*type.*must be/],
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', expirations: ['2023-02-30'] } }] }, /queries\/0\/options\/expirations\/0 must match format "date"/],
-      [{ range: RANGE, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', rolling: 0 } }] }, /queries\/0\/options\/rolling must be >= 1/],
-      [{ range: RANGE, wait: 31, queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }] }, /wait must be <= 30/],
+      [
+        {
+          range: { from: CLOSE, to: OPEN },
+          queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }],
+        },
+        /range: "to" must be after "from"/,
+      ],
+      [
+        {
+          range: RANGE,
+          queries: [
+            { refId: 'a', type: 'flow', cursor: 'nonsense', options: { underlying: 'SPX', metric: 'net_volume' } },
+          ],
+        },
+        /cursor: not a cursor issued by this API/,
+      ],
+      [
+        {
+          range: RANGE,
+          queries: [
+            {
+              refId: 'a',
+              type: 'flow',
+              options: { underlying: "SPX'; DROP TABLE optflow.quotes; --", metric: 'net_volume' },
+            },
+          ],
+        },
+        /options\/underlying must match pattern/,
+      ],
+      [
+        { range: RANGE, queries: [{ refId: 'a', type: 'ladder', options: { underlying: 'SPX', measure: 'oi' } }] },
+        /queries\/0\/options\/measure must be equal to one of the allowed values/,
+      ],
+      [
+        { range: RANGE, queries: [{ refId: 'a', type: 'candles', options: { underlying: 'SPX' } }] },
+        /queries\/0.*type.*must be/,
+      ],
+      [
+        {
+          range: RANGE,
+          queries: [
+            {
+              refId: 'a',
+              type: 'flow',
+              options: { underlying: 'SPX', metric: 'net_volume', expirations: ['2023-02-30'] },
+            },
+          ],
+        },
+        /queries\/0\/options\/expirations\/0 must match format "date"/,
+      ],
+      [
+        {
+          range: RANGE,
+          queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume', rolling: 0 } }],
+        },
+        /queries\/0\/options\/rolling must be >= 1/,
+      ],
+      [
+        {
+          range: RANGE,
+          wait: 31,
+          queries: [{ refId: 'a', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } }],
+        },
+        /wait must be <= 30/,
+      ],
     ] as const;
     for (const [body, message] of bad) {
       const r = await query(body);
       assert.equal(r.status, 400, JSON.stringify(r.body));
       assert.match(r.body.error!, message);
     }
-    const huge = await app.inject({ method: 'POST', url: '/api/query', payload: { range: RANGE, queries: [{ refId: 'x'.repeat(70_000), type: 'flow', options: {} }] } });
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/api/query',
+      payload: { range: RANGE, queries: [{ refId: 'x'.repeat(70_000), type: 'flow', options: {} }] },
+    });
     assert.equal(huge.statusCode, 413);
 
     const guarded = await createApi({ db, token: 's3cret' });
     try {
       assert.equal((await guarded.inject({ url: '/api/underlyings' })).statusCode, 401);
-      assert.equal((await guarded.inject({ url: '/api/underlyings', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
-      assert.equal((await guarded.inject({ url: '/api/underlyings', headers: { authorization: 'Bearer s3cret' } })).statusCode, 200);
-      assert.deepEqual((await guarded.inject({ url: '/api/health' })).json(), { ok: true }, 'health without the token: up or not, no details');
-      assert.equal((await guarded.inject({ url: '/api/health', headers: { authorization: 'Bearer s3cret' } })).json().underlyings[0].underlying, 'SPX');
+      assert.equal(
+        (await guarded.inject({ url: '/api/underlyings', headers: { authorization: 'Bearer wrong' } })).statusCode,
+        401
+      );
+      assert.equal(
+        (await guarded.inject({ url: '/api/underlyings', headers: { authorization: 'Bearer s3cret' } })).statusCode,
+        200
+      );
+      assert.deepEqual(
+        (await guarded.inject({ url: '/api/health' })).json(),
+        { ok: true },
+        'health without the token: up or not, no details'
+      );
+      assert.equal(
+        (await guarded.inject({ url: '/api/health', headers: { authorization: 'Bearer s3cret' } })).json()
+          .underlyings[0].underlying,
+        'SPX'
+      );
       assert.equal((await guarded.inject({ url: '/metrics' })).statusCode, 401);
     } finally {
       await guarded.close();

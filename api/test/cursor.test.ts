@@ -5,10 +5,19 @@ import { decodeCursor, encodeCursor, uncoversStoredRows } from '../src/cursor.ts
 import type { Cursor } from '../src/cursor.ts';
 
 const key = Buffer.alloc(32, 7);
-const cursor: Cursor = { fingerprint: 'abc', last: 1, latest: null, snapshot: '10:12:11', to: 5, instance: 'i1', generation: 7 };
+const cursor: Cursor = {
+  fingerprint: 'abc',
+  last: 1,
+  latest: null,
+  snapshot: '10:12:11',
+  to: 5,
+  instance: 'i1',
+  generation: 7,
+};
 const b64 = (json: string) => Buffer.from(json).toString('base64url');
 /** A version-4 cursor with any payload, signed with `k`: what a holder of the secret could forge. */
-const signed = (json: string, k: Uint8Array = key) => `${b64(json)}.${createHmac('sha256', k).update(b64(json)).digest().subarray(0, 16).toString('base64url')}`;
+const signed = (json: string, k: Uint8Array = key) =>
+  `${b64(json)}.${createHmac('sha256', k).update(b64(json)).digest().subarray(0, 16).toString('base64url')}`;
 const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
 
 describe('cursor', () => {
@@ -41,7 +50,8 @@ describe('cursor', () => {
     ['signed by another database', encodeCursor(cursor, randomBytes(32))],
     ['another payload with this MAC', `${b64('[4,"abc",1,null,"1:1:",5,"i1",7]')}.${mac}`],
   ] as const) {
-    test(`rejects ${name}`, () => assert.throws(() => decodeCursor(text, key), /cursor: not a cursor issued by this API/));
+    test(`rejects ${name}`, () =>
+      assert.throws(() => decodeCursor(text, key), /cursor: not a cursor issued by this API/));
   }
 
   // Even correctly signed (a leaked secret), values SQL or Date would reject are refused.
@@ -57,7 +67,8 @@ describe('cursor', () => {
     ['a version 5', '[5,"a",1,1,"1:2:",1,"i",1]'],
     ['not an array', '{"a":1}'],
   ] as const) {
-    test(`rejects, though signed: ${name}`, () => assert.throws(() => decodeCursor(signed(json), key), /cursor: not a cursor issued by this API/));
+    test(`rejects, though signed: ${name}`, () =>
+      assert.throws(() => decodeCursor(signed(json), key), /cursor: not a cursor issued by this API/));
   }
   test('accepts, signed: times at the ends of what a Date holds', () => {
     assert.equal(decodeCursor(signed('[4,"a",8.64e15,-8.64e15,"1:2:3,4",null,null,null]'), key).kind, 'valid');
@@ -71,7 +82,14 @@ describe('cursor', () => {
     ['version 1 cursor: unknown end', { to: null }, 100, 50, true],
   ] as const) {
     test(`uncoversStoredRows: ${name}`, () => {
-      assert.equal(uncoversStoredRows({ fingerprint: 'a', last: 0, latest: 0, snapshot: '1:1:', instance: null, generation: null, ...overrides }, to, latest), expected);
+      assert.equal(
+        uncoversStoredRows(
+          { fingerprint: 'a', last: 0, latest: 0, snapshot: '1:1:', instance: null, generation: null, ...overrides },
+          to,
+          latest
+        ),
+        expected
+      );
     });
   }
 });

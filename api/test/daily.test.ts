@@ -30,11 +30,19 @@ describe(`daily flow is by New York session (${backend})`, () => {
       url: '/api/query',
       payload: {
         range: { from: '2023-05-17T00:00:00Z', to: '2023-05-22T00:00:00Z' },
-        queries: [{ refId: 'A', type: 'flow', interval: '1d', options: { underlying: 'SPX', metric: 'call_volume', ...options } }],
+        queries: [
+          {
+            refId: 'A',
+            type: 'flow',
+            interval: '1d',
+            options: { underlying: 'SPX', metric: 'call_volume', ...options },
+          },
+        ],
       },
     });
     assert.equal(response.statusCode, 200, response.body);
-    const frame = (response.json() as { results: Array<{ frames: Array<{ fields: Array<{ values: number[] }> }> }> }).results[0]!.frames[0]!;
+    const frame = (response.json() as { results: Array<{ frames: Array<{ fields: Array<{ values: number[] }> }> }> })
+      .results[0]!.frames[0]!;
     return frame.fields[0]!.values.map((time, i) => [time, frame.fields[1]!.values[i]]);
   };
 
@@ -44,7 +52,7 @@ describe(`daily flow is by New York session (${backend})`, () => {
       await t.db.query(
         `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike, mark, volume, premium)
          VALUES ($1, 'SPXW  230526C04200000', 'x', 'SPX', 'SPXW', '2023-05-26', 'C', 4200, 1, $2::bigint, $2::bigint * 100)`,
-        [row.time, row.volume],
+        [row.time, row.volume]
       );
     }
     app = await createApi({ db: t.db });
@@ -67,7 +75,9 @@ describe(`daily flow is by New York session (${backend})`, () => {
   });
 
   test('expirations of a range starting late on a New York evening include that session', async () => {
-    const response = await app.inject({ url: `/api/expirations?underlying=SPX&from=${Date.parse('2023-05-20T02:00:00Z')}` });
+    const response = await app.inject({
+      url: `/api/expirations?underlying=SPX&from=${Date.parse('2023-05-20T02:00:00Z')}`,
+    });
     assert.deepEqual(response.json(), { expirations: ['2023-05-26'] });
   });
 });

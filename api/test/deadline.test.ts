@@ -13,13 +13,79 @@ function clocked(budget: number) {
 
 describe('Deadline', () => {
   // Steps: advance the clock, optionally pause/resume, then the timeout the next statement gets (cap 10 s).
-  const cases: Array<[name: string, budget: number, steps: Array<['advance', number] | ['pause'] | ['resume'] | ['timeout', number | 'exceeded']>]> = [
-    ['the cap while far from the deadline', 15_000, [['timeout', 10_000], ['advance', 4000], ['timeout', 10_000]]],
-    ['what remains near it', 15_000, [['advance', 9000], ['timeout', 6000], ['advance', 5999], ['timeout', 1]]],
-    ['nothing past it', 15_000, [['advance', 15_000], ['timeout', 'exceeded'], ['advance', 1], ['timeout', 'exceeded']]],
-    ['a sub-millisecond remainder is nothing', 10, [['advance', 9.5], ['timeout', 'exceeded']]],
-    ['waiting (paused) does not count', 15_000, [['advance', 9000], ['pause'], ['advance', 30_000], ['timeout', 6000], ['resume'], ['timeout', 6000], ['advance', 1000], ['timeout', 5000]]],
-    ['pause twice, resume twice', 15_000, [['pause'], ['advance', 100], ['pause'], ['advance', 100], ['resume'], ['resume'], ['timeout', 10_000], ['advance', 14_999], ['timeout', 1]]],
+  const cases: Array<
+    [
+      name: string,
+      budget: number,
+      steps: Array<['advance', number] | ['pause'] | ['resume'] | ['timeout', number | 'exceeded']>,
+    ]
+  > = [
+    [
+      'the cap while far from the deadline',
+      15_000,
+      [
+        ['timeout', 10_000],
+        ['advance', 4000],
+        ['timeout', 10_000],
+      ],
+    ],
+    [
+      'what remains near it',
+      15_000,
+      [
+        ['advance', 9000],
+        ['timeout', 6000],
+        ['advance', 5999],
+        ['timeout', 1],
+      ],
+    ],
+    [
+      'nothing past it',
+      15_000,
+      [
+        ['advance', 15_000],
+        ['timeout', 'exceeded'],
+        ['advance', 1],
+        ['timeout', 'exceeded'],
+      ],
+    ],
+    [
+      'a sub-millisecond remainder is nothing',
+      10,
+      [
+        ['advance', 9.5],
+        ['timeout', 'exceeded'],
+      ],
+    ],
+    [
+      'waiting (paused) does not count',
+      15_000,
+      [
+        ['advance', 9000],
+        ['pause'],
+        ['advance', 30_000],
+        ['timeout', 6000],
+        ['resume'],
+        ['timeout', 6000],
+        ['advance', 1000],
+        ['timeout', 5000],
+      ],
+    ],
+    [
+      'pause twice, resume twice',
+      15_000,
+      [
+        ['pause'],
+        ['advance', 100],
+        ['pause'],
+        ['advance', 100],
+        ['resume'],
+        ['resume'],
+        ['timeout', 10_000],
+        ['advance', 14_999],
+        ['timeout', 1],
+      ],
+    ],
   ];
   for (const [name, budget, steps] of cases) {
     test(name, () => {
@@ -36,7 +102,7 @@ describe('Deadline', () => {
   test('statement timeouts, each what remains when it starts, never outlast the deadline', () => {
     const { deadline, advance } = clocked(15_000);
     let end = 0;
-    for (let elapsed = 0; ; ) {
+    for (let elapsed = 0; ;) {
       let timeout: number;
       try {
         timeout = deadline.nextStatementTimeout(10_000);
@@ -67,8 +133,16 @@ describe('classifyFailure', () => {
     ['pg pool: no connection in time', new Error('timeout exceeded when trying to connect'), 'unavailable'],
     ['embedded: closed', new Error('embedded database is closed'), 'unavailable'],
     ['a syntax error (a bug)', withCode('42601', 'syntax error'), 'internal'],
-    ['out of range input (a bug now: validation should have caught it)', withCode('22008', 'date/time field value out of range'), 'internal'],
-    ['a server error that mentions a connection', withCode('42P01', 'relation "connection closed" does not exist'), 'internal'],
+    [
+      'out of range input (a bug now: validation should have caught it)',
+      withCode('22008', 'date/time field value out of range'),
+      'internal',
+    ],
+    [
+      'a server error that mentions a connection',
+      withCode('42P01', 'relation "connection closed" does not exist'),
+      'internal',
+    ],
     ['a TypeError', new TypeError('x is undefined'), 'internal'],
     ['a Node error code that is not a system error', withCode('ERR_INVALID_ARG_TYPE'), 'internal'],
     ['not an Error', 'boom', 'internal'],

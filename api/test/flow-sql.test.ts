@@ -17,7 +17,9 @@ describe('flowSource: the coarsest aggregate whose width divides the interval', 
     ['1d', { strikes: true, regularHours: false }, 'optflow.quotes'],
     ['1m', { strikes: false, regularHours: false, materialized: false }, 'optflow.quotes'],
   ];
-  for (const [interval, needs, want] of cases) test(`${interval} ${JSON.stringify(needs)} → ${want}`, () => assert.equal(flowSource(interval, needs).relation, want));
+  for (const [interval, needs, want] of cases)
+    test(`${interval} ${JSON.stringify(needs)} → ${want}`, () =>
+      assert.equal(flowSource(interval, needs).relation, want));
 });
 
 describe('buildFlowSql', () => {
@@ -33,16 +35,49 @@ describe('buildFlowSql', () => {
 
   const cases: Array<[string, FlowOptions, IntervalName, RegExp[]]> = [
     ['net volume per minute from flow_1m', base, '1m', [/FROM optflow\.flow_1m/, /sum\(call_volume\)/, /cc - pp/]],
-    ['premium reads the premium columns', { ...base, metric: 'call_premium' }, '5m', [/FROM optflow\.flow_5m/, /sum\(call_premium\)/]],
-    ['signed volume reads the signed columns', { ...base, metric: 'net_signed_volume' }, '1h', [/sum\(put_signed_volume\)/]],
+    [
+      'premium reads the premium columns',
+      { ...base, metric: 'call_premium' },
+      '5m',
+      [/FROM optflow\.flow_5m/, /sum\(call_premium\)/],
+    ],
+    [
+      'signed volume reads the signed columns',
+      { ...base, metric: 'net_signed_volume' },
+      '1h',
+      [/sum\(put_signed_volume\)/],
+    ],
     ['puts only: the call side is zero', { ...base, putCall: 'P' }, '1m', [/\(0\)::float8 AS c/]],
-    ['strike filters read the quotes', { ...base, strikes: { min: 4100, max: 4300 } }, '5m', [/FROM optflow\.quotes/, /FILTER \(WHERE put_call = 'C'\)/, /strike >= \$\d+::numeric/]],
-    ['around spot: the latest underlying price', { ...base, strikesAroundSpotPct: 2 }, '1m', [/ORDER BY quote_time DESC LIMIT 1/]],
-    ['cumulative: running sums per session from the session open', { ...base, cumulative: true }, '1m', [/sum\(c\) OVER \(PARTITION BY series, \(t AT TIME ZONE 'America\/New_York'\)::date ORDER BY t\)/, /::date::timestamp AT TIME ZONE/]],
+    [
+      'strike filters read the quotes',
+      { ...base, strikes: { min: 4100, max: 4300 } },
+      '5m',
+      [/FROM optflow\.quotes/, /FILTER \(WHERE put_call = 'C'\)/, /strike >= \$\d+::numeric/],
+    ],
+    [
+      'around spot: the latest underlying price',
+      { ...base, strikesAroundSpotPct: 2 },
+      '1m',
+      [/ORDER BY quote_time DESC LIMIT 1/],
+    ],
+    [
+      'cumulative: running sums per session from the session open',
+      { ...base, cumulative: true },
+      '1m',
+      [
+        /sum\(c\) OVER \(PARTITION BY series, \(t AT TIME ZONE 'America\/New_York'\)::date ORDER BY t\)/,
+        /::date::timestamp AT TIME ZONE/,
+      ],
+    ],
     ['rolling mean', { ...base, rolling: 5 }, '1m', [/ROWS BETWEEN 4 PRECEDING AND CURRENT ROW/]],
     ['group by DTE bucket', { ...base, groupBy: 'dte' }, '1m', [/'0DTE'/, /'2-7DTE'/]],
     ['regular hours', { ...base, regularHours: true }, '1h', [/FROM optflow\.flow_5m/, /::time >= '09:30'/]],
-    ['0DTE', { ...base, zeroDte: true }, '1m', [/\(expiration - \(bucket AT TIME ZONE 'America\/New_York'\)::date\) = 0/]],
+    [
+      '0DTE',
+      { ...base, zeroDte: true },
+      '1m',
+      [/\(expiration - \(bucket AT TIME ZONE 'America\/New_York'\)::date\) = 0/],
+    ],
   ];
   for (const [name, options, interval, patterns] of cases) {
     test(name, () => {

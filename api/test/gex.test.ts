@@ -10,8 +10,14 @@ describe('gamma exposure', () => {
   });
 
   const s = (strike: number, callGex: number, putGex: number): GexStrike => ({ strike, callGex, putGex });
-  const cases: Array<[string, GexStrike[], { callWall: number | null; putWall: number | null; zeroGamma: number | null }]> = [
-    ['walls; the running net (−4, −3, +2) crosses zero at 116', [s(100, 1, -5), s(110, 3, -2), s(120, 6, -1)], { callWall: 120, putWall: 100, zeroGamma: 116 }],
+  const cases: Array<
+    [string, GexStrike[], { callWall: number | null; putWall: number | null; zeroGamma: number | null }]
+  > = [
+    [
+      'walls; the running net (−4, −3, +2) crosses zero at 116',
+      [s(100, 1, -5), s(110, 3, -2), s(120, 6, -1)],
+      { callWall: 120, putWall: 100, zeroGamma: 116 },
+    ],
     ['the crossing lands on a strike', [s(100, 0, -2), s(110, 2, 0)], { callWall: 110, putWall: 100, zeroGamma: 110 }],
     ['no crossing', [s(100, 1, 0), s(110, 2, 0)], { callWall: 110, putWall: null, zeroGamma: null }],
     ['nothing', [], { callWall: null, putWall: null, zeroGamma: null }],

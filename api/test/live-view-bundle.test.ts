@@ -13,7 +13,22 @@ const PLUGIN = fileURLToPath(new URL('../../grafana-plugin/', import.meta.url));
 test('the committed live view is the build of grafana-plugin/live-view (npm run build:live-view -w grafana-plugin)', () => {
   const out = mkdtempSync(join(tmpdir(), 'optflow-live-view-'));
   try {
-    const build = spawnSync('npx', ['--no-install', 'vite', 'build', '--config', 'live-view/vite.config.mts', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], { cwd: PLUGIN, encoding: 'utf8' });
+    const build = spawnSync(
+      'npx',
+      [
+        '--no-install',
+        'vite',
+        'build',
+        '--config',
+        'live-view/vite.config.mts',
+        '--outDir',
+        out,
+        '--emptyOutDir',
+        '--logLevel',
+        'error',
+      ],
+      { cwd: PLUGIN, encoding: 'utf8' }
+    );
     assert.equal(build.status, 0, build.stderr);
     const built = readLiveView(out);
     const committed = readLiveView(LIVE_VIEW_DIR);

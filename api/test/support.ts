@@ -63,7 +63,10 @@ export class ProbeDatabase implements Database {
   }
   #probe(session: Session): Session {
     return {
-      query: async <Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> => {
+      query: async <Row = Record<string, unknown>>(
+        sql: string,
+        params: readonly unknown[] = []
+      ): Promise<QueryResult<Row>> => {
         this.statements.push({ sql, params });
         await this.before(sql, session);
         return session.query<Row>(sql, params);

@@ -27,7 +27,11 @@ describe('parseTime', () => {
   for (const [input, expected] of cases) {
     test(`${JSON.stringify(input)}`, () => {
       if (typeof expected === 'number') assert.equal(parseTime(input, 'from'), expected);
-      else assert.throws(() => parseTime(input, 'from'), (e: unknown) => e instanceof BadRequest && expected.test(e.message) && e.message.startsWith('from: '));
+      else
+        assert.throws(
+          () => parseTime(input, 'from'),
+          (e: unknown) => e instanceof BadRequest && expected.test(e.message) && e.message.startsWith('from: ')
+        );
     });
   }
 });
@@ -55,24 +59,49 @@ describe('isCalendarDate', () => {
 
 describe('checkQueryRequest', () => {
   const query = (expirations?: string[]) => ({ options: expirations === undefined ? {} : { expirations } });
-  const cases: Array<[name: string, body: Parameters<typeof checkQueryRequest>[0], expected: { from: number; to: number } | RegExp]> = [
+  const cases: Array<
+    [name: string, body: Parameters<typeof checkQueryRequest>[0], expected: { from: number; to: number } | RegExp]
+  > = [
     ['epoch ms', { range: { from: 1000, to: 2000 }, queries: [query()] }, { from: 1000, to: 2000 }],
-    ['ISO and epoch mixed', { range: { from: '1970-01-01T00:00:01Z', to: 2000 }, queries: [query(['2023-05-19'])] }, { from: 1000, to: 2000 }],
+    [
+      'ISO and epoch mixed',
+      { range: { from: '1970-01-01T00:00:01Z', to: 2000 }, queries: [query(['2023-05-19'])] },
+      { from: 1000, to: 2000 },
+    ],
     ['to before from', { range: { from: 2000, to: 1000 }, queries: [query()] }, /"to" must be after "from"/],
     ['to equal to from', { range: { from: 2000, to: 2000 }, queries: [query()] }, /"to" must be after "from"/],
-    ['from out of range', { range: { from: -8.64e15, to: 1000 }, queries: [query()] }, /^body\/range\/from: must be within years 1970–9999/],
-    ['to out of range', { range: { from: 0, to: '10000-01-01T00:00:00Z' }, queries: [query()] }, /^body\/range\/to: not a time/],
-    ['a date that is not one, in the second query', { range: { from: 0, to: 1000 }, queries: [query(), query(['2023-13-45'])] }, /^body\/queries\/1\/options\/expirations: "2023-13-45" is not a calendar date/],
+    [
+      'from out of range',
+      { range: { from: -8.64e15, to: 1000 }, queries: [query()] },
+      /^body\/range\/from: must be within years 1970–9999/,
+    ],
+    [
+      'to out of range',
+      { range: { from: 0, to: '10000-01-01T00:00:00Z' }, queries: [query()] },
+      /^body\/range\/to: not a time/,
+    ],
+    [
+      'a date that is not one, in the second query',
+      { range: { from: 0, to: 1000 }, queries: [query(), query(['2023-13-45'])] },
+      /^body\/queries\/1\/options\/expirations: "2023-13-45" is not a calendar date/,
+    ],
   ];
   for (const [name, body, expected] of cases) {
     test(name, () => {
-      if (expected instanceof RegExp) assert.throws(() => checkQueryRequest(body), (e: unknown) => e instanceof BadRequest && expected.test(e.message));
+      if (expected instanceof RegExp)
+        assert.throws(
+          () => checkQueryRequest(body),
+          (e: unknown) => e instanceof BadRequest && expected.test(e.message)
+        );
       else assert.deepEqual(checkQueryRequest(body), expected);
     });
   }
   test('expirations query: digits, ISO, absent; out of range is a 400', () => {
     assert.deepEqual(checkExpirationsQuery({ from: '1000', to: '1970-01-01T00:00:02Z' }), { from: 1000, to: 2000 });
     assert.deepEqual(checkExpirationsQuery({}), { from: null, to: null });
-    assert.throws(() => checkExpirationsQuery({ from: '99999999999999999999' }), /querystring\/from: must be within years 1970–9999/);
+    assert.throws(
+      () => checkExpirationsQuery({ from: '99999999999999999999' }),
+      /querystring\/from: must be within years 1970–9999/
+    );
   });
 });

@@ -5,11 +5,21 @@ import { unchangedByWatermark } from '../src/watermark.ts';
 import type { Watermark } from '../src/watermark.ts';
 
 // A cursor issued by instance "i" at generation 5, for a range ending at 1000 with rows stored up to 900.
-const cursor: Cursor = { fingerprint: 'f', last: 800, latest: 900, snapshot: '10:12:11', to: 1000, instance: 'i', generation: 5 };
+const cursor: Cursor = {
+  fingerprint: 'f',
+  last: 800,
+  latest: 900,
+  snapshot: '10:12:11',
+  to: 1000,
+  instance: 'i',
+  generation: 5,
+};
 const now: Watermark = { instance: 'i', listening: true, changedAt: 5 };
 
 describe('unchangedByWatermark', () => {
-  const cases: Array<[name: string, cursor: Partial<Cursor>, to: number, watermark: Partial<Watermark>, answer: Partial<Cursor> | null]> = [
+  const cases: Array<
+    [name: string, cursor: Partial<Cursor>, to: number, watermark: Partial<Watermark>, answer: Partial<Cursor> | null]
+  > = [
     ['nothing notified since the sample: unchanged, the cursor stays', {}, 1000, {}, {}],
     ['nothing since, never any notification', {}, 1000, { changedAt: 0 }, {}],
     ['a commit for the underlying since the sample', {}, 1000, { changedAt: 6 }, null],
@@ -26,7 +36,10 @@ describe('unchangedByWatermark', () => {
   for (const [name, overrides, to, watermark, answer] of cases) {
     test(name, () => {
       const c = { ...cursor, ...overrides };
-      assert.deepEqual(unchangedByWatermark(c, to, { ...now, ...watermark }), answer === null ? null : { ...c, ...answer });
+      assert.deepEqual(
+        unchangedByWatermark(c, to, { ...now, ...watermark }),
+        answer === null ? null : { ...c, ...answer }
+      );
     });
   }
 });

@@ -9,7 +9,9 @@ import { registerWatch } from './commands/watch.ts';
 import { errorMessage, isConnectionLoss } from '@optflow/db';
 import { CliError, EXIT } from './exit-codes.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('optflow')
@@ -25,7 +27,7 @@ embedded, stored under OPTFLOW_HOME (default ./.optflow) and served on OPTFLOW_P
 (default 127.0.0.1:5433).
 
 Exit codes: 0 success; 1 some input failed or had rejected rows; 2 usage or configuration error;
-3 database unavailable.`,
+3 database unavailable.`
     );
   registerStart(program);
   registerLoad(program);
@@ -62,7 +64,9 @@ function exitCodeFor(error: unknown): number {
   const message = errorMessage(error);
   if ((error as { code?: unknown }).code === '42501') {
     // The role in DATABASE_URL lacks a privilege: a configuration matter, said without a stack.
-    process.stderr.write(`optflow: ${message} (the database role lacks this privilege: migrate needs the schema's owner, load and watch optflow_writer's; load and watch take --no-migrate)\n`);
+    process.stderr.write(
+      `optflow: ${message} (the database role lacks this privilege: migrate needs the schema's owner, load and watch optflow_writer's; load and watch take --no-migrate)\n`
+    );
     return EXIT.USAGE;
   }
   process.stderr.write(`optflow: ${message}\n`);

@@ -24,7 +24,9 @@ export class ProgressBar {
     const now = Date.now();
     if (!force && now - this.#lastDraw < 100) return;
     this.#lastDraw = now;
-    process.stderr.write(`\r\x1b[K${formatProgress(this.#label, done, this.#total, this.#unit, (now - this.#started) / 1000)}`);
+    process.stderr.write(
+      `\r\x1b[K${formatProgress(this.#label, done, this.#total, this.#unit, (now - this.#started) / 1000)}`
+    );
   }
 
   finish(): void {

@@ -12,7 +12,25 @@ const OPTFLOW = fileURLToPath(new URL('../bin/optflow.js', import.meta.url));
 
 describe('optflow sample', () => {
   test('optflow sample --json writes into a directory with the collector name', () => {
-    const run = spawnSync(process.execPath, [OPTFLOW, 'sample', '--strikes', '3', '--expirations', '1', '--interval', '300', '--seed', '7', '--out', dir, '--json'], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [
+        OPTFLOW,
+        'sample',
+        '--strikes',
+        '3',
+        '--expirations',
+        '1',
+        '--interval',
+        '300',
+        '--seed',
+        '7',
+        '--out',
+        dir,
+        '--json',
+      ],
+      { encoding: 'utf8' }
+    );
     assert.equal(run.status, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.path, join(dir, 'SPX.X.2023-05-19.parquet'));

@@ -22,7 +22,16 @@ export type QueryType = (typeof QUERY_TYPES)[number];
 /** Query types answered as time series bucketed by the interval (the others: the latest state). */
 export const SERIES_QUERY_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
 
-export const FLOW_METRICS = ['net_volume', 'call_volume', 'put_volume', 'net_premium', 'call_premium', 'put_premium', 'net_signed_volume', 'put_call_ratio'] as const;
+export const FLOW_METRICS = [
+  'net_volume',
+  'call_volume',
+  'put_volume',
+  'net_premium',
+  'call_premium',
+  'put_premium',
+  'net_signed_volume',
+  'put_call_ratio',
+] as const;
 export type FlowMetric = (typeof FLOW_METRICS)[number];
 export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
 export type FlowGroup = (typeof FLOW_GROUPS)[number];
@@ -37,14 +46,27 @@ const time = {
   anyOf: [{ type: 'number', minimum: MIN_TIME_MS, maximum: MAX_TIME_MS }, isoTime],
 } as const;
 /** Query strings are strings: epoch ms as digits (range-checked before use) or ISO. */
-const queryTime = { description: 'epoch milliseconds (digits) or an ISO 8601 time, within years 1970–9999', anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, isoTime] } as const;
-const date = { type: 'string', format: 'date', pattern: `${YEAR_1970_9999}[0-9]{2}-[0-9]{2}$`, description: 'a calendar date YYYY-MM-DD, years 1970–9999' } as const;
+const queryTime = {
+  description: 'epoch milliseconds (digits) or an ISO 8601 time, within years 1970–9999',
+  anyOf: [{ type: 'string', pattern: '^[0-9]{1,15}$' }, isoTime],
+} as const;
+const date = {
+  type: 'string',
+  format: 'date',
+  pattern: `${YEAR_1970_9999}[0-9]{2}-[0-9]{2}$`,
+  description: 'a calendar date YYYY-MM-DD, years 1970–9999',
+} as const;
 const days = { type: 'integer', minimum: 0, maximum: MAX_INT4 } as const;
 const strike = { type: 'number', minimum: -1e9, maximum: 1e9 } as const;
 const symbol = { type: 'string', pattern: SYMBOL_PATTERN } as const;
 const putCall = { type: 'string', enum: ['C', 'P'] } as const;
 const strikes = { type: 'object', additionalProperties: false, properties: { min: strike, max: strike } } as const;
-const lastMinutes = { type: 'integer', minimum: 1, maximum: 1440, description: 'only the last N minutes before the range end (else the whole range)' } as const;
+const lastMinutes = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 1440,
+  description: 'only the last N minutes before the range end (else the whole range)',
+} as const;
 const limit = <const Max extends number>(maximum: Max) => ({ type: 'integer', minimum: 1, maximum }) as const;
 
 /** Every query type's options: the underlying and which expirations. */
@@ -56,7 +78,12 @@ const options = <const P extends object>(properties: P) =>
     properties: {
       underlying: symbol,
       expirations: { type: 'array', items: date, maxItems: 100 },
-      dte: { type: 'object', additionalProperties: false, properties: { min: days, max: days }, description: 'days to expiration, inclusive, from the New York date' },
+      dte: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { min: days, max: days },
+        description: 'days to expiration, inclusive, from the New York date',
+      },
       zeroDte: { type: 'boolean' },
       ...properties,
     },
@@ -71,7 +98,12 @@ export const OPTIONS_SCHEMAS = {
       rolling: { type: 'integer', minimum: 1, maximum: 500, description: 'rolling mean over this many buckets' },
       putCall,
       strikes,
-      strikesAroundSpotPct: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'strikes within ± this percentage of the latest spot' },
+      strikesAroundSpotPct: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: 100,
+        description: 'strikes within ± this percentage of the latest spot',
+      },
       regularHours: { type: 'boolean', description: '09:30–16:00 New York only' },
       groupBy: { type: 'string', enum: FLOW_GROUPS },
     }),
@@ -85,11 +117,26 @@ export const OPTIONS_SCHEMAS = {
   maxpain: options({}),
   unusual: options({
     lastMinutes,
-    minRatio: { type: 'number', minimum: 0, maximum: 1e6, description: 'volume / open interest at least (default 1.25)' },
+    minRatio: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1e6,
+      description: 'volume / open interest at least (default 1.25)',
+    },
     minVolume: { type: 'integer', minimum: 0, maximum: MAX_INT4, description: 'volume above (default 500)' },
-    minOpenInterest: { type: 'integer', minimum: 0, maximum: MAX_INT4, description: 'open interest above (default 100)' },
+    minOpenInterest: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_INT4,
+      description: 'open interest above (default 100)',
+    },
     minPrice: { type: 'number', minimum: 0, maximum: 1e6, description: 'latest mark above (default 0.10)' },
-    hotFactor: { type: 'number', exclusiveMinimum: 0, maximum: 1e6, description: 'hot: latest interval above this × the mean interval (default 3)' },
+    hotFactor: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      description: 'hot: latest interval above this × the mean interval (default 3)',
+    },
     limit: limit(500),
   }),
 } as const satisfies Record<QueryType, object>;
@@ -105,7 +152,12 @@ const querySchema = <T extends QueryType>(type: T) =>
       refId: { type: 'string', minLength: 1, maxLength: 64 },
       type: { const: type },
       interval: { type: 'string', enum: ['auto', ...INTERVAL_NAMES] },
-      cursor: { type: 'string', maxLength: 1024, pattern: '^[A-Za-z0-9_-]+([.][A-Za-z0-9_-]+)?$', description: 'a cursor this API issued (signed: a tampered one is a 400)' },
+      cursor: {
+        type: 'string',
+        maxLength: 1024,
+        pattern: '^[A-Za-z0-9_-]+([.][A-Za-z0-9_-]+)?$',
+        description: 'a cursor this API issued (signed: a tampered one is a 400)',
+      },
       options: OPTIONS_SCHEMAS[type],
     },
   }) as const;
@@ -119,15 +171,33 @@ export const queryRequestSchema = {
   additionalProperties: false,
   required: ['range', 'queries'],
   properties: {
-    range: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: time, to: time } },
+    range: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['from', 'to'],
+      properties: { from: time, to: time },
+    },
     maxDataPoints: { type: 'integer', minimum: 1, maximum: LIMITS.maxDataPoints },
-    wait: { type: 'number', minimum: 0, maximum: LIMITS.maxWaitSeconds, description: 'long-poll: seconds to hold the answer until new data is committed' },
-    noContentWhenUnchanged: { type: 'boolean', description: 'answer 204 No Content when nothing was committed since any query\'s cursor (keep the cursors)' },
+    wait: {
+      type: 'number',
+      minimum: 0,
+      maximum: LIMITS.maxWaitSeconds,
+      description: 'long-poll: seconds to hold the answer until new data is committed',
+    },
+    noContentWhenUnchanged: {
+      type: 'boolean',
+      description: "answer 204 No Content when nothing was committed since any query's cursor (keep the cursors)",
+    },
     queries: {
       type: 'array',
       minItems: 1,
       maxItems: LIMITS.maxQueries,
-      items: { type: 'object', required: ['refId', 'type', 'options'], discriminator: { propertyName: 'type' }, oneOf: QUERY_TYPES.map((type) => querySchema(type)) },
+      items: {
+        type: 'object',
+        required: ['refId', 'type', 'options'],
+        discriminator: { propertyName: 'type' },
+        oneOf: QUERY_TYPES.map((type) => querySchema(type)),
+      },
     },
   },
 } as const;
@@ -203,7 +273,11 @@ export const healthResponseSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['backend', 'serverVersion', 'timescaledb'],
-      properties: { backend: { type: 'string', enum: ['embedded', 'server'] }, serverVersion: { type: 'string' }, timescaledb: { type: ['string', 'null'] } },
+      properties: {
+        backend: { type: 'string', enum: ['embedded', 'server'] },
+        serverVersion: { type: 'string' },
+        timescaledb: { type: ['string', 'null'] },
+      },
     },
     underlyings: {
       type: 'array',
@@ -211,7 +285,11 @@ export const healthResponseSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['underlying', 'latest', 'ingestLagSeconds'],
-        properties: { underlying: { type: 'string' }, latest: { type: 'string', format: 'date-time' }, ingestLagSeconds: { type: 'number' } },
+        properties: {
+          underlying: { type: 'string' },
+          latest: { type: 'string', format: 'date-time' },
+          ingestLagSeconds: { type: 'number' },
+        },
       },
     },
     lastIngestNotifiedAt: { type: ['string', 'null'] },

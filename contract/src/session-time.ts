@@ -58,7 +58,11 @@ function memoized(fn: (ms: number, timeZone: string) => number): (ms: number, ti
 export const utcToWallTime = memoized(computeUtcToWallTime);
 
 function computeUtcToWallTime(utcMs: number, timeZone: string): number {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(new Date(utcMs))
+      .map((p) => [p.type, p.value])
+  );
   const wall = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
   return wall + (utcMs - Math.floor(utcMs / 1000) * 1000);
 }

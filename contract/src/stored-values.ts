@@ -18,11 +18,27 @@ export function isStorableTime(ms: number): boolean {
  * renumber (0 = none; NULL = loaded before codes were stored).
  */
 export const ANOMALIES = [
-  { code: 1, name: 'zero-total', reason: 'total volume 0 under a positive baseline (feed glitch): volume 0, baseline kept' },
-  { code: 2, name: 'total-decreased', reason: 'total volume below the baseline (stale or corrected data): volume 0, baseline follows down' },
+  {
+    code: 1,
+    name: 'zero-total',
+    reason: 'total volume 0 under a positive baseline (feed glitch): volume 0, baseline kept',
+  },
+  {
+    code: 2,
+    name: 'total-decreased',
+    reason: 'total volume below the baseline (stale or corrected data): volume 0, baseline follows down',
+  },
   { code: 3, name: 'missing-total', reason: 'total volume missing: volume 0, baseline kept' },
-  { code: 4, name: 'implausible-price', reason: 'a negative bid, ask, last or mark, or one above 1e9: volume 0, baseline and tick sign kept' },
-  { code: 5, name: 'volume-jump', reason: 'interval volume above the bound (--max-interval-volume): volume 0, baseline kept' },
+  {
+    code: 4,
+    name: 'implausible-price',
+    reason: 'a negative bid, ask, last or mark, or one above 1e9: volume 0, baseline and tick sign kept',
+  },
+  {
+    code: 5,
+    name: 'volume-jump',
+    reason: 'interval volume above the bound (--max-interval-volume): volume 0, baseline kept',
+  },
 ] as const;
 
 export type Anomaly = (typeof ANOMALIES)[number]['name'];

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertTimeZone, isRepeatedWallTime, sessionBounds, utcToWallTime, wallDate, wallTimeToUtc, wallTimeToUtcLater } from '../src/session-time.ts';
+import {
+  assertTimeZone,
+  isRepeatedWallTime,
+  sessionBounds,
+  utcToWallTime,
+  wallDate,
+  wallTimeToUtc,
+  wallTimeToUtcLater,
+} from '../src/session-time.ts';
 
 const NY = 'America/New_York';
 const wall = (iso: string) => Date.parse(`${iso}Z`);
@@ -56,11 +64,21 @@ describe('wallDate', () => {
 describe('sessionBounds (New York midnight to midnight)', () => {
   const cases: Array<[string, string, string, string]> = [
     ['a summer day (EDT)', '2023-05-19T14:00:00Z', '2023-05-19T04:00:00.000Z', '2023-05-20T04:00:00.000Z'],
-    ['late evening belongs to that day, not the next UTC day', '2023-05-20T01:30:00Z', '2023-05-19T04:00:00.000Z', '2023-05-20T04:00:00.000Z'],
+    [
+      'late evening belongs to that day, not the next UTC day',
+      '2023-05-20T01:30:00Z',
+      '2023-05-19T04:00:00.000Z',
+      '2023-05-20T04:00:00.000Z',
+    ],
     ['a winter day (EST)', '2023-01-19T21:00:00Z', '2023-01-19T05:00:00.000Z', '2023-01-20T05:00:00.000Z'],
     ['spring forward: 23 hours', '2023-03-12T12:00:00Z', '2023-03-12T05:00:00.000Z', '2023-03-13T04:00:00.000Z'],
     ['fall back: 25 hours', '2023-11-05T12:00:00Z', '2023-11-05T04:00:00.000Z', '2023-11-06T05:00:00.000Z'],
-    ['midnight itself starts its session', '2023-05-19T04:00:00Z', '2023-05-19T04:00:00.000Z', '2023-05-20T04:00:00.000Z'],
+    [
+      'midnight itself starts its session',
+      '2023-05-19T04:00:00Z',
+      '2023-05-19T04:00:00.000Z',
+      '2023-05-20T04:00:00.000Z',
+    ],
   ];
   for (const [name, at, start, end] of cases) {
     test(name, () => {

@@ -17,7 +17,9 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
       // not a URL at all
     }
     if (protocol !== 'postgres:' && protocol !== 'postgresql:' && protocol !== 'socket:') {
-      throw new Error('DATABASE_URL must be a postgres:// (or postgresql://) URL, e.g. postgres://user:password@host:5432/database');
+      throw new Error(
+        'DATABASE_URL must be a postgres:// (or postgresql://) URL, e.g. postgres://user:password@host:5432/database'
+      );
     }
     return { kind: 'server', url: env.DATABASE_URL };
   }

@@ -179,7 +179,8 @@ export class BinaryCopyWriter {
         return;
       }
       case 'date':
-        if (typeof value !== 'string') throw new Error(`column ${column.name}: ${JSON.stringify(value)} is not a YYYY-MM-DD date`);
+        if (typeof value !== 'string')
+          throw new Error(`column ${column.name}: ${JSON.stringify(value)} is not a YYYY-MM-DD date`);
         return this.date(column, value);
       case 'timestamptz':
         return this.timestamptz(toNumber(column, value));

@@ -48,7 +48,11 @@ export interface Database extends Session {
    * listening connection is lost (server only), `onInterrupted` is called at once: notifications may
    * be missed from then until it is re-established, which `onMessage('')` signals.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onInterrupted?: () => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onInterrupted?: () => void
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -57,7 +61,11 @@ export abstract class SessionDatabase implements Database {
   abstract readonly backend: Backend;
   abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   abstract sessions(): SessionStats;
-  abstract listen(channel: string, onMessage: (payload: string) => void, onInterrupted?: () => void): Promise<() => Promise<void>>;
+  abstract listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onInterrupted?: () => void
+  ): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
 
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
@@ -101,7 +109,7 @@ export const TIMESCALEDB_PRELOADED_SQL = `EXISTS (SELECT 1 FROM pg_settings WHER
 async function describeDatabase(session: Session, backend: Backend): Promise<DatabaseInfo> {
   const { rows } = await session.query<{ server_version: string; timescaledb: string | null }>(
     `SELECT current_setting('server_version') AS server_version,
-            (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb`,
+            (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb`
   );
   const row = rows[0]!;
   return { backend, serverVersion: row.server_version, timescaledb: row.timescaledb };

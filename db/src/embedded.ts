@@ -102,7 +102,9 @@ export class EmbeddedDatabase extends SessionDatabase {
     await pg.exec(`LOAD 'timescaledb'`);
     const db = new EmbeddedDatabase(pg, dataDir, options.checkpointAfterBytes ?? DEFAULT_CHECKPOINT_AFTER_BYTES);
     db.#owner = db.#sessionUser = (await pg.query<{ user: string }>('SELECT session_user AS user')).rows[0]!.user;
-    const { rows } = await pg.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE source = 'session'`);
+    const { rows } = await pg.query<{ name: string; setting: string }>(
+      `SELECT name, setting FROM pg_settings WHERE source = 'session'`
+    );
     db.#baseline = { names: rows.map((r) => r.name), values: rows.map((r) => r.setting) };
     return db;
   }
@@ -158,7 +160,10 @@ export class EmbeddedDatabase extends SessionDatabase {
   /** Nothing a socket client set (its role, read-only defaults, timeouts, search path) reaches our work. */
   async #takeBackSession(): Promise<void> {
     await this.#pg.exec(`SET SESSION AUTHORIZATION ${quoteIdent(this.#owner)}; RESET ALL`);
-    await this.#pg.query(`SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)`, [this.#baseline.names, this.#baseline.values]);
+    await this.#pg.query(
+      `SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)`,
+      [this.#baseline.names, this.#baseline.values]
+    );
     this.#sessionUser = this.#owner;
     this.#clientHadTurn = false;
   }
@@ -173,7 +178,7 @@ export class EmbeddedDatabase extends SessionDatabase {
     if (now - this.#lastWalCheck < 1000 || this.#pg.isInTransaction()) return;
     this.#lastWalCheck = now;
     const { rows } = await this.#pg.query<{ bytes: number }>(
-      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 AS bytes FROM pg_control_checkpoint()`,
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 AS bytes FROM pg_control_checkpoint()`
     );
     if ((rows[0]?.bytes ?? 0) >= this.#checkpointAfterBytes) await this.#pg.exec('CHECKPOINT');
   }
@@ -194,10 +199,11 @@ export class EmbeddedDatabase extends SessionDatabase {
       this.#sessionUser = user;
     };
     return {
-      runExclusive: (fn) => gate.runExclusive(async () => {
-        await clientTurn();
-        return pg.runExclusive(fn);
-      }),
+      runExclusive: (fn) =>
+        gate.runExclusive(async () => {
+          await clientTurn();
+          return pg.runExclusive(fn);
+        }),
       execProtocolRaw: (message, options) => pg.execProtocolRaw(message, options),
       // Only a client's transaction counts: the socket queue must not wait on one of ours.
       isInTransaction: () => pg.isInTransaction() && !this.#ours,

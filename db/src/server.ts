@@ -89,14 +89,22 @@ export class ServerDatabase extends SessionDatabase {
    * `onInterrupted`. A connection that silently stopped answering (a host gone without closing it)
    * would look alive forever, so it is probed every LISTEN_PROBE_MS and dropped when the probe fails.
    */
-  async listen(channel: string, onMessage: (payload: string) => void, onInterrupted: () => void = () => undefined): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onInterrupted: () => void = () => undefined
+  ): Promise<() => Promise<void>> {
     assertChannel(channel);
     let client: pg.Client | null = null;
     let drop: (() => void) | null = null; // gives up the current connection
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;
     const open = async (): Promise<void> => {
-      const c = new pg.Client({ connectionString: this.#url, application_name: 'optflow-listen', query_timeout: LISTEN_PROBE_MS });
+      const c = new pg.Client({
+        connectionString: this.#url,
+        application_name: 'optflow-listen',
+        query_timeout: LISTEN_PROBE_MS,
+      });
       let alive = true; // a dropped connection's late notifications must not pass for the new one's
       c.on('notification', (n) => {
         if (alive && n.channel === channel) onMessage(n.payload ?? '');
@@ -127,7 +135,10 @@ export class ServerDatabase extends SessionDatabase {
     };
     const reconnect = (delay: number) => {
       retry = setTimeout(() => {
-        open().then(() => onMessage(''), () => reconnect(Math.min(delay * 2, 5000)));
+        open().then(
+          () => onMessage(''),
+          () => reconnect(Math.min(delay * 2, 5000))
+        );
       }, delay);
     };
     await open();

@@ -100,7 +100,8 @@ export class SocketGate {
     try {
       for (;;) {
         // While a client's transaction is open, only that client's messages run.
-        const index = this.#inTransaction === null ? 0 : this.#queue.findIndex((q) => q.handlerId === this.#inTransaction);
+        const index =
+          this.#inTransaction === null ? 0 : this.#queue.findIndex((q) => q.handlerId === this.#inTransaction);
         if (index === -1 || this.#queue.length === 0) break;
         const [next] = this.#queue.splice(index, 1);
         try {
@@ -129,19 +130,35 @@ export class SocketGate {
     clearTimeout(connection.idleTimer); // not idle: a message of its transaction is being handled
     if (type === 'p') {
       if (!this.#passwordMatches(connection, cstrings(body, 1)[0] ?? '')) {
-        return this.#terminate(handlerId, connection, '28P01', `password authentication failed for user "${connection.user}"`);
+        return this.#terminate(
+          handlerId,
+          connection,
+          '28P01',
+          `password authentication failed for user "${connection.user}"`
+        );
       }
       connection.authenticated = true;
       return this.#run(raw);
     }
-    if (!connection.authenticated) return this.#terminate(handlerId, connection, '28000', 'a password is required for the embedded database\'s socket');
+    if (!connection.authenticated)
+      return this.#terminate(
+        handlerId,
+        connection,
+        '28000',
+        "a password is required for the embedded database's socket"
+      );
     if (connection.discarding) {
       if (type !== 'S') return EMPTY;
       connection.discarding = false;
       return readyForQuery(this.#status);
     }
     if (this.#overdue(connection)) {
-      return this.#terminate(handlerId, connection, '25P04', `terminating connection: its transaction was open longer than ${this.#options.maxTransactionMs / 1000} s (the embedded database is shared with optflow's loader and API)`);
+      return this.#terminate(
+        handlerId,
+        connection,
+        '25P04',
+        `terminating connection: its transaction was open longer than ${this.#options.maxTransactionMs / 1000} s (the embedded database is shared with optflow's loader and API)`
+      );
     }
     if (type === 'Q' || type === 'P') {
       const sql = type === 'Q' ? cstrings(body, 1)[0] : cstrings(body, 2)[1];
@@ -152,7 +169,10 @@ export class SocketGate {
         return type === 'Q' ? Buffer.concat([error, readyForQuery(this.#status)]) : error;
       }
     } else if (type === 'F' && this.#options.restricted) {
-      return Buffer.concat([errorResponse('ERROR', '42501', 'function calls by OID are not allowed through the embedded database\'s socket'), readyForQuery(this.#status)]);
+      return Buffer.concat([
+        errorResponse('ERROR', '42501', "function calls by OID are not allowed through the embedded database's socket"),
+        readyForQuery(this.#status),
+      ]);
     } else if (type === 'd' || type === 'c' || type === 'f') {
       return EMPTY; // copy data without a COPY (none is let through): ignored
     }
@@ -179,7 +199,12 @@ export class SocketGate {
     connection.transactionSince ??= Date.now();
     connection.idleTimer = setTimeout(() => {
       void this.#rollback().then(() => {
-        this.#terminate(handlerId, connection, '25P03', `terminating connection due to idle-in-transaction timeout (${this.#options.idleTransactionMs / 1000} s: the embedded database is shared with optflow's loader and API)`);
+        this.#terminate(
+          handlerId,
+          connection,
+          '25P03',
+          `terminating connection due to idle-in-transaction timeout (${this.#options.idleTransactionMs / 1000} s: the embedded database is shared with optflow's loader and API)`
+        );
         void this.#process();
       });
     }, this.#options.idleTransactionMs);
@@ -187,7 +212,9 @@ export class SocketGate {
   }
 
   #overdue(connection: Connection): boolean {
-    return connection.transactionSince !== null && Date.now() - connection.transactionSince > this.#options.maxTransactionMs;
+    return (
+      connection.transactionSince !== null && Date.now() - connection.transactionSince > this.#options.maxTransactionMs
+    );
   }
 
   async #rollback(): Promise<void> {
@@ -211,7 +238,9 @@ export class SocketGate {
     if (password === undefined) return true;
     if (connection.salt === null) return false;
     const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
-    const expected = Buffer.from(`md5${md5(Buffer.concat([Buffer.from(md5(password + connection.user)), connection.salt]))}`);
+    const expected = Buffer.from(
+      `md5${md5(Buffer.concat([Buffer.from(md5(password + connection.user)), connection.salt]))}`
+    );
     const given = Buffer.from(response);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }

@@ -13,19 +13,22 @@ export interface ScreenOptions {
 /** The reason to refuse `sql`, or null when it may run. */
 export function screenStatement(sql: string, options: ScreenOptions): string | null {
   const words = codeWords(sql);
-  if (words === null) return 'the statement could not be read (an unterminated quote or comment, or a Unicode-escaped name)';
+  if (words === null)
+    return 'the statement could not be read (an unterminated quote or comment, or a Unicode-escaped name)';
   const text = ` ${words.join(' ')} `;
   if (/ copy .* from stdin /.test(text)) {
-    return 'COPY FROM STDIN is refused on the embedded database\'s socket (it would crash the embedded database): load files with optflow load, or run optflow against a PostgreSQL server';
+    return "COPY FROM STDIN is refused on the embedded database's socket (it would crash the embedded database): load files with optflow load, or run optflow against a PostgreSQL server";
   }
   if (!options.restricted) return null;
   if (/ session authorization | session_authorization /.test(text)) {
-    return 'changing the session authorization is not allowed through the embedded database\'s socket (see --socket-role)';
+    return "changing the session authorization is not allowed through the embedded database's socket (see --socket-role)";
   }
-  if (/ discard /.test(text)) return 'DISCARD is not allowed through the embedded database\'s socket (it would reset the session authorization)';
+  if (/ discard /.test(text))
+    return "DISCARD is not allowed through the embedded database's socket (it would reset the session authorization)";
   // Our lexer, like PostgreSQL's default, reads backslashes in '…' literally; a client that turned
   // that off could make the two disagree on where a string ends.
-  if (/ standard_conforming_strings | backslash_quote /.test(text)) return 'changing how string literals are read is not allowed through the embedded database\'s socket';
+  if (/ standard_conforming_strings | backslash_quote /.test(text))
+    return "changing how string literals are read is not allowed through the embedded database's socket";
   return null;
 }
 
@@ -70,7 +73,12 @@ export function codeWords(sql: string): string[] | null {
     } else if (c === '"') {
       const end = skipQuoted(sql, i, '"', false);
       if (end === -1) return null;
-      words.push(sql.slice(i + 1, end - 1).replaceAll('""', '"').toLowerCase());
+      words.push(
+        sql
+          .slice(i + 1, end - 1)
+          .replaceAll('""', '"')
+          .toLowerCase()
+      );
       i = end;
     } else if (c === '$' && /[A-Za-z_$]/.test(next ?? '') && !IDENT_CHAR.test(sql[i - 1] ?? ' ')) {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));

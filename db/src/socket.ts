@@ -17,7 +17,11 @@ export interface SocketHandle {
 /** Who socket clients are: optflow_reader (the default), optflow_writer, or the superuser. */
 export type SocketRole = 'reader' | 'writer' | 'superuser';
 export const SOCKET_ROLES: readonly SocketRole[] = ['reader', 'writer', 'superuser'];
-const ROLE_NAMES: Record<SocketRole, string | null> = { reader: 'optflow_reader', writer: 'optflow_writer', superuser: null };
+const ROLE_NAMES: Record<SocketRole, string | null> = {
+  reader: 'optflow_reader',
+  writer: 'optflow_writer',
+  superuser: null,
+};
 
 export interface SocketOptions {
   host: string;
@@ -59,13 +63,16 @@ export async function serveSocket(db: EmbeddedDatabase, options: SocketOptions):
   if (!isLoopback(options.host) && options.password === undefined) {
     throw new Error(
       `refusing to serve the embedded database on ${options.host}, which is not a loopback address, without a password: ` +
-        'set OPTFLOW_PG_PASSWORD (clients then need it), or keep the socket on 127.0.0.1',
+        'set OPTFLOW_PG_PASSWORD (clients then need it), or keep the socket on 127.0.0.1'
     );
   }
   const roleName = ROLE_NAMES[role];
   if (roleName !== null) {
     const { rows } = await db.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [roleName]);
-    if (rows.length === 0) throw new Error(`cannot serve the embedded database as ${roleName}: the role does not exist (run optflow migrate first)`);
+    if (rows.length === 0)
+      throw new Error(
+        `cannot serve the embedded database as ${roleName}: the role does not exist (run optflow migrate first)`
+      );
     await db.query(RESTRICT_SQL);
   }
   const gate = new SocketGate(db.socketBackend(roleName), {
@@ -77,7 +84,10 @@ export async function serveSocket(db: EmbeddedDatabase, options: SocketOptions):
   const handlers = new Set<PGLiteSocketHandler>();
   const server: Server = createServer((socket: Socket) => {
     // pglite-socket's handler reads whole messages and hands them to its queue, here the gate.
-    const handler = new PGLiteSocketHandler({ queryQueue: gate as unknown as PGLiteSocketHandlerOptions['queryQueue'], closeOnDetach: true });
+    const handler = new PGLiteSocketHandler({
+      queryQueue: gate as unknown as PGLiteSocketHandlerOptions['queryQueue'],
+      closeOnDetach: true,
+    });
     handlers.add(handler);
     handler.addEventListener('close', () => handlers.delete(handler));
     handler.addEventListener('error', () => handlers.delete(handler));
@@ -98,7 +108,9 @@ export async function serveSocket(db: EmbeddedDatabase, options: SocketOptions):
     });
   } catch (error) {
     const reason = errorMessage(error);
-    throw new Error(`cannot serve the embedded database on ${options.host}:${options.port}: ${reason}`, { cause: error });
+    throw new Error(`cannot serve the embedded database on ${options.host}:${options.port}: ${reason}`, {
+      cause: error,
+    });
   }
   server.on('error', () => undefined); // after listening, errors concern single connections
   const address = server.address();

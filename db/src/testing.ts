@@ -30,14 +30,13 @@ let backend: Promise<TestBackend> | undefined;
 
 export function testBackend(): Promise<TestBackend> {
   const url = testServerUrl();
-  backend ??= url === undefined
-    ? Promise.resolve('embedded')
-    : withClient(url, async (c) => {
-      const { rows } = await c.query<{ preloaded: boolean }>(
-        `SELECT ${TIMESCALEDB_PRELOADED_SQL} AS preloaded`,
-      );
-      return rows[0]?.preloaded === true ? 'TimescaleDB server' : 'PostgreSQL server';
-    });
+  backend ??=
+    url === undefined
+      ? Promise.resolve('embedded')
+      : withClient(url, async (c) => {
+          const { rows } = await c.query<{ preloaded: boolean }>(`SELECT ${TIMESCALEDB_PRELOADED_SQL} AS preloaded`);
+          return rows[0]?.preloaded === true ? 'TimescaleDB server' : 'PostgreSQL server';
+        });
   return backend;
 }
 

@@ -22,7 +22,11 @@ export function readFrontendMessage(message: Uint8Array): FrontendMessage {
       for (let i = 0; i + 1 < parts.length && parts[i] !== ''; i += 2) params.set(parts[i]!, parts[i + 1]!);
       return { kind: 'startup', params };
     }
-    if (buf.readInt32BE(0) === buf.length && (code === SSL_REQUEST || code === GSSENC_REQUEST || code === CANCEL_REQUEST)) return { kind: 'negotiation' };
+    if (
+      buf.readInt32BE(0) === buf.length &&
+      (code === SSL_REQUEST || code === GSSENC_REQUEST || code === CANCEL_REQUEST)
+    )
+      return { kind: 'negotiation' };
   }
   return { kind: 'typed', type: String.fromCharCode(buf[0] ?? 0), body: buf.subarray(5) };
 }
@@ -43,7 +47,8 @@ export function cstrings(body: Buffer, count: number): string[] {
 /** The salt of an AuthenticationMD5Password request at the start of a backend answer, if it is one. */
 export function md5Salt(answer: Uint8Array): Buffer | null {
   const buf = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
-  if (buf.length >= 13 && buf[0] === 0x52 /* R */ && buf.readInt32BE(1) === 12 && buf.readInt32BE(5) === 5) return Buffer.from(buf.subarray(9, 13));
+  if (buf.length >= 13 && buf[0] === 0x52 /* R */ && buf.readInt32BE(1) === 12 && buf.readInt32BE(5) === 5)
+    return Buffer.from(buf.subarray(9, 13));
   return null;
 }
 
@@ -59,7 +64,10 @@ export type Severity = 'ERROR' | 'FATAL';
 /** An ErrorResponse with its severity, SQLSTATE code and message. */
 export function errorResponse(severity: Severity, code: string, text: string): Buffer {
   const field = (tag: string, value: string) => Buffer.from(`${tag}${value}\0`, 'utf8');
-  return message('E', Buffer.concat([field('S', severity), field('V', severity), field('C', code), field('M', text), Buffer.from([0])]));
+  return message(
+    'E',
+    Buffer.concat([field('S', severity), field('V', severity), field('C', code), field('M', text), Buffer.from([0])])
+  );
 }
 
 /** ReadyForQuery: 'I' idle, 'T' in a transaction block, 'E' in a failed one. */

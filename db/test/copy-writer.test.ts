@@ -26,11 +26,11 @@ describe('encodeNumeric', () => {
       const buf = encodeNumeric(numericColumn, input);
       assert.deepEqual(
         [buf.readInt16BE(0), buf.readInt16BE(2), buf.readUInt16BE(4), buf.readInt16BE(6)],
-        [ndigits, weight, sign, dscale],
+        [ndigits, weight, sign, dscale]
       );
       assert.deepEqual(
         Array.from({ length: ndigits }, (_, i) => buf.readInt16BE(8 + 2 * i)),
-        digits,
+        digits
       );
     });
   }
@@ -66,15 +66,45 @@ describe('BinaryCopyWriter against a real database', () => {
   test('every type round-trips, nulls included', async () => {
     const writer = new BinaryCopyWriter(columns, 16); // tiny initial buffer: exercises growth
     const ts = Date.UTC(2023, 4, 19, 13, 30, 0, 250);
-    writer.writeRow(['SPXW  230519C04200000', 7, 9_007_199_254_740_991, 1.25, true, '2023-05-19', ts, '232.5', { a: [1, 'x'] }]);
+    writer.writeRow([
+      'SPXW  230519C04200000',
+      7,
+      9_007_199_254_740_991,
+      1.25,
+      true,
+      '2023-05-19',
+      ts,
+      '232.5',
+      { a: [1, 'x'] },
+    ]);
     writer.writeRow(['ünïcode', -1, -5, -0.5, false, '1999-12-31', Date.UTC(1999, 11, 31), '-0.001', null]);
     writer.writeRow([null, null, null, NaN, null, null, null, null, null]);
     const copied = await db.copyBinary('public.copy_target', columns, writer.finish());
     assert.equal(copied, 3);
     const { rows } = await db.query<Record<string, unknown>>('SELECT * FROM copy_target ORDER BY i4 NULLS LAST');
     assert.deepEqual(rows, [
-      { t: 'ünïcode', i4: -1, i8: -5, f8: -0.5, b: false, d: '1999-12-31', ts: new Date(Date.UTC(1999, 11, 31)), n: '-0.001', j: null },
-      { t: 'SPXW  230519C04200000', i4: 7, i8: 9_007_199_254_740_991, f8: 1.25, b: true, d: '2023-05-19', ts: new Date(ts), n: '232.5', j: { a: [1, 'x'] } },
+      {
+        t: 'ünïcode',
+        i4: -1,
+        i8: -5,
+        f8: -0.5,
+        b: false,
+        d: '1999-12-31',
+        ts: new Date(Date.UTC(1999, 11, 31)),
+        n: '-0.001',
+        j: null,
+      },
+      {
+        t: 'SPXW  230519C04200000',
+        i4: 7,
+        i8: 9_007_199_254_740_991,
+        f8: 1.25,
+        b: true,
+        d: '2023-05-19',
+        ts: new Date(ts),
+        n: '232.5',
+        j: { a: [1, 'x'] },
+      },
       { t: null, i4: null, i8: null, f8: null, b: null, d: null, ts: null, n: null, j: null },
     ]);
   });
@@ -107,7 +137,7 @@ describe('BinaryCopyWriter against a real database', () => {
     const writer = new BinaryCopyWriter(columns);
     assert.throws(
       () => writer.writeRow(['x', 'seven', 1, 1, true, '2023-05-19', 0, '1', {}]),
-      /column i4: "seven" is not a finite number/,
+      /column i4: "seven" is not a finite number/
     );
     assert.throws(() => writer.writeRow(['x']), /copy row has 1 values for 9 columns/);
   });

@@ -19,9 +19,11 @@ describe(`database layer (${backend})`, () => {
   test('values come back with the same JS types on every backend', async () => {
     const { rows } = await db.query(
       `SELECT 1::int8 AS i8, 1.5::numeric AS n, '2024-01-02'::date AS d, 2::int4 AS i4, 1.25::float8 AS f8,
-              '2024-01-02T03:04:05Z'::timestamptz AS ts`,
+              '2024-01-02T03:04:05Z'::timestamptz AS ts`
     );
-    assert.deepEqual(rows, [{ i8: 1, n: '1.5', d: '2024-01-02', i4: 2, f8: 1.25, ts: new Date('2024-01-02T03:04:05Z') }]);
+    assert.deepEqual(rows, [
+      { i8: 1, n: '1.5', d: '2024-01-02', i4: 2, f8: 1.25, ts: new Date('2024-01-02T03:04:05Z') },
+    ]);
   });
 
   test('listen: committed notifications arrive, rolled back ones never; unlisten stops them', async () => {
@@ -35,10 +37,13 @@ describe(`database layer (${backend})`, () => {
     let waiting = next();
     await db.query(`SELECT pg_notify('optflow_test', 'one')`);
     await waiting;
-    await assert.rejects(db.transaction(async (s) => {
-      await s.query(`SELECT pg_notify('optflow_test', 'rolled back')`);
-      throw new Error('abort');
-    }), /abort/);
+    await assert.rejects(
+      db.transaction(async (s) => {
+        await s.query(`SELECT pg_notify('optflow_test', 'rolled back')`);
+        throw new Error('abort');
+      }),
+      /abort/
+    );
     waiting = next();
     await db.transaction((s) => s.query(`SELECT pg_notify('optflow_test', 'two')`));
     await waiting;
@@ -47,7 +52,10 @@ describe(`database layer (${backend})`, () => {
     await db.query(`SELECT pg_notify('optflow_test', 'three')`);
     await db.query('SELECT 1'); // a round trip in which 'three' would have arrived
     assert.deepEqual(received, ['one', 'two']);
-    await assert.rejects(db.listen('bad; channel', () => undefined), /invalid notification channel/);
+    await assert.rejects(
+      db.listen('bad; channel', () => undefined),
+      /invalid notification channel/
+    );
   });
 
   test('parameters are bound, never interpolated', async () => {
@@ -62,7 +70,7 @@ describe(`database layer (${backend})`, () => {
         await s.query('INSERT INTO items VALUES (2, $1)', ['kept?']);
         await s.query('INSERT INTO items VALUES (2, $1)', ['duplicate key']);
       }),
-      /duplicate key/,
+      /duplicate key/
     );
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id = 2');
     assert.equal(rows[0]?.n, 0);

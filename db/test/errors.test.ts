@@ -20,7 +20,11 @@ test('a lost connection, told apart from an error the server reported about a st
     ['read-only transaction', reported('25006'), false],
     ['not an error', 'ECONNRESET', false],
     ['any other error', new Error('boom'), false],
-    ['an error caused by a lost connection (a load naming its file)', new Error('/data/x.parquet: lost', { cause: reported('57P01') }), true],
+    [
+      'an error caused by a lost connection (a load naming its file)',
+      new Error('/data/x.parquet: lost', { cause: reported('57P01') }),
+      true,
+    ],
     ['an error caused by a reported one', new Error('/data/x.parquet: refused', { cause: reported('23505') }), false],
   ];
   for (const [name, error, lost] of cases) assert.equal(isConnectionLoss(error), lost, name);

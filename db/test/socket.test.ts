@@ -26,7 +26,7 @@ async function client(socket: SocketHandle, password?: string): Promise<pg.Clien
   return c;
 }
 
-describe('the embedded database\'s socket', () => {
+describe("the embedded database's socket", () => {
   let db: EmbeddedDatabase;
   const sockets: SocketHandle[] = [];
   const serve = async (options: Partial<SocketOptions> = {}) => {
@@ -48,7 +48,9 @@ describe('the embedded database\'s socket', () => {
     try {
       const who = await c.query('SELECT current_user, session_user');
       assert.deepEqual(who.rows, [{ current_user: 'optflow_reader', session_user: 'optflow_reader' }]);
-      assert.deepEqual((await c.query('SELECT contract, volume FROM optflow.quotes')).rows, [{ contract: 'SPXW  230519C04200000', volume: '7' }]);
+      assert.deepEqual((await c.query('SELECT contract, volume FROM optflow.quotes')).rows, [
+        { contract: 'SPXW  230519C04200000', volume: '7' },
+      ]);
       const denied: Array<[string, RegExp]> = [
         ['DELETE FROM optflow.quotes', /permission denied/],
         ['DROP SCHEMA optflow CASCADE', /must be owner/],
@@ -57,27 +59,38 @@ describe('the embedded database\'s socket', () => {
         ['CREATE ROLE intruder SUPERUSER', /permission denied/],
         ['SET ROLE postgres', /permission denied/],
         ['RESET SESSION AUTHORIZATION', /changing the session authorization is not allowed/],
-        ['SELECT 1; SET SESSION AUTHORIZATION DEFAULT; DROP SCHEMA optflow CASCADE', /changing the session authorization is not allowed/],
+        [
+          'SELECT 1; SET SESSION AUTHORIZATION DEFAULT; DROP SCHEMA optflow CASCADE',
+          /changing the session authorization is not allowed/,
+        ],
         ['DISCARD ALL', /DISCARD is not allowed/],
         ["SELECT set_config('session_authorization', 'postgres', false)", /permission denied for function set_config/],
         ["SELECT query_to_xml('SELECT 1', true, true, '')", /permission denied for function query_to_xml/],
-        ["DO $$ BEGIN PERFORM 1; END $$", /permission denied for language plpgsql/],
+        ['DO $$ BEGIN PERFORM 1; END $$', /permission denied for language plpgsql/],
         ["CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'", /permission denied for language sql/],
       ];
       for (const [sql, error] of denied) await assert.rejects(c.query(sql), error, sql);
       // Refused Parse messages (extended protocol) leave the connection usable, like refused queries.
       await assert.rejects(c.query('RESET SESSION AUTHORIZATION', []), /session authorization/);
-      assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM optflow.quotes WHERE volume > $1', [0])).rows, [{ n: 1 }]);
-      assert.deepEqual((await c.query('SELECT session_user')).rows, [{ session_user: 'optflow_reader' }], 'still the reader');
+      assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM optflow.quotes WHERE volume > $1', [0])).rows, [
+        { n: 1 },
+      ]);
+      assert.deepEqual(
+        (await c.query('SELECT session_user')).rows,
+        [{ session_user: 'optflow_reader' }],
+        'still the reader'
+      );
     } finally {
       await c.end();
     }
     // optflow's own work still runs as the superuser.
-    assert.deepEqual((await db.query('SELECT session_user, current_user')).rows, [{ session_user: 'postgres', current_user: 'postgres' }]);
+    assert.deepEqual((await db.query('SELECT session_user, current_user')).rows, [
+      { session_user: 'postgres', current_user: 'postgres' },
+    ]);
     await db.query(`INSERT INTO optflow.quotes VALUES ('SPXW  230519P04100000', 3)`);
   });
 
-  test('--socket-role writer may write optflow\'s tables but not drop them; superuser may do anything but COPY FROM STDIN', async () => {
+  test("--socket-role writer may write optflow's tables but not drop them; superuser may do anything but COPY FROM STDIN", async () => {
     const writer = await client(await serve({ role: 'writer' }));
     try {
       await writer.query(`UPDATE optflow.quotes SET volume = volume + 1 WHERE contract = 'SPXW  230519P04100000'`);
@@ -98,7 +111,10 @@ describe('the embedded database\'s socket', () => {
     const socket = await serve({ role: 'superuser' });
     const c = await client(socket);
     try {
-      await assert.rejects(c.query(`COPY optflow.quotes (contract, volume) FROM STDIN`), /COPY FROM STDIN is refused.*optflow load/);
+      await assert.rejects(
+        c.query(`COPY optflow.quotes (contract, volume) FROM STDIN`),
+        /COPY FROM STDIN is refused.*optflow load/
+      );
       assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM optflow.quotes')).rows, [{ n: 2 }]);
     } finally {
       await c.end();
@@ -106,7 +122,7 @@ describe('the embedded database\'s socket', () => {
     assert.deepEqual((await db.query('SELECT count(*)::int AS n FROM optflow.quotes')).rows, [{ n: 2 }]);
   });
 
-  test('a client idle in a transaction is rolled back and disconnected, and optflow\'s work goes on', async () => {
+  test("a client idle in a transaction is rolled back and disconnected, and optflow's work goes on", async () => {
     const socket = await serve({ role: 'writer', idleTransactionMs: 300 });
     const c = await client(socket);
     const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
@@ -130,13 +146,17 @@ describe('the embedded database\'s socket', () => {
     assert.deepEqual((await db.query('SELECT 1 AS ok')).rows, [{ ok: 1 }]);
   });
 
-  test('settings a client changes never reach optflow\'s own work', async () => {
+  test("settings a client changes never reach optflow's own work", async () => {
     const settings = `SELECT current_user AS user, current_setting('default_transaction_read_only') AS ro, current_setting('statement_timeout') AS timeout, current_setting('search_path') AS path`;
     const ours = (await db.query(settings)).rows;
     const c = await client(await serve({ role: 'superuser' }));
     try {
-      await c.query(`SET default_transaction_read_only = on; SET statement_timeout = 1; SET search_path = nowhere; SET ROLE optflow_reader`);
-      await db.transaction((s) => s.query(`UPDATE optflow.quotes SET volume = volume WHERE contract = 'SPXW  230519C04200000'`));
+      await c.query(
+        `SET default_transaction_read_only = on; SET statement_timeout = 1; SET search_path = nowhere; SET ROLE optflow_reader`
+      );
+      await db.transaction((s) =>
+        s.query(`UPDATE optflow.quotes SET volume = volume WHERE contract = 'SPXW  230519C04200000'`)
+      );
       assert.deepEqual((await db.query(settings)).rows, ours);
       assert.deepEqual(ours, [{ user: 'postgres', ro: 'off', timeout: '0', path: 'public' }]);
     } finally {
@@ -145,7 +165,10 @@ describe('the embedded database\'s socket', () => {
   });
 
   test('a password, when set, is required; a non-loopback host needs one', async () => {
-    await assert.rejects(serveSocket(db, { host: '0.0.0.0', port: 0 }), /refusing to serve the embedded database on 0\.0\.0\.0.*without a password.*OPTFLOW_PG_PASSWORD/);
+    await assert.rejects(
+      serveSocket(db, { host: '0.0.0.0', port: 0 }),
+      /refusing to serve the embedded database on 0\.0\.0\.0.*without a password.*OPTFLOW_PG_PASSWORD/
+    );
     const socket = await serve({ password: 's3cret' });
     await assert.rejects(client(socket, 'wrong'), /password authentication failed/);
     const noPassword = new URL(socket.url);

@@ -21,7 +21,16 @@ import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel
 import { DEFAULT_OPTIONS as LADDER_OPTIONS } from '../src/panels/strike-ladder/types';
 import { panelProps } from '../src/standalone/panel-props';
 import type { FlowQuery } from '../src/types';
-import { displayRange, framesOf, freshness, pageQueries, PANELS, sessionDate, sessionRange, type Selection } from './model';
+import {
+  displayRange,
+  framesOf,
+  freshness,
+  pageQueries,
+  PANELS,
+  sessionDate,
+  sessionRange,
+  type Selection,
+} from './model';
 import { ActiveContracts, FlowChart, GexChart, Panel, TIME_ZONE } from './panels';
 
 export const TOKEN_KEY = 'optflow-api-token';
@@ -156,10 +165,9 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
       return;
     }
     const { from, to } = { from: range.from.valueOf(), to: range.to.valueOf() };
-    datasource.expirations(selection.underlying, { from: { valueOf: () => from }, to: { valueOf: () => to } }).then(
-      setExpirations,
-      () => setExpirations([])
-    );
+    datasource
+      .expirations(selection.underlying, { from: { valueOf: () => from }, to: { valueOf: () => to } })
+      .then(setExpirations, () => setExpirations([]));
   }, [auth, datasource, selection.underlying, range]);
 
   // The page's one query: answered once, or live (the plugin's long-poll) while the switch is on.
@@ -219,10 +227,16 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
 
   // Charts show the trading hours (sessions run midnight to midnight, in 23 to 25 hours).
   const shownTimes = (framesOf(frames, PANELS.netVolume)[0]?.fields[0]?.values ?? []) as number[];
-  const chartRange: TimeRange | undefined = range && (() => {
-    const shown = displayRange({ from: range.from.valueOf(), to: range.to.valueOf() }, shownTimes);
-    return { from: dateTime(shown.from), to: dateTime(shown.to), raw: { from: dateTime(shown.from), to: dateTime(shown.to) } };
-  })();
+  const chartRange: TimeRange | undefined =
+    range &&
+    (() => {
+      const shown = displayRange({ from: range.from.valueOf(), to: range.to.valueOf() }, shownTimes);
+      return {
+        from: dateTime(shown.from),
+        to: dateTime(shown.to),
+        raw: { from: dateTime(shown.from), to: dateTime(shown.to) },
+      };
+    })();
   const latest = health?.underlyings?.find((u) => u.underlying === selection.underlying)?.latest;
   const set = (change: Partial<Selection>) => setSelection((s) => ({ ...s, ...change }));
   const today = sessionDate(clock);
@@ -291,24 +305,45 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
                   height={340}
                   range={chartRange}
                   series={[
-                    { frames: framesOf(frames, PANELS.netVolume), style: { draw: 'bars', axis: 'left', color: 'blue' } },
-                    { frames: framesOf(frames, PANELS.cumulative), style: { draw: 'line', axis: 'right', color: 'orange' } },
+                    {
+                      frames: framesOf(frames, PANELS.netVolume),
+                      style: { draw: 'bars', axis: 'left', color: 'blue' },
+                    },
+                    {
+                      frames: framesOf(frames, PANELS.cumulative),
+                      style: { draw: 'line', axis: 'right', color: 'orange' },
+                    },
                   ]}
                 />
               )}
             </Panel>
           </div>
-          <Panel testId="optflow-live-net-premium" title="Net premium per minute" frames={framesOf(frames, PANELS.netPremium)} height={300}>
+          <Panel
+            testId="optflow-live-net-premium"
+            title="Net premium per minute"
+            frames={framesOf(frames, PANELS.netPremium)}
+            height={300}
+          >
             {(width) => (
               <FlowChart
                 width={width}
                 height={300}
                 range={chartRange}
-                series={[{ frames: framesOf(frames, PANELS.netPremium), style: { draw: 'bars', axis: 'left', color: 'purple' } }]}
+                series={[
+                  {
+                    frames: framesOf(frames, PANELS.netPremium),
+                    style: { draw: 'bars', axis: 'left', color: 'purple' },
+                  },
+                ]}
               />
             )}
           </Panel>
-          <Panel testId="optflow-live-ladder" title="Strike ladder (volume this session)" frames={framesOf(frames, PANELS.ladder)} height={300}>
+          <Panel
+            testId="optflow-live-ladder"
+            title="Strike ladder (volume this session)"
+            frames={framesOf(frames, PANELS.ladder)}
+            height={300}
+          >
             {(width) => (
               <StrikeLadderPanel
                 {...panelProps(
@@ -321,10 +356,20 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
               />
             )}
           </Panel>
-          <Panel testId="optflow-live-gex" title="GEX by strike, walls and zero gamma" frames={framesOf(frames, PANELS.gex)} height={360}>
+          <Panel
+            testId="optflow-live-gex"
+            title="GEX by strike, walls and zero gamma"
+            frames={framesOf(frames, PANELS.gex)}
+            height={360}
+          >
             {(width) => <GexChart frames={framesOf(frames, PANELS.gex)} width={width} height={360} />}
           </Panel>
-          <Panel testId="optflow-live-active" title="Most active contracts (latest snapshot)" frames={framesOf(frames, PANELS.active)} height={360}>
+          <Panel
+            testId="optflow-live-active"
+            title="Most active contracts (latest snapshot)"
+            frames={framesOf(frames, PANELS.active)}
+            height={360}
+          >
             {(width) => <ActiveContracts frames={framesOf(frames, PANELS.active)} width={width} height={360} />}
           </Panel>
         </div>

@@ -28,15 +28,36 @@ export interface Selection {
 export function pageQueries({ underlying, expiration, live }: Selection): FlowQuery[] {
   const common = { underlying, live, ...(expiration ? { expirations: [expiration] } : {}) };
   return [
-    { refId: PANELS.netVolume, queryType: 'flow', metric: 'net_volume', interval: '1m', legendFormat: '{{underlying}} net volume per minute', ...common },
-    { refId: PANELS.cumulative, queryType: 'flow', metric: 'net_volume', cumulative: true, interval: '1m', legendFormat: '{{underlying}} cumulative net volume', ...common },
-    { refId: PANELS.netPremium, queryType: 'flow', metric: 'net_premium', interval: '1m', legendFormat: '{{underlying}} net premium per minute', ...common },
+    {
+      refId: PANELS.netVolume,
+      queryType: 'flow',
+      metric: 'net_volume',
+      interval: '1m',
+      legendFormat: '{{underlying}} net volume per minute',
+      ...common,
+    },
+    {
+      refId: PANELS.cumulative,
+      queryType: 'flow',
+      metric: 'net_volume',
+      cumulative: true,
+      interval: '1m',
+      legendFormat: '{{underlying}} cumulative net volume',
+      ...common,
+    },
+    {
+      refId: PANELS.netPremium,
+      queryType: 'flow',
+      metric: 'net_premium',
+      interval: '1m',
+      legendFormat: '{{underlying}} net premium per minute',
+      ...common,
+    },
     { refId: PANELS.ladder, queryType: 'ladder', measure: 'volume', ...common },
     { refId: PANELS.gex, queryType: 'gex', ...common },
     { refId: PANELS.active, queryType: 'chain', limit: 10, ...common },
   ];
 }
-
 
 /** The New York session (midnight to midnight, 23-25 h) of a date `YYYY-MM-DD`. */
 export function sessionRange(date: string): { from: number; to: number } {
@@ -45,8 +66,19 @@ export function sessionRange(date: string): { from: number; to: number } {
   return { from: start, to: end };
 }
 
-const nyDate = new Intl.DateTimeFormat('en-CA', { timeZone: SESSION_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
-const nyTime = new Intl.DateTimeFormat('en-GB', { timeZone: SESSION_TIME_ZONE, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const nyDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: SESSION_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+const nyTime = new Intl.DateTimeFormat('en-GB', {
+  timeZone: SESSION_TIME_ZONE,
+  hourCycle: 'h23',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
 
 /** The New York date `YYYY-MM-DD` of an instant. */
 export function sessionDate(ms: number): string {
@@ -80,8 +112,13 @@ export function freshness(latest: number | null, now: number): string {
 export const framesOf = (frames: DataFrame[], refId: PanelRef) => frames.filter((f) => f.refId === refId);
 
 /** A panel's data as plain values (the browser test compares them with the API's answer). */
-export function plainFrames(frames: DataFrame[]): Array<{ name?: string; fields: Array<{ name: string; values: unknown[] }> }> {
-  return frames.map((f) => ({ name: f.name, fields: f.fields.map((x) => ({ name: x.name, values: Array.from(x.values) })) }));
+export function plainFrames(
+  frames: DataFrame[]
+): Array<{ name?: string; fields: Array<{ name: string; values: unknown[] }> }> {
+  return frames.map((f) => ({
+    name: f.name,
+    fields: f.fields.map((x) => ({ name: x.name, values: Array.from(x.values) })),
+  }));
 }
 
 /**
@@ -92,5 +129,8 @@ export function displayRange(session: { from: number; to: number }, times: numbe
   const hours = { from: session.from + (9 * 60 + 15) * 60_000, to: session.from + (16 * 60 + 30) * 60_000 };
   const first = times.length ? Math.min(...times) : hours.from;
   const last = times.length ? Math.max(...times) + 60_000 : hours.to;
-  return { from: Math.max(session.from, Math.min(hours.from, first)), to: Math.min(session.to, Math.max(hours.to, last)) };
+  return {
+    from: Math.max(session.from, Math.min(hours.from, first)),
+    to: Math.min(session.to, Math.max(hours.to, last)),
+  };
 }

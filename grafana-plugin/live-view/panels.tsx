@@ -124,7 +124,14 @@ export function FlowChart({
   );
   const legend = { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom' as const, calcs: [] };
   return (
-    <TimeSeries frames={processed} width={width} height={height} timeRange={range} timeZone={TIME_ZONE} legend={legend} />
+    <TimeSeries
+      frames={processed}
+      width={width}
+      height={height}
+      timeRange={range}
+      timeZone={TIME_ZONE}
+      legend={legend}
+    />
   );
 }
 
@@ -160,7 +167,8 @@ export function GexChart({ frames, width, height }: { frames: DataFrame[]; width
   const bottom = rows[rows.length - 1]!.strike;
   const label = 56;
   const plotHeight = height - 24;
-  const y = (strike: number) => (top === bottom ? plotHeight / 2 : ((top - strike) / (top - bottom)) * (plotHeight - 10) + 5);
+  const y = (strike: number) =>
+    top === bottom ? plotHeight / 2 : ((top - strike) / (top - bottom)) * (plotHeight - 10) + 5;
   const extent = Math.max(...rows.map((r) => Math.abs(r.gex)), 1);
   const zeroX = label + (width - label) / 2;
   const x = (gex: number) => zeroX + (gex / extent) * ((width - label) / 2 - 4);
@@ -170,10 +178,19 @@ export function GexChart({ frames, width, height }: { frames: DataFrame[]; width
     { name: 'call wall', value: level('call_wall'), color: theme.visualization.getColorByName('green') },
     { name: 'put wall', value: level('put_wall'), color: theme.visualization.getColorByName('red') },
     { name: 'zero gamma', value: level('zero_gamma'), color: theme.visualization.getColorByName('yellow') },
-  ].filter((l): l is { name: string; value: number; color: string } => l.value !== null && l.value <= top && l.value >= bottom);
+  ].filter(
+    (l): l is { name: string; value: number; color: string } => l.value !== null && l.value <= top && l.value >= bottom
+  );
   const text = theme.colors.text.secondary;
   return (
-    <svg width={width} height={height} role="img" aria-label="GEX by strike" fontSize={11} fontFamily={theme.typography.fontFamily}>
+    <svg
+      width={width}
+      height={height}
+      role="img"
+      aria-label="GEX by strike"
+      fontSize={11}
+      fontFamily={theme.typography.fontFamily}
+    >
       <line x1={zeroX} x2={zeroX} y1={0} y2={plotHeight} stroke={theme.colors.border.medium} />
       {rows.map((r) => (
         <g key={r.strike} data-testid="optflow-gex-row">
@@ -212,7 +229,10 @@ const ACTIVE_COLUMNS = ['contract', 'total_volume', 'mark', 'iv', 'open_interest
 export function ActiveContracts({ frames, width, height }: { frames: DataFrame[]; width: number; height: number }) {
   const theme = useTheme2();
   const data = useMemo(() => {
-    const shown = frames.map((f) => ({ ...f, fields: ACTIVE_COLUMNS.flatMap((name) => f.fields.filter((x) => x.name === name)) }));
+    const shown = frames.map((f) => ({
+      ...f,
+      fields: ACTIVE_COLUMNS.flatMap((name) => f.fields.filter((x) => x.name === name)),
+    }));
     return applyFieldOverrides({
       data: shown,
       fieldConfig: { defaults: {}, overrides: [] },

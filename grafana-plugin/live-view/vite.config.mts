@@ -15,13 +15,35 @@ const OUT = fileURLToPath(new URL('../../api/live-view', import.meta.url));
  * @grafana/ui fetches its icons from public/build/img/icons/ (relative to the page). Only the ones
  * the page shows are shipped, so it works offline without the 207-icon set.
  */
-const ICONS = ['angle-down', 'angle-up', 'arrow-down', 'arrow-up', 'check', 'copy', 'exclamation-circle', 'exclamation-triangle', 'filter', 'info-circle', 'search', 'times'].map((name) => `unicons/${name}`);
-const uiImages = join(dirname(createRequire(import.meta.url).resolve('@grafana/ui/package.json')), 'dist', 'public', 'img');
+const ICONS = [
+  'angle-down',
+  'angle-up',
+  'arrow-down',
+  'arrow-up',
+  'check',
+  'copy',
+  'exclamation-circle',
+  'exclamation-triangle',
+  'filter',
+  'info-circle',
+  'search',
+  'times',
+].map((name) => `unicons/${name}`);
+const uiImages = join(
+  dirname(createRequire(import.meta.url).resolve('@grafana/ui/package.json')),
+  'dist',
+  'public',
+  'img'
+);
 const grafanaUiIcons: Plugin = {
   name: 'grafana-ui-icons',
   generateBundle() {
     for (const icon of ICONS) {
-      this.emitFile({ type: 'asset', fileName: `public/build/img/icons/${icon}.svg`, source: readFileSync(join(uiImages, 'icons', `${icon}.svg`)) });
+      this.emitFile({
+        type: 'asset',
+        fileName: `public/build/img/icons/${icon}.svg`,
+        source: readFileSync(join(uiImages, 'icons', `${icon}.svg`)),
+      });
     }
   },
 };
@@ -57,7 +79,10 @@ export default defineConfig(({ mode }) => ({
   base: '/',
   logLevel: 'warn',
   // `--mode development`: React's readable errors, for debugging the page.
-  define: { global: 'globalThis', 'process.env.NODE_ENV': JSON.stringify(mode === 'development' ? 'development' : 'production') },
+  define: {
+    global: 'globalThis',
+    'process.env.NODE_ENV': JSON.stringify(mode === 'development' ? 'development' : 'production'),
+  },
   build: {
     outDir: OUT,
     emptyOutDir: true,

@@ -125,7 +125,16 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
     expect(maxPain[0]!.meta?.preferredVisualisationType).toBe('graph');
     const [unusual] = byRef('U');
     expect(unusual!.fields.map((f) => f.name)).toEqual([
-      'contract', 'expiration', 'put_call', 'strike', 'volume', 'open_interest', 'volume_oi', 'price', 'premium', 'rule',
+      'contract',
+      'expiration',
+      'put_call',
+      'strike',
+      'volume',
+      'open_interest',
+      'volume_oi',
+      'price',
+      'premium',
+      'rule',
     ]);
     expect(unusual!.length).toBeGreaterThan(0);
     expect(unusual!.length).toBeLessThanOrEqual(5);

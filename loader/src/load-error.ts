@@ -10,7 +10,7 @@ export class LoadError extends Error {
     readonly path: string,
     readonly rowGroup: number | null,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown }
   ) {
     super(`${path}: ${reason}`, options);
   }

@@ -2,32 +2,122 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mapColumns, parseMapOverrides } from '../src/contracts/column-map.ts';
 
-const TDA = ['symbol', 'putCall', 'strikePrice', 'expirationDate', 'bid', 'ask', 'last', 'mark', 'bidSize', 'askSize', 'totalVolume', 'volatility', 'delta', 'gamma', 'theta', 'vega', 'rho', 'openInterest', 'multiplier', 'underlyingPrice', 'quoteTimeInLong', 'processDateTime'];
-const TASTYTRADE = ['last_trade_at', 'created_at', 'symbol', 'putCall', 'strike', 'bid', 'ask', 'price', 'open_interest', 'delta', 'day_volume', 'underlying_price', 'expiration_date'];
-const SNAKE = ['quote_time', 'option_symbol', 'total_volume', 'strike_price', 'put_call', 'expiry', 'bid', 'ask', 'underlying', 'iv'];
+const TDA = [
+  'symbol',
+  'putCall',
+  'strikePrice',
+  'expirationDate',
+  'bid',
+  'ask',
+  'last',
+  'mark',
+  'bidSize',
+  'askSize',
+  'totalVolume',
+  'volatility',
+  'delta',
+  'gamma',
+  'theta',
+  'vega',
+  'rho',
+  'openInterest',
+  'multiplier',
+  'underlyingPrice',
+  'quoteTimeInLong',
+  'processDateTime',
+];
+const TASTYTRADE = [
+  'last_trade_at',
+  'created_at',
+  'symbol',
+  'putCall',
+  'strike',
+  'bid',
+  'ask',
+  'price',
+  'open_interest',
+  'delta',
+  'day_volume',
+  'underlying_price',
+  'expiration_date',
+];
+const SNAKE = [
+  'quote_time',
+  'option_symbol',
+  'total_volume',
+  'strike_price',
+  'put_call',
+  'expiry',
+  'bid',
+  'ask',
+  'underlying',
+  'iv',
+];
 
 describe('mapColumns', () => {
   const cases: Array<[string, string[], Record<string, string>]> = [
-    ['TD Ameritrade / Schwab camelCase: processDateTime wins over quoteTimeInLong', TDA, {
-      time: 'processDateTime', symbol: 'symbol', totalVolume: 'totalVolume', strike: 'strikePrice', putCall: 'putCall',
-      expiration: 'expirationDate', mark: 'mark', iv: 'volatility', underlyingPrice: 'underlyingPrice', openInterest: 'openInterest',
-    }],
-    ['tastytrade: created_at, day_volume, price as mark', TASTYTRADE, {
-      time: 'created_at', symbol: 'symbol', totalVolume: 'day_volume', strike: 'strike', putCall: 'putCall',
-      expiration: 'expiration_date', mark: 'price', openInterest: 'open_interest', underlyingPrice: 'underlying_price',
-    }],
-    ['snake_case', SNAKE, {
-      time: 'quote_time', symbol: 'option_symbol', totalVolume: 'total_volume', strike: 'strike_price', putCall: 'put_call',
-      expiration: 'expiry', underlying: 'underlying', iv: 'iv',
-    }],
-    ['quoteTimeInLong when there is no collector time', TDA.filter((c) => c !== 'processDateTime'), { time: 'quoteTimeInLong' }],
-    ['names match case-insensitively', ['SYMBOL', 'TotalVolume', 'Quote_Time'], { symbol: 'SYMBOL', totalVolume: 'TotalVolume', time: 'Quote_Time' }],
+    [
+      'TD Ameritrade / Schwab camelCase: processDateTime wins over quoteTimeInLong',
+      TDA,
+      {
+        time: 'processDateTime',
+        symbol: 'symbol',
+        totalVolume: 'totalVolume',
+        strike: 'strikePrice',
+        putCall: 'putCall',
+        expiration: 'expirationDate',
+        mark: 'mark',
+        iv: 'volatility',
+        underlyingPrice: 'underlyingPrice',
+        openInterest: 'openInterest',
+      },
+    ],
+    [
+      'tastytrade: created_at, day_volume, price as mark',
+      TASTYTRADE,
+      {
+        time: 'created_at',
+        symbol: 'symbol',
+        totalVolume: 'day_volume',
+        strike: 'strike',
+        putCall: 'putCall',
+        expiration: 'expiration_date',
+        mark: 'price',
+        openInterest: 'open_interest',
+        underlyingPrice: 'underlying_price',
+      },
+    ],
+    [
+      'snake_case',
+      SNAKE,
+      {
+        time: 'quote_time',
+        symbol: 'option_symbol',
+        totalVolume: 'total_volume',
+        strike: 'strike_price',
+        putCall: 'put_call',
+        expiration: 'expiry',
+        underlying: 'underlying',
+        iv: 'iv',
+      },
+    ],
+    [
+      'quoteTimeInLong when there is no collector time',
+      TDA.filter((c) => c !== 'processDateTime'),
+      { time: 'quoteTimeInLong' },
+    ],
+    [
+      'names match case-insensitively',
+      ['SYMBOL', 'TotalVolume', 'Quote_Time'],
+      { symbol: 'SYMBOL', totalVolume: 'TotalVolume', time: 'Quote_Time' },
+    ],
   ];
   for (const [name, columns, expected] of cases) {
     test(name, () => {
       const result = mapColumns(columns);
       assert.ok(result.ok, result.ok ? '' : result.reason);
-      for (const [field, column] of Object.entries(expected)) assert.equal(result.map[field as keyof typeof result.map], column, field);
+      for (const [field, column] of Object.entries(expected))
+        assert.equal(result.map[field as keyof typeof result.map], column, field);
     });
   }
 

@@ -25,12 +25,22 @@ const options = { timeZone: 'America/New_York', overrides: {} };
 const CAP_MS = 60_000;
 const FIXTURE = fileURLToPath(new URL('./fixtures/SPX.X.2019-01-08.corrupt-page-header.parquet', import.meta.url));
 /** The fixture's day before the bit flip (fixtures/README.md), 4 row groups of 80 rows. */
-const SAMPLE = { ...DEFAULT_SAMPLE, date: '2019-01-08', strikes: 2, expirations: 1, intervalSeconds: 300, snapshotsPerRowGroup: 20, seed: 5 };
+const SAMPLE = {
+  ...DEFAULT_SAMPLE,
+  date: '2019-01-08',
+  strikes: 2,
+  expirations: 1,
+  intervalSeconds: 300,
+  snapshotsPerRowGroup: 20,
+  seed: 5,
+};
 
 /** loadFile, or a failure when it does not finish within CAP_MS. */
 async function loadWithin(t: TestDatabase, path: string): Promise<FileSummary> {
   let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${path} still loading after ${CAP_MS} ms`)), CAP_MS)));
+  const cap = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${path} still loading after ${CAP_MS} ms`)), CAP_MS))
+  );
   try {
     return await Promise.race([loadFile(t.db, path, options), cap]);
   } finally {
@@ -39,11 +49,18 @@ async function loadWithin(t: TestDatabase, path: string): Promise<FileSummary> {
 }
 
 async function stored(t: TestDatabase, path: string) {
-  const { rows } = await t.db.query<{ status: string; error: string | null; rows_read: number; quotes: number; snapshots: number }>(
+  const { rows } = await t.db.query<{
+    status: string;
+    error: string | null;
+    rows_read: number;
+    quotes: number;
+    snapshots: number;
+  }>(
     `SELECT f.status, f.error, f.rows_read::int,
        (SELECT count(*)::int FROM optflow.quotes q WHERE q.file_id = f.id) AS quotes,
        (SELECT count(DISTINCT quote_time)::int FROM optflow.quotes q WHERE q.file_id = f.id) AS snapshots
-     FROM optflow.files f WHERE f.path = $1`, [path],
+     FROM optflow.files f WHERE f.path = $1`,
+    [path]
   );
   return rows[0];
 }
@@ -67,10 +84,18 @@ describe(`files that fail part-way (${backend})`, () => {
     const summary = await loadWithin(t, path);
     assert.equal(summary.status, 'partial');
     assert.deepEqual([summary.rowGroups, summary.failedRowGroup], [{ loaded: 2, total: 4 }, 2]);
-    assert.match(summary.error!, new RegExp(`^${path.replace(/[.]/g, '\\.')}: 2 of 4 row groups loaded; row group 2 \\(rows 160-239\\) is unreadable \\(column bid: corrupt page header at byte 0 of its chunk: data page v2 header incomplete`));
+    assert.match(
+      summary.error!,
+      new RegExp(
+        `^${path.replace(/[.]/g, '\\.')}: 2 of 4 row groups loaded; row group 2 \\(rows 160-239\\) is unreadable \\(column bid: corrupt page header at byte 0 of its chunk: data page v2 header incomplete`
+      )
+    );
     assert.doesNotMatch(summary.error!, /\n/);
     // Exactly the two committed row groups are stored, and optflow.files says the same.
-    assert.deepEqual({ ...await stored(t, path) }, { status: 'partial', error: summary.error, rows_read: 160, quotes: 160, snapshots: 40 });
+    assert.deepEqual(
+      { ...(await stored(t, path)) },
+      { status: 'partial', error: summary.error, rows_read: 160, quotes: 160, snapshots: 40 }
+    );
     assert.equal(summary.rowsRead, 160);
     assert.equal((await loadWithin(t, good)).status, 'loaded');
     // Unchanged, it is read again (not taken for complete), and fails the same way.
@@ -85,8 +110,16 @@ describe(`files that fail part-way (${backend})`, () => {
     const summary = await loadWithin(t, path);
     setReadDeadline(null);
     assert.equal(summary.status, 'failed');
-    assert.match(summary.error!, new RegExp(`^${path.replace(/[.]/g, '\\.')}: row group 0 \\(rows 0-79\\) was still being read after 0 s: reading stopped`));
-    assert.deepEqual({ ...await stored(t, path) }, { status: 'failed', error: summary.error, rows_read: 0, quotes: 0, snapshots: 0 });
+    assert.match(
+      summary.error!,
+      new RegExp(
+        `^${path.replace(/[.]/g, '\\.')}: row group 0 \\(rows 0-79\\) was still being read after 0 s: reading stopped`
+      )
+    );
+    assert.deepEqual(
+      { ...(await stored(t, path)) },
+      { status: 'failed', error: summary.error, rows_read: 0, quotes: 0, snapshots: 0 }
+    );
     const next = await loadWithin(t, path);
     assert.deepEqual([next.status, next.inserted], ['loaded', 316], 'the same file loads once the thread has time');
   });
@@ -105,14 +138,17 @@ describe(`files that fail part-way (${backend})`, () => {
       spoilt[at] = 0x36;
       const lost = (() => {
         try {
-          return parquetMetadata(spoilt.buffer.slice(spoilt.byteOffset, spoilt.byteOffset + spoilt.length)).row_groups[1]?.num_rows === undefined;
+          return (
+            parquetMetadata(spoilt.buffer.slice(spoilt.byteOffset, spoilt.byteOffset + spoilt.length)).row_groups[1]
+              ?.num_rows === undefined
+          );
         } catch {
           return false; // this occurrence breaks the footer altogether: not the one sought
         }
       })();
       if (lost) break;
     }
-    assert.ok(at > 0, 'row group 1\'s row count is found');
+    assert.ok(at > 0, "row group 1's row count is found");
     bytes[at] = 0x36;
     writeFileSync(path, bytes);
     for (let run = 0; run < 2; run++) {
@@ -124,12 +160,15 @@ describe(`files that fail part-way (${backend})`, () => {
   });
 
   test('a connection lost while committing a row group: the error names the file and the row group; the committed ones stay, the next run finishes', async (ctx) => {
-    if (backend === 'embedded') return ctx.skip('embedded: the database runs in this process, its connection cannot be lost');
+    if (backend === 'embedded')
+      return ctx.skip('embedded: the database runs in this process, its connection cannot be lost');
     const path = (await writeSampleDay(join(dir, 'SPX.X.2019-01-07.parquet'), { ...SAMPLE, date: '2019-01-07' })).path;
     // The server ends the loader's own session as the third row group commits: a real lost connection.
     await t.db.query(`CREATE FUNCTION optflow.test_lose_connection() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.quote_time >= '2019-01-07 17:50Z' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$`);
-    await t.db.query(`CREATE TRIGGER test_lose_connection BEFORE INSERT ON optflow.snapshots FOR EACH ROW EXECUTE FUNCTION optflow.test_lose_connection()`);
+    await t.db.query(
+      `CREATE TRIGGER test_lose_connection BEFORE INSERT ON optflow.snapshots FOR EACH ROW EXECUTE FUNCTION optflow.test_lose_connection()`
+    );
     let error: unknown = null;
     try {
       await loadWithin(t, path);
@@ -141,8 +180,16 @@ describe(`files that fail part-way (${backend})`, () => {
     assert.ok(error instanceof LoadError, `a LoadError, not ${String(error)}`);
     assert.ok(isConnectionLoss(error), 'still a lost connection to the caller (load exits 3, watch retries)');
     assert.deepEqual([error.path, error.rowGroup], [path, 2]);
-    assert.match(error.message, new RegExp(`^${path.replace(/[.]/g, '\\.')}: lost the database connection while committing row group 2 \\(terminating connection`));
-    assert.deepEqual({ ...await stored(t, path) }, { status: 'loading', error: null, rows_read: 160, quotes: 160, snapshots: 40 });
+    assert.match(
+      error.message,
+      new RegExp(
+        `^${path.replace(/[.]/g, '\\.')}: lost the database connection while committing row group 2 \\(terminating connection`
+      )
+    );
+    assert.deepEqual(
+      { ...(await stored(t, path)) },
+      { status: 'loading', error: null, rows_read: 160, quotes: 160, snapshots: 40 }
+    );
     const retry = await loadWithin(t, path);
     assert.deepEqual([retry.status, retry.inserted, retry.rowGroups], ['loaded', 156, { loaded: 4, total: 4 }]);
   });
@@ -150,7 +197,9 @@ describe(`files that fail part-way (${backend})`, () => {
   test('an unexpected database error in one row group fails that file (named, with the row group, partial), not the run', async () => {
     // A real constraint the third row group's rows break: the database refuses them mid-file.
     const path = (await writeSampleDay(join(dir, 'SPX.X.2019-01-14.parquet'), { ...SAMPLE, date: '2019-01-14' })).path;
-    await t.db.query(`ALTER TABLE optflow.quotes ADD CONSTRAINT test_refuse_late CHECK (quote_time < '2019-01-14 17:50Z')`);
+    await t.db.query(
+      `ALTER TABLE optflow.quotes ADD CONSTRAINT test_refuse_late CHECK (quote_time < '2019-01-14 17:50Z')`
+    );
     let summary: FileSummary;
     try {
       summary = await loadWithin(t, path);
@@ -159,9 +208,19 @@ describe(`files that fail part-way (${backend})`, () => {
     }
     assert.equal(summary.status, 'partial');
     assert.equal(summary.failedRowGroup, 2);
-    assert.match(summary.error!, new RegExp(`^${path.replace(/[.]/g, '\\.')}: 2 of 4 row groups loaded; row group 2: .*test_refuse_late`));
-    assert.deepEqual({ ...await stored(t, path) }, { status: 'partial', error: summary.error, rows_read: 160, quotes: 160, snapshots: 40 });
+    assert.match(
+      summary.error!,
+      new RegExp(`^${path.replace(/[.]/g, '\\.')}: 2 of 4 row groups loaded; row group 2: .*test_refuse_late`)
+    );
+    assert.deepEqual(
+      { ...(await stored(t, path)) },
+      { status: 'partial', error: summary.error, rows_read: 160, quotes: 160, snapshots: 40 }
+    );
     const retry = await loadWithin(t, path);
-    assert.deepEqual([retry.status, retry.error, retry.inserted, retry.rowGroups], ['loaded', null, 156, { loaded: 4, total: 4 }], 'the rest loads once the database takes it');
+    assert.deepEqual(
+      [retry.status, retry.error, retry.inserted, retry.rowGroups],
+      ['loaded', null, 156, { loaded: 4, total: 4 }],
+      'the rest loads once the database takes it'
+    );
   });
 });

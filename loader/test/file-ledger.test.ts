@@ -6,9 +6,16 @@ import type { KnownFile, LoadDecision } from '../src/load/file-ledger.ts';
 const at = new Date('2023-05-19T20:00:00Z');
 const later = new Date('2023-05-19T20:01:00Z');
 const stat = { size: 1000, mtime: at };
-const known = (over: Partial<KnownFile> = {}): KnownFile => ({ size: 1000, mtime: at, status: 'loaded', contentHash: 'h1', error: null, ...over });
+const known = (over: Partial<KnownFile> = {}): KnownFile => ({
+  size: 1000,
+  mtime: at,
+  status: 'loaded',
+  contentHash: 'h1',
+  error: null,
+  ...over,
+});
 
-test('decideLoad: what the ledger, the file\'s size and mtime, and (when asked for) its hash say to do', () => {
+test("decideLoad: what the ledger, the file's size and mtime, and (when asked for) its hash say to do", () => {
   const cases: Array<[string, KnownFile | undefined, { size: number; mtime: Date }, string | null, LoadDecision]> = [
     ['a new file', undefined, stat, null, 'load'],
     ['a new file, hashed', undefined, stat, 'h1', 'load'],
@@ -17,12 +24,30 @@ test('decideLoad: what the ledger, the file\'s size and mtime, and (when asked f
     ['loaded, touched: the hash decides', known(), { size: 1000, mtime: later }, null, 'hash'],
     ['loaded, touched, same content', known(), { size: 1000, mtime: later }, 'h1', 'touched'],
     ['loaded, rewritten (new content)', known(), { size: 1200, mtime: later }, 'h2', 'load'],
-    ['loaded, new size, same hash (copied over with the same bytes)', known(), { size: 1200, mtime: at }, 'h1', 'touched'],
+    [
+      'loaded, new size, same hash (copied over with the same bytes)',
+      known(),
+      { size: 1200, mtime: at },
+      'h1',
+      'touched',
+    ],
     ['partial with rejected rows (complete): like loaded', known({ status: 'partial' }), stat, null, 'unchanged'],
-    ['partial, stopped at a failed row group: loaded again even unchanged', known({ status: 'partial', error: '3 of 8 row groups loaded; …' }), stat, null, 'load'],
+    [
+      'partial, stopped at a failed row group: loaded again even unchanged',
+      known({ status: 'partial', error: '3 of 8 row groups loaded; …' }),
+      stat,
+      null,
+      'load',
+    ],
     ['failed: loaded again', known({ status: 'failed', error: 'not a readable Parquet file' }), stat, null, 'load'],
     ['interrupted mid-load (status loading): continued', known({ status: 'loading' }), stat, null, 'load'],
-    ['loaded before hashes were kept, touched', known({ contentHash: null }), { size: 1000, mtime: later }, 'h1', 'load'],
+    [
+      'loaded before hashes were kept, touched',
+      known({ contentHash: null }),
+      { size: 1000, mtime: later },
+      'h1',
+      'load',
+    ],
   ];
   for (const [name, file, now, hash, want] of cases) assert.equal(decideLoad(file, now, hash), want, name);
 });

@@ -11,11 +11,20 @@ type Step = [total: number | null, mark: number | null, volume: number, signed: 
  * instance that continues from the state the one before left, as stored and read back. A mark that
  * implausiblePrice refuses marks the quote as the loader does.
  */
-function run(steps: Step[], { sessions, throughStoredStates = false }: { sessions?: string[]; throughStoredStates?: boolean } = {}) {
+function run(
+  steps: Step[],
+  { sessions, throughStoredStates = false }: { sessions?: string[]; throughStoredStates?: boolean } = {}
+) {
   let rules = new IntervalVolume();
   return steps.map(([total, mark], i) => {
     if (throughStoredStates && i > 0) rules = new IntervalVolume().reset(structuredClone(rules.state()));
-    rules.observe(sessions?.[i] ?? '2023-05-19', total ?? NaN, mark ?? NaN, 100, implausiblePrice(null, null, null, mark));
+    rules.observe(
+      sessions?.[i] ?? '2023-05-19',
+      total ?? NaN,
+      mark ?? NaN,
+      100,
+      implausiblePrice(null, null, null, mark)
+    );
     return [total, mark, rules.volume, rules.signedVolume, rules.anomaly] as Step;
   });
 }
@@ -89,7 +98,8 @@ describe('interval volume rules', () => {
   };
   for (const [name, steps] of Object.entries(tables)) {
     test(name, () => assert.deepEqual(run(steps), steps));
-    test(`${name}, continued from the stored state at every step`, () => assert.deepEqual(run(steps, { throughStoredStates: true }), steps));
+    test(`${name}, continued from the stored state at every step`, () =>
+      assert.deepEqual(run(steps, { throughStoredStates: true }), steps));
   }
 
   test('a new session resets baseline and tick sign', () => {

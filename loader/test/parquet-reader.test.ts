@@ -43,7 +43,11 @@ function relabelFixed12AsInt96(file: Uint8Array): Uint8Array {
   return file;
 }
 
-async function readRows(source: ParquetSource, group: RowGroupInfo, columns: readonly string[]): Promise<Array<Record<string, unknown>>> {
+async function readRows(
+  source: ParquetSource,
+  group: RowGroupInfo,
+  columns: readonly string[]
+): Promise<Array<Record<string, unknown>>> {
   const data = await readRowGroup(source, group, columns);
   assert.deepEqual([...data.columns.keys()].sort(), [...columns].sort(), 'only the projected columns');
   for (const values of data.columns.values()) assert.equal(values.length, data.length);
@@ -52,14 +56,31 @@ async function readRows(source: ParquetSource, group: RowGroupInfo, columns: rea
 
 describe('parquet reader', () => {
   test('sample day: row groups, projection, naive collector time, int64 as numbers', async () => {
-    const { path, rows } = await writeSampleDay(join(dir, 'SPX.X.2023-05-19.parquet'), { ...DEFAULT_SAMPLE, strikes: 4, expirations: 1, snapshotsPerRowGroup: 100 });
+    const { path, rows } = await writeSampleDay(join(dir, 'SPX.X.2023-05-19.parquet'), {
+      ...DEFAULT_SAMPLE,
+      strikes: 4,
+      expirations: 1,
+      snapshotsPerRowGroup: 100,
+    });
     const source = await openParquet(path);
     assert.equal(source.numRows, rows);
-    assert.deepEqual(source.rowGroups.map((g) => g.rowEnd - g.rowStart), [800, 800, 800, 728]);
+    assert.deepEqual(
+      source.rowGroups.map((g) => g.rowEnd - g.rowStart),
+      [800, 800, 800, 728]
+    );
     assert.deepEqual([...source.naiveTimestampColumns], ['processDateTime']);
-    const group = await readRows(source, source.rowGroups[1]!, ['symbol', 'totalVolume', 'processDateTime', 'quoteTimeInLong']);
+    const group = await readRows(source, source.rowGroups[1]!, [
+      'symbol',
+      'totalVolume',
+      'processDateTime',
+      'quoteTimeInLong',
+    ]);
     assert.equal(group.length, 800);
-    assert.deepEqual(Object.keys(group[0]!).sort(), ['processDateTime', 'quoteTimeInLong', 'symbol', 'totalVolume'], 'only the projected columns');
+    assert.deepEqual(
+      Object.keys(group[0]!).sort(),
+      ['processDateTime', 'quoteTimeInLong', 'symbol', 'totalVolume'],
+      'only the projected columns'
+    );
     assert.equal(group[0]!.processDateTime, Date.parse('2023-05-19T11:10:00Z'), 'wall clock 11:10, not yet zoned');
     assert.equal(typeof group[0]!.totalVolume, 'number');
     assert.equal(typeof group[0]!.quoteTimeInLong, 'number');
@@ -69,7 +90,11 @@ describe('parquet reader', () => {
     test(`real tastytrade ${file}: TIMESTAMPTZ, DECIMAL, DATE, nullable volume`, async () => {
       const source = await openParquet(join(REAL, file));
       assert.equal(source.naiveTimestampColumns.has('created_at'), false, 'created_at is UTC-adjusted');
-      const rows = (await Promise.all(source.rowGroups.map((g) => readRows(source, g, ['created_at', 'strike', 'expiration_date', 'day_volume'])))).flat();
+      const rows = (
+        await Promise.all(
+          source.rowGroups.map((g) => readRows(source, g, ['created_at', 'strike', 'expiration_date', 'day_volume']))
+        )
+      ).flat();
       assert.equal(rows.length, source.numRows);
       for (const r of rows) {
         assert.equal(typeof r.created_at, 'number');
@@ -83,17 +108,24 @@ describe('parquet reader', () => {
 
   test('timestamps in ms, µs and ns, naive and UTC-adjusted', async () => {
     const instant = Date.UTC(2023, 4, 19, 13, 30, 0, 123);
-    const columnData = (['MILLIS', 'MICROS', 'NANOS'] as const).flatMap((unit) => [true, false].map((utc) => ({
-      name: `${unit}_${utc ? 'utc' : 'naive'}`,
-      data: [new Date(instant)],
-      unit,
-      utc,
-    })));
+    const columnData = (['MILLIS', 'MICROS', 'NANOS'] as const).flatMap((unit) =>
+      [true, false].map((utc) => ({
+        name: `${unit}_${utc ? 'utc' : 'naive'}`,
+        data: [new Date(instant)],
+        unit,
+        utc,
+      }))
+    );
     const buffer = parquetWriteBuffer({
       columnData: columnData.map(({ name, data }) => ({ name, data })),
       schema: [
         { name: 'root', num_children: columnData.length },
-        ...columnData.map(({ name, unit, utc }) => ({ name, type: 'INT64' as const, repetition_type: 'OPTIONAL' as const, logical_type: { type: 'TIMESTAMP' as const, isAdjustedToUTC: utc, unit } })),
+        ...columnData.map(({ name, unit, utc }) => ({
+          name,
+          type: 'INT64' as const,
+          repetition_type: 'OPTIONAL' as const,
+          logical_type: { type: 'TIMESTAMP' as const, isAdjustedToUTC: utc, unit },
+        })),
       ],
     });
     const path = join(dir, 'times.parquet');
@@ -117,14 +149,24 @@ describe('parquet reader', () => {
           ZSTD: (input: Uint8Array) => new Uint8Array(zstd(input)),
         },
         columnData: [
-          { name: 'symbol', data: Array.from({ length: rows }, (_, i) => `SPXW  230519C0${strikes[i]! * 1000}`.slice(0, 21)) },
+          {
+            name: 'symbol',
+            data: Array.from({ length: rows }, (_, i) => `SPXW  230519C0${strikes[i]! * 1000}`.slice(0, 21)),
+          },
           { name: 'strike', data: strikes },
           { name: 'ts', data: Array.from({ length: rows }, (_, i) => int96(instants[i % 2]!)), statistics: false },
         ],
         schema: [
           { name: 'root', num_children: 3 },
           { name: 'symbol', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-          { name: 'strike', type: 'INT32', converted_type: 'DECIMAL', precision: 9, scale: 3, repetition_type: 'REQUIRED' },
+          {
+            name: 'strike',
+            type: 'INT32',
+            converted_type: 'DECIMAL',
+            precision: 9,
+            scale: 3,
+            repetition_type: 'REQUIRED',
+          },
           // Written as 12-byte fixed values; the footer is then relabelled INT96 (no JS writer emits INT96).
           { name: 'ts', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 12, repetition_type: 'REQUIRED' },
         ],
@@ -133,13 +175,25 @@ describe('parquet reader', () => {
       writeFileSync(path, relabelFixed12AsInt96(new Uint8Array(buffer)));
       const source = await openParquet(path);
       const chunks = source.metadata.row_groups[0]!.columns.map((c) => c.meta_data!);
-      assert.deepEqual(chunks.map((c) => c.codec), [codec, codec, codec]);
+      assert.deepEqual(
+        chunks.map((c) => c.codec),
+        [codec, codec, codec]
+      );
       assert.ok(chunks[1]!.encodings.includes('RLE_DICTIONARY'), 'strike is dictionary-encoded');
-      assert.deepEqual(chunks.map((c) => c.type), ['BYTE_ARRAY', 'INT32', 'INT96']);
+      assert.deepEqual(
+        chunks.map((c) => c.type),
+        ['BYTE_ARRAY', 'INT32', 'INT96']
+      );
       assert.deepEqual([...source.naiveTimestampColumns], [], 'INT96 holds UTC instants (Spark, DuckDB)');
       const read = await readRows(source, source.rowGroups[0]!, ['strike', 'ts']);
-      assert.deepEqual(read.map((r) => r.strike), strikes);
-      assert.deepEqual(read.map((r) => r.ts), Array.from({ length: rows }, (_, i) => instants[i % 2]));
+      assert.deepEqual(
+        read.map((r) => r.strike),
+        strikes
+      );
+      assert.deepEqual(
+        read.map((r) => r.ts),
+        Array.from({ length: rows }, (_, i) => instants[i % 2])
+      );
     });
   }
 
@@ -156,10 +210,16 @@ describe('parquet reader', () => {
       await assert.rejects(openParquet(path), (error: unknown) => {
         assert.ok(error instanceof LoadError);
         assert.deepEqual([error.path, error.rowGroup], [path, null]);
-        assert.match(error.message, new RegExp(`^${path.replaceAll('.', '\\.')}: not a readable Parquet file \\(.+\\)$`));
+        assert.match(
+          error.message,
+          new RegExp(`^${path.replaceAll('.', '\\.')}: not a readable Parquet file \\(.+\\)$`)
+        );
         return true;
       });
     }
-    await assert.rejects(openParquet(join(dir, 'missing.parquet')), /missing\.parquet: not a readable Parquet file \(.*ENOENT/);
+    await assert.rejects(
+      openParquet(join(dir, 'missing.parquet')),
+      /missing\.parquet: not a readable Parquet file \(.*ENOENT/
+    );
   });
 });

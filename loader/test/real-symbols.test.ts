@@ -10,7 +10,8 @@ import { parseSymbol } from '../src/contracts/symbol.ts';
 import type { ParsedSymbol } from '../src/contracts/symbol.ts';
 
 const REAL = fileURLToPath(new URL('../../../shared/data/real', import.meta.url));
-if (!existsSync(REAL)) throw new Error(`real data fixtures not found at ${REAL} (shared/ must sit beside the repository)`);
+if (!existsSync(REAL))
+  throw new Error(`real data fixtures not found at ${REAL} (shared/ must sit beside the repository)`);
 
 function parsed(symbol: string): ParsedSymbol {
   const result = parseSymbol(symbol);
@@ -24,26 +25,44 @@ function agrees(p: ParsedSymbol, strike: number, expiration: string, putCall: st
   assert.equal(p.putCall, putCall[0], `${where}: put/call`);
 }
 
-interface ChainContract { symbol: string; putCall: string; strikePrice: number; expirationDate: number | string }
+interface ChainContract {
+  symbol: string;
+  putCall: string;
+  strikePrice: number;
+  expirationDate: number | string;
+}
 type ExpDateMap = Record<string, Record<string, ChainContract[]>>;
 const contractsOf = (chain: { callExpDateMap?: ExpDateMap; putExpDateMap?: ExpDateMap }) =>
-  [chain.callExpDateMap, chain.putExpDateMap].flatMap((m) => Object.values(m ?? {}).flatMap((byStrike) => Object.values(byStrike).flat()));
+  [chain.callExpDateMap, chain.putExpDateMap].flatMap((m) =>
+    Object.values(m ?? {}).flatMap((byStrike) => Object.values(byStrike).flat())
+  );
 
 describe('real chain symbols', () => {
   for (const file of readdirSync(join(REAL, 'tastytrade-chain'))) {
     test(`tastytrade ${file}: thinkorswim symbols agree with strike, expiration_date, putCall`, async () => {
-      const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(REAL, 'tastytrade-chain', file)), columns: ['symbol', 'strike', 'putCall', 'expiration_date'] });
+      const rows = await parquetReadObjects({
+        file: await asyncBufferFromFile(join(REAL, 'tastytrade-chain', file)),
+        columns: ['symbol', 'strike', 'putCall', 'expiration_date'],
+      });
       assert.ok(rows.length >= 30);
       for (const [i, r] of rows.entries()) {
         const p = parsed(r.symbol as string);
         assert.equal(p.format, 'dxfeed');
-        agrees(p, Number(r.strike), (r.expiration_date as Date).toISOString().slice(0, 10), r.putCall as string, `${file} row ${i}`);
+        agrees(
+          p,
+          Number(r.strike),
+          (r.expiration_date as Date).toISOString().slice(0, 10),
+          r.putCall as string,
+          `${file} row ${i}`
+        );
       }
     });
   }
 
   test('TD Ameritrade MSFT chain: decimal strikes, MMDDYY dates, epoch-ms expirations', () => {
-    const contracts = contractsOf(JSON.parse(readFileSync(join(REAL, 'tda-chain', 'MSFT.2021-05-17.chain.json'), 'utf8')));
+    const contracts = contractsOf(
+      JSON.parse(readFileSync(join(REAL, 'tda-chain', 'MSFT.2021-05-17.chain.json'), 'utf8'))
+    );
     assert.equal(contracts.length, 380);
     for (const c of contracts) {
       const p = parsed(c.symbol);
@@ -51,11 +70,16 @@ describe('real chain symbols', () => {
       // TDA's expirationDate is the close on expiry in epoch ms; its UTC date is the expiration.
       agrees(p, c.strikePrice, new Date(c.expirationDate as number).toISOString().slice(0, 10), c.putCall, c.symbol);
     }
-    assert.ok(contracts.some((c) => parsed(c.symbol).strike.includes('.')), 'has decimal strikes');
+    assert.ok(
+      contracts.some((c) => parsed(c.symbol).strike.includes('.')),
+      'has decimal strikes'
+    );
   });
 
   test('Schwab SPX chain: OSI symbols, ISO expirations', () => {
-    const contracts = contractsOf(JSON.parse(readFileSync(join(REAL, 'schwab-chain', 'SPX.2024-10-15.chain.json'), 'utf8')));
+    const contracts = contractsOf(
+      JSON.parse(readFileSync(join(REAL, 'schwab-chain', 'SPX.2024-10-15.chain.json'), 'utf8'))
+    );
     assert.equal(contracts.length, 20);
     for (const c of contracts) {
       const p = parsed(c.symbol);
@@ -70,7 +94,8 @@ describe('real chain symbols', () => {
       if (node && typeof node === 'object') {
         const o = node as Record<string, unknown>;
         for (const side of ['short', 'long']) {
-          if (typeof o[`${side}Symbol`] === 'string' && typeof o[`${side}ID`] === 'string') pairs.push([o[`${side}Symbol`] as string, o[`${side}ID`] as string]);
+          if (typeof o[`${side}Symbol`] === 'string' && typeof o[`${side}ID`] === 'string')
+            pairs.push([o[`${side}Symbol`] as string, o[`${side}ID`] as string]);
         }
         Object.values(o).forEach(walk);
       }

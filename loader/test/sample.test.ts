@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { DEFAULT_SAMPLE, SAMPLE_SCHEMA, sampleContracts, snapshotTimes, tdaSymbol, writeSampleDay } from '../src/index.ts';
+import {
+  DEFAULT_SAMPLE,
+  SAMPLE_SCHEMA,
+  sampleContracts,
+  snapshotTimes,
+  tdaSymbol,
+  writeSampleDay,
+} from '../src/index.ts';
 import type { SampleOptions } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'optflow-sample-'));
@@ -31,7 +38,10 @@ describe('sample day', () => {
     const snapshots = snapshotTimes(small).length;
     assert.equal(contracts, 2 * 6 * 2);
     assert.equal(snapshots, 391);
-    assert.deepEqual({ rows: summary.rows, snapshots: summary.snapshots, contracts: summary.contracts }, { rows: contracts * snapshots, snapshots, contracts });
+    assert.deepEqual(
+      { rows: summary.rows, snapshots: summary.snapshots, contracts: summary.contracts },
+      { rows: contracts * snapshots, snapshots, contracts }
+    );
 
     const file = await asyncBufferFromFile(summary.path);
     const metadata = await parquetMetadataAsync(file);
@@ -40,7 +50,7 @@ describe('sample day', () => {
     const columns = parquetSchema(metadata).children.map((c) => c.element);
     assert.deepEqual(
       columns.map((c) => [c.name, c.type, c.logical_type ?? c.converted_type ?? null]),
-      SAMPLE_SCHEMA.slice(1).map((c) => [c.name, c.type, c.logical_type ?? c.converted_type ?? null]),
+      SAMPLE_SCHEMA.slice(1).map((c) => [c.name, c.type, c.logical_type ?? c.converted_type ?? null])
     );
 
     const rows = await parquetReadObjects({ file });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decimalToThousandths, parseSymbol, underlyingForRoot, underlyingFromFileName } from '../src/contracts/symbol.ts';
+import {
+  decimalToThousandths,
+  parseSymbol,
+  underlyingForRoot,
+  underlyingFromFileName,
+} from '../src/contracts/symbol.ts';
 
 describe('parseSymbol', () => {
   // [raw, format, root, expiration, put/call, strike, canonical contract]
@@ -28,8 +33,15 @@ describe('parseSymbol', () => {
       const result = parseSymbol(raw);
       assert.ok(result.ok, result.ok ? '' : result.reason);
       assert.deepEqual(
-        { format: result.symbol.format, root: result.symbol.root, expiration: result.symbol.expiration, putCall: result.symbol.putCall, strike: result.symbol.strike, contract: result.symbol.contract },
-        { format, root, expiration, putCall, strike, contract },
+        {
+          format: result.symbol.format,
+          root: result.symbol.root,
+          expiration: result.symbol.expiration,
+          putCall: result.symbol.putCall,
+          strike: result.symbol.strike,
+          contract: result.symbol.contract,
+        },
+        { format, root, expiration, putCall, strike, contract }
       );
       assert.equal(result.symbol.contract.length, 21);
     });
@@ -66,13 +78,31 @@ describe('parseSymbol', () => {
 });
 
 describe('strike decimals', () => {
-  const cases: Array<[string, number | null]> = [['4200', 4_200_000], ['232.5', 232_500], ['0.001', 1], ['410.250', 410_250], ['1.2345', null], ['1e3', null], ['-5', null]];
-  for (const [text, expected] of cases) test(`${text} → ${expected}`, () => assert.equal(decimalToThousandths(text), expected));
+  const cases: Array<[string, number | null]> = [
+    ['4200', 4_200_000],
+    ['232.5', 232_500],
+    ['0.001', 1],
+    ['410.250', 410_250],
+    ['1.2345', null],
+    ['1e3', null],
+    ['-5', null],
+  ];
+  for (const [text, expected] of cases)
+    test(`${text} → ${expected}`, () => assert.equal(decimalToThousandths(text), expected));
 });
 
 describe('underlying', () => {
-  const roots: Array<[string, string]> = [['SPXW', 'SPX'], ['NDXP', 'NDX'], ['RUTW', 'RUT'], ['VIXW', 'VIX'], ['SPX', 'SPX'], ['SPY', 'SPY'], ['DELL1', 'DELL']];
-  for (const [root, underlying] of roots) test(`root ${root} → ${underlying}`, () => assert.equal(underlyingForRoot(root), underlying));
+  const roots: Array<[string, string]> = [
+    ['SPXW', 'SPX'],
+    ['NDXP', 'NDX'],
+    ['RUTW', 'RUT'],
+    ['VIXW', 'VIX'],
+    ['SPX', 'SPX'],
+    ['SPY', 'SPY'],
+    ['DELL1', 'DELL'],
+  ];
+  for (const [root, underlying] of roots)
+    test(`root ${root} → ${underlying}`, () => assert.equal(underlyingForRoot(root), underlying));
   const files: Array<[string, string | null]> = [
     ['SPX.X.2023-05-19.parquet', 'SPX'],
     ['/data/$SPX.2024-10-15.parquet', 'SPX'],
@@ -80,5 +110,6 @@ describe('underlying', () => {
     ['QQQ_2024-04-20.parquet', 'QQQ'],
     ['chain-2024.parquet', null],
   ];
-  for (const [name, underlying] of files) test(`file ${name} → ${underlying}`, () => assert.equal(underlyingFromFileName(name), underlying));
+  for (const [name, underlying] of files)
+    test(`file ${name} → ${underlying}`, () => assert.equal(underlyingFromFileName(name), underlying));
 });

@@ -56,7 +56,10 @@ describe('watching a directory for days', () => {
     // At each poll nothing waits yet: the last poll's sleep removed its listener.
     assert.deepEqual([...new Set(listeners)], [0]);
     // Retained closures (the leak: one per poll) would add ~1 MB per 9,000 polls; allow GC noise.
-    assert.ok(heap[10_000]! - heap[1_000]! < 512 * 1024, `heap grew ${heap[10_000]! - heap[1_000]!} bytes over 9,000 polls`);
+    assert.ok(
+      heap[10_000]! - heap[1_000]! < 512 * 1024,
+      `heap grew ${heap[10_000]! - heap[1_000]!} bytes over 9,000 polls`
+    );
   });
 
   test('a failed file is tried again, unchanged, with backoff: a problem outside the file that is fixed lets it load', async () => {
@@ -84,7 +87,11 @@ describe('watching a directory for days', () => {
           if (summary.status === 'loaded') stop.abort();
         },
       });
-      assert.deepEqual(seen.map((s) => s.status), ['failed', 'failed', 'loaded'], 'tried again while unchanged, then loaded');
+      assert.deepEqual(
+        seen.map((s) => s.status),
+        ['failed', 'failed', 'loaded'],
+        'tried again while unchanged, then loaded'
+      );
       assert.equal(seen[2]!.inserted, 4 * 27);
     } finally {
       rmSync(files, { recursive: true, force: true });
@@ -97,10 +104,13 @@ describe('watching a directory for days', () => {
     const files = mkdtempSync(join(tmpdir(), 'optflow-watch-unexpected-'));
     try {
       const day = { ...DEFAULT_SAMPLE, strikes: 2, expirations: 1, intervalSeconds: 900, snapshotsPerRowGroup: 9 };
-      const first = (await writeSampleDay(join(files, 'SPX.X.2023-05-18.parquet'), { ...day, date: '2023-05-18' })).path;
+      const first = (await writeSampleDay(join(files, 'SPX.X.2023-05-18.parquet'), { ...day, date: '2023-05-18' }))
+        .path;
       await writeSampleDay(join(files, 'SPX.X.2023-05-19.parquet'), day);
       // A real constraint the first file's afternoon breaks (before any fix, this stopped watch on that file).
-      await t.db.query(`ALTER TABLE optflow.quotes ADD CONSTRAINT test_refuse_afternoon CHECK (quote_time < '2023-05-18 17:00Z' OR quote_time >= '2023-05-19')`);
+      await t.db.query(
+        `ALTER TABLE optflow.quotes ADD CONSTRAINT test_refuse_afternoon CHECK (quote_time < '2023-05-18 17:00Z' OR quote_time >= '2023-05-19')`
+      );
       const stop = new AbortController();
       const seen: FileSummary[] = [];
       await watchDirectory(t.db, files, {
@@ -113,9 +123,18 @@ describe('watching a directory for days', () => {
       });
       // (Retries that run before the constraint is gone end partial the same way: allowed in between.)
       const outcomes = seen.map((s) => `${s.path.slice(-18)} ${s.status}`);
-      assert.deepEqual([outcomes[0], outcomes[1], outcomes.at(-1)], ['2023-05-18.parquet partial', '2023-05-19.parquet loaded', '2023-05-18.parquet loaded']);
-      assert.ok(outcomes.slice(2, -1).every((o) => o === '2023-05-18.parquet partial'), outcomes.join(', '));
-      assert.match(seen[0]!.error!, /SPX\.X\.2023-05-18\.parquet: 1 of 3 row groups loaded; row group 1: .*test_refuse_afternoon/);
+      assert.deepEqual(
+        [outcomes[0], outcomes[1], outcomes.at(-1)],
+        ['2023-05-18.parquet partial', '2023-05-19.parquet loaded', '2023-05-18.parquet loaded']
+      );
+      assert.ok(
+        outcomes.slice(2, -1).every((o) => o === '2023-05-18.parquet partial'),
+        outcomes.join(', ')
+      );
+      assert.match(
+        seen[0]!.error!,
+        /SPX\.X\.2023-05-18\.parquet: 1 of 3 row groups loaded; row group 1: .*test_refuse_afternoon/
+      );
     } finally {
       rmSync(files, { recursive: true, force: true });
       await t.dispose();

@@ -16,7 +16,8 @@ const utcDay: FlowLevel = { ...day, zone: undefined };
 async function replace(pgm: MigrationBuilder, level: FlowLevel): Promise<void> {
   const { timescaledb, embedded } = await detectCapabilities(pgm.db);
   const dialect = timescaledb ? 'timescaledb' : 'postgres';
-  if (timescaledb && !embedded) pgm.sql(`SELECT remove_continuous_aggregate_policy('${level.view}', if_exists => true)`);
+  if (timescaledb && !embedded)
+    pgm.sql(`SELECT remove_continuous_aggregate_policy('${level.view}', if_exists => true)`);
   pgm.sql(dropFlowSql(level, dialect));
   pgm.sql(createFlowSql(level, dialect));
   if (timescaledb && !embedded) for (const sql of addPoliciesSql()) pgm.sql(sql); // only the missing one is added

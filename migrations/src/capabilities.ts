@@ -43,7 +43,7 @@ export function timescaleNotice(status: TimescaleStatus): string | null {
       );
     case 'unused':
       return (
-        'optflow: notice: TimescaleDB is available on this server, but this database\'s optflow schema was created without it (plain tables and views). ' +
+        "optflow: notice: TimescaleDB is available on this server, but this database's optflow schema was created without it (plain tables and views). " +
         'optflow keeps working as plain PostgreSQL; run optflow migrate --convert-to-timescaledb to make optflow.quotes a hypertable with continuous aggregates and policies.'
       );
     default:
@@ -60,7 +60,7 @@ export async function detectCapabilities(db: Selector): Promise<Capabilities> {
     `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb,
             version() ILIKE '%emscripten%' AS embedded,
             EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available,
-            ${TIMESCALEDB_PRELOADED_SQL} AS preloaded`,
+            ${TIMESCALEDB_PRELOADED_SQL} AS preloaded`
   );
   return {
     timescaledb: row?.timescaledb === true,

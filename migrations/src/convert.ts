@@ -13,7 +13,8 @@ export class ConversionError extends Error {}
 const WHY_NOT: Record<string, string> = {
   'in-use': 'this database already uses TimescaleDB',
   absent: 'TimescaleDB is not installed on this server',
-  'not-preloaded': "TimescaleDB is installed on this server but not preloaded: add it to shared_preload_libraries and restart the server first",
+  'not-preloaded':
+    'TimescaleDB is installed on this server but not preloaded: add it to shared_preload_libraries and restart the server first',
   usable: 'this database has no optflow schema yet: optflow migrate creates it with TimescaleDB',
 };
 
@@ -34,7 +35,7 @@ export async function convertToTimescale(db: Database): Promise<{ rows: number }
     if (db.backend !== 'embedded') for (const sql of addPoliciesSql()) await s.query(sql);
   });
   const { rows } = await db.query<{ rows: number; first: Date | null; last: Date | null }>(
-    `SELECT count(*)::int8 AS rows, min(quote_time) AS first, max(quote_time) AS last FROM optflow.quotes`,
+    `SELECT count(*)::int8 AS rows, min(quote_time) AS first, max(quote_time) AS last FROM optflow.quotes`
   );
   const range = rows[0]!;
   if (range.first && range.last) await refreshFlowAggregates(db, range.first, new Date(range.last.getTime() + 1));

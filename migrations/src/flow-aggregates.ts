@@ -23,7 +23,13 @@ export const FLOW_LEVELS: readonly FlowLevel[] = [
   { view: FLOW_AGGREGATES['1m'], interval: '1m', width: '1 minute', source: 'optflow.quotes' },
   { view: FLOW_AGGREGATES['5m'], interval: '5m', width: '5 minutes', source: FLOW_AGGREGATES['1m'] },
   { view: FLOW_AGGREGATES['1h'], interval: '1h', width: '1 hour', source: FLOW_AGGREGATES['5m'] },
-  { view: FLOW_AGGREGATES['1d'], interval: '1d', width: '1 day', source: FLOW_AGGREGATES['1h'], zone: SESSION_TIME_ZONE },
+  {
+    view: FLOW_AGGREGATES['1d'],
+    interval: '1d',
+    width: '1 day',
+    source: FLOW_AGGREGATES['1h'],
+    zone: SESSION_TIME_ZONE,
+  },
 ];
 
 /** Per-side measures: quotes column → its SQL type in the aggregates. */
@@ -72,7 +78,11 @@ export function flowSelectSql(level: FlowLevel, dialect: Dialect): string {
     if (fromQuotes) {
       const call = `coalesce(sum(${m}) FILTER (WHERE put_call = 'C'), 0)`;
       const put = `coalesce(sum(${m}) FILTER (WHERE put_call = 'P'), 0)`;
-      return [`(${call})::${type} AS call_${m}`, `(${put})::${type} AS put_${m}`, `(${call} - ${put})::${type} AS net_${m}`];
+      return [
+        `(${call})::${type} AS call_${m}`,
+        `(${put})::${type} AS put_${m}`,
+        `(${call} - ${put})::${type} AS net_${m}`,
+      ];
     }
     return ['call', 'put', 'net'].map((side) => `sum(${side}_${m})::${type} AS ${side}_${m}`);
   });
@@ -101,5 +111,7 @@ export function createFlowSql(level: FlowLevel, dialect: Dialect): string {
 }
 
 export function dropFlowSql(level: FlowLevel, dialect: Dialect): string {
-  return dialect === 'postgres' ? `DROP VIEW IF EXISTS ${level.view}` : `DROP MATERIALIZED VIEW IF EXISTS ${level.view}`;
+  return dialect === 'postgres'
+    ? `DROP VIEW IF EXISTS ${level.view}`
+    : `DROP MATERIALIZED VIEW IF EXISTS ${level.view}`;
 }

@@ -43,7 +43,8 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<st
   const log = options.log ?? (() => undefined);
   const notice = timescaleNotice(await timescaleStatusOf(db));
   if (notice !== null) options.notice?.(notice);
-  const ran = await db.withSession((session) => runner({
+  const ran = await db.withSession((session) =>
+    runner({
       dbClient: asMigratorClient(session),
       dir: MIGRATIONS_DIR,
       migrationsTable: MIGRATIONS_TABLE,
@@ -53,7 +54,8 @@ export async function migrate(db: Database, options: MigrateOptions): Promise<st
       logger: { debug: () => undefined, info: log, warn: log, error: log },
     }).catch(async (error: unknown) => {
       throw await MigrationError.from(error, session);
-    }));
+    })
+  );
   return ran.map((m) => m.name);
 }
 
@@ -70,11 +72,22 @@ export class MigrationError extends Error {
   }
 
   static async from(error: unknown, session: Session): Promise<MigrationError> {
-    const first = errorMessage(error).split('\n')[0]!
-      .replace(/^Unable to ensure migrations table: (error: )?/, `cannot create the migrations table (public.${MIGRATIONS_TABLE}): `);
-    const role = await session.query<{ role: string }>('SELECT current_user AS role').then((r) => r.rows[0]?.role ?? '?', () => '?');
+    const first = errorMessage(error)
+      .split('\n')[0]!
+      .replace(
+        /^Unable to ensure migrations table: (error: )?/,
+        `cannot create the migrations table (public.${MIGRATIONS_TABLE}): `
+      );
+    const role = await session.query<{ role: string }>('SELECT current_user AS role').then(
+      (r) => r.rows[0]?.role ?? '?',
+      () => '?'
+    );
     // Errors from a migration's SQL keep their SQLSTATE; the migrations-table check only says it in words.
     const code = (error as { code?: unknown } | null)?.code;
-    return new MigrationError(`migrations failed as ${role}: ${first}`, typeof code === 'string' ? code : /permission denied/.test(first) ? '42501' : undefined, error);
+    return new MigrationError(
+      `migrations failed as ${role}: ${first}`,
+      typeof code === 'string' ? code : /permission denied/.test(first) ? '42501' : undefined,
+      error
+    );
   }
 }

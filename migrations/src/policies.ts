@@ -21,14 +21,17 @@ export const COMPRESS_AFTER = '2 days';
 export function addPoliciesSql(): string[] {
   const unlessScheduled = (proc: string, relation: string) => {
     const [schema, name] = relation.split('.');
-    return `WHERE NOT EXISTS (SELECT 1 FROM timescaledb_information.jobs WHERE proc_name = '${proc}' ` +
-      `AND hypertable_schema = '${schema}' AND hypertable_name = '${name}')`;
+    return (
+      `WHERE NOT EXISTS (SELECT 1 FROM timescaledb_information.jobs WHERE proc_name = '${proc}' ` +
+      `AND hypertable_schema = '${schema}' AND hypertable_name = '${name}')`
+    );
   };
   return [
     ...FLOW_POLICIES.map(
-      (p) => `SELECT add_continuous_aggregate_policy('${p.view}', start_offset => INTERVAL '${p.startOffset}', ` +
+      (p) =>
+        `SELECT add_continuous_aggregate_policy('${p.view}', start_offset => INTERVAL '${p.startOffset}', ` +
         `end_offset => INTERVAL '${p.endOffset}', schedule_interval => INTERVAL '${p.schedule}') ` +
-        unlessScheduled('policy_refresh_continuous_aggregate', p.view),
+        unlessScheduled('policy_refresh_continuous_aggregate', p.view)
     ),
     `SELECT add_compression_policy('optflow.quotes', INTERVAL '${COMPRESS_AFTER}') ${unlessScheduled('policy_compression', 'optflow.quotes')}`,
   ];

@@ -33,7 +33,11 @@ export interface RefreshWindow {
  * is under the watermark already (a backfill). Watermarks are epoch ms; an empty aggregate reports
  * the minimum timestamp (4713 BC), i.e. nothing materialized yet: refresh from the beginning (start null).
  */
-export function refreshWindows(from: Date, to: Date, watermarks: ReadonlyMap<string, number> = new Map()): RefreshWindow[] {
+export function refreshWindows(
+  from: Date,
+  to: Date,
+  watermarks: ReadonlyMap<string, number> = new Map()
+): RefreshWindow[] {
   return FLOW_LEVELS.flatMap((level) => {
     const watermark = watermarks.get(level.view);
     const fromStart = bucketAt(level, from.getTime()).start;
@@ -72,7 +76,7 @@ async function refreshLocked(session: Session, from: Date, to: Date): Promise<Re
   const { rows } = await session.query<{ view: string; watermark: number }>(
     `SELECT 'optflow.' || user_view_name AS view,
             extract(epoch FROM _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mat_hypertable_id))) * 1000 AS watermark
-     FROM _timescaledb_catalog.continuous_agg WHERE user_view_schema = 'optflow'`,
+     FROM _timescaledb_catalog.continuous_agg WHERE user_view_schema = 'optflow'`
   );
   const windows = refreshWindows(from, to, new Map(rows.map((r) => [r.view, Number(r.watermark)])));
   if (windows.length === 0) return windows;
@@ -86,7 +90,7 @@ async function refreshLocked(session: Session, from: Date, to: Date): Promise<Re
       // Simple protocol (no bind parameters): CALL of this procedure must be a top-level statement.
       // The values are ISO strings of Dates and a view name from FLOW_LEVELS, not user input.
       await session.query(
-        `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`,
+        `CALL refresh_continuous_aggregate('${w.view}', ${w.start ? `'${w.start.toISOString()}'::timestamptz` : 'NULL'}, '${w.end.toISOString()}'::timestamptz)`
       );
     }
   } finally {

@@ -23,15 +23,19 @@ export async function openMigratedTestDatabase(): Promise<TestDatabase> {
 export async function runCompressionJob(db: Database): Promise<void> {
   const { rows } = await db.query<{ job_id: number; application_name: string }>(
     `SELECT job_id, application_name FROM timescaledb_information.jobs
-     WHERE proc_name = 'policy_compression' AND hypertable_schema = 'optflow' AND hypertable_name = 'quotes'`,
+     WHERE proc_name = 'policy_compression' AND hypertable_schema = 'optflow' AND hypertable_name = 'quotes'`
   );
   if (rows.length !== 1) throw new Error(`expected one compression job on optflow.quotes, found ${rows.length}`);
   const job = rows[0]!;
   await db.query(`SELECT alter_job($1, scheduled => false)`, [job.job_id]);
   try {
-    const running = async () => (await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [job.application_name],
-    )).rows[0]!.n;
+    const running = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+          [job.application_name]
+        )
+      ).rows[0]!.n;
     while ((await running()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     await db.query(`CALL run_job(${Number(job.job_id)})`);
   } finally {

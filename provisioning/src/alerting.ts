@@ -14,12 +14,23 @@ export interface AlertSetting {
   format: string;
 }
 
-const THRESHOLDS = /^\s*(?:[A-Za-z0-9._/-]{1,16}|\*)\s*=\s*\d+(?:\.\d+)?\s*(?:,\s*(?:[A-Za-z0-9._/-]{1,16}|\*)\s*=\s*\d+(?:\.\d+)?\s*)*$/;
+const THRESHOLDS =
+  /^\s*(?:[A-Za-z0-9._/-]{1,16}|\*)\s*=\s*\d+(?:\.\d+)?\s*(?:,\s*(?:[A-Za-z0-9._/-]{1,16}|\*)\s*=\s*\d+(?:\.\d+)?\s*)*$/;
 const NUMBER = /^\d+(?:\.\d+)?$/;
 
 export const ALERT_SETTINGS: readonly AlertSetting[] = [
-  { name: 'OPTFLOW_ALERT_NET_VOLUME_1M', default: 'SPX=5000,*=2000', pattern: THRESHOLDS, format: 'UNDERLYING=contracts,...,*=contracts' },
-  { name: 'OPTFLOW_ALERT_NET_VOLUME_5M', default: 'SPX=15000,*=6000', pattern: THRESHOLDS, format: 'UNDERLYING=contracts,...,*=contracts' },
+  {
+    name: 'OPTFLOW_ALERT_NET_VOLUME_1M',
+    default: 'SPX=5000,*=2000',
+    pattern: THRESHOLDS,
+    format: 'UNDERLYING=contracts,...,*=contracts',
+  },
+  {
+    name: 'OPTFLOW_ALERT_NET_VOLUME_5M',
+    default: 'SPX=15000,*=6000',
+    pattern: THRESHOLDS,
+    format: 'UNDERLYING=contracts,...,*=contracts',
+  },
   { name: 'OPTFLOW_ALERT_PREMIUM_SPIKE_FACTOR', default: '5', pattern: NUMBER, format: 'a number' },
   { name: 'OPTFLOW_ALERT_PREMIUM_MIN', default: '1000000', pattern: NUMBER, format: 'dollars' },
 ];
@@ -35,7 +46,7 @@ export function alertValues(env: Readonly<Record<string, string | undefined>>): 
       const value = env[s.name]?.trim() || s.default;
       if (!s.pattern.test(value)) throw new AlertSettingError(`${s.name}="${value}" is not ${s.format}`);
       return [s.name, value.replace(/\s+/g, '')];
-    }),
+    })
   );
 }
 
@@ -49,12 +60,15 @@ export function renderTemplate(file: string, text: string, values: ReadonlyMap<s
 }
 
 /** Every template of provisioning/alerting/, rendered: file name → text. */
-export function renderAlerting(env: Readonly<Record<string, string | undefined>>, dir = ALERTING_TEMPLATES): Map<string, string> {
+export function renderAlerting(
+  env: Readonly<Record<string, string | undefined>>,
+  dir = ALERTING_TEMPLATES
+): Map<string, string> {
   const values = alertValues(env);
   return new Map(
     readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))
       .sort()
-      .map((f) => [f, renderTemplate(f, readFileSync(join(dir, f), 'utf8'), values)]),
+      .map((f) => [f, renderTemplate(f, readFileSync(join(dir, f), 'utf8'), values)])
   );
 }

@@ -13,10 +13,16 @@ const iso = (ms: number) => `'${new Date(ms).toISOString()}'`;
 
 export function expandGrafanaSql(sql: string, ctx: SqlContext): string {
   const expanded = sql
-    .replace(/\$__timeFilter\(([^)]+)\)/g, (_, column: string) => `${column.trim()} BETWEEN ${iso(ctx.from)} AND ${iso(ctx.to)}`)
+    .replace(
+      /\$__timeFilter\(([^)]+)\)/g,
+      (_, column: string) => `${column.trim()} BETWEEN ${iso(ctx.from)} AND ${iso(ctx.to)}`
+    )
     .replace(/\$__timeFrom\(\)/g, iso(ctx.from))
     .replace(/\$__timeTo\(\)/g, iso(ctx.to))
-    .replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced?: string, bare?: string) => ctx.variables[(braced ?? bare)!] ?? whole);
+    .replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (whole, braced?: string, bare?: string) => ctx.variables[(braced ?? bare)!] ?? whole
+    );
   const left = /\$[\w{]+/.exec(expanded);
   if (left) throw new Error(`unexpanded ${left[0]} in: ${sql}`);
   return expanded;
@@ -45,7 +51,10 @@ const STRING_TYPES = /^(text|character varying|character|name)\b/;
  * rule — when the result has exactly three columns, a series whose only label is `metric` takes that
  * label's value as its name and loses its labels.
  */
-export function grafanaTimeSeries(columns: readonly SqlColumn[], rows: ReadonlyArray<Readonly<Record<string, unknown>>>): GrafanaSeries[] {
+export function grafanaTimeSeries(
+  columns: readonly SqlColumn[],
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>
+): GrafanaSeries[] {
   if (!columns.some((c) => c.name === 'time')) throw new Error('time column is missing');
   if (rows.length === 0) return []; // Grafana returns a frame without fields: no data
   const factors = columns.filter((c) => c.name !== 'time' && STRING_TYPES.test(c.type));
@@ -65,7 +74,9 @@ export function grafanaTimeSeries(columns: readonly SqlColumn[], rows: ReadonlyA
   }
   return [...seen.values()].map((s) => {
     const keys = Object.keys(s.labels);
-    return columns.length === 3 && keys.length === 1 && keys[0] === 'metric' ? { name: s.labels.metric!, labels: {} } : s;
+    return columns.length === 3 && keys.length === 1 && keys[0] === 'metric'
+      ? { name: s.labels.metric!, labels: {} }
+      : s;
   });
 }
 
@@ -82,7 +93,8 @@ export function checkAlertInstances(series: readonly GrafanaSeries[]): void {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-    if (seen.has(key)) throw new Error(`frame cannot uniquely be identified by its labels: has duplicate results with labels {${key}}`);
+    if (seen.has(key))
+      throw new Error(`frame cannot uniquely be identified by its labels: has duplicate results with labels {${key}}`);
     seen.add(key);
   }
 }

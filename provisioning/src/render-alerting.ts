@@ -6,7 +6,9 @@ import { AlertSettingError, renderAlerting } from './alerting.ts';
 
 const out = process.argv[2];
 if (!out || out === '--help' || out === '-h') {
-  console.log('usage: render-alerting <dir>   render provisioning/alerting/*.yaml with OPTFLOW_ALERT_* from the environment into <dir>');
+  console.log(
+    'usage: render-alerting <dir>   render provisioning/alerting/*.yaml with OPTFLOW_ALERT_* from the environment into <dir>'
+  );
   process.exit(out ? 0 : 2);
 }
 try {

@@ -41,8 +41,8 @@ const dashboardQueries: SqlQuery[] = Object.entries(DASHBOARDS).flatMap(([name, 
         sql: expandGrafanaSql(t.rawSql!, { from: FROM, to: TO, variables: { underlying: 'SPX' } }),
         format: t.format ?? 'time_series',
         expectRows: !/rejected|did not load/i.test(panel.title ?? ''),
-      })),
-  ),
+      }))
+  )
 );
 
 const rules = renderedRules();
@@ -58,13 +58,16 @@ const UNDERLYINGS = ['SPX', 'NDX'];
 const NUMERIC = new Set(['double precision', 'bigint', 'integer', 'numeric', 'real', 'smallint']);
 
 /** Runs `sql` as optflow_reader and returns its columns (name, type) and rows. */
-async function asReader(s: Session, sql: string): Promise<{ columns: SqlColumn[]; rows: Array<Record<string, unknown>> }> {
+async function asReader(
+  s: Session,
+  sql: string
+): Promise<{ columns: SqlColumn[]; rows: Array<Record<string, unknown>> }> {
   await s.query('BEGIN');
   try {
     await s.query(`SET LOCAL ROLE optflow_reader`);
     await s.query(`CREATE TEMP VIEW grafana_probe AS ${sql}`);
     const { rows: columns } = await s.query<{ name: string; type: string }>(
-      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'grafana_probe'::regclass AND attnum > 0 ORDER BY attnum`,
+      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'grafana_probe'::regclass AND attnum > 0 ORDER BY attnum`
     );
     const { rows } = await s.query<Record<string, unknown>>(`SELECT * FROM grafana_probe`);
     return { columns, rows };
@@ -84,7 +87,9 @@ describe(`provisioned SQL (${backend})`, () => {
     db = t.db;
     // Two underlyings: alert rules return one series per underlying, which Grafana must tell apart.
     for (const underlying of UNDERLYINGS) {
-      const day = [...sampleDay({ ...DEFAULT_SAMPLE, underlying, strikes: 6, expirations: 2, snapshotsPerRowGroup: 30, seed: 5 })].slice(0, 3);
+      const day = [
+        ...sampleDay({ ...DEFAULT_SAMPLE, underlying, strikes: 6, expirations: 2, snapshotsPerRowGroup: 30, seed: 5 }),
+      ].slice(0, 3);
       const { path } = writeSampleBatches(join(dir, `${underlying}.X.2023-05-19.parquet`), day);
       assert.equal((await loadFile(db, path, { timeZone: 'America/New_York', overrides: {} })).status, 'loaded');
     }
@@ -104,12 +109,21 @@ describe(`provisioned SQL (${backend})`, () => {
       const { columns, rows } = await db.withSession((s) => asReader(s, q.sql));
       if (q.format === 'time_series') {
         assert.deepEqual(columns[0], { name: 'time', type: 'timestamp with time zone' }, q.where);
-        const [labels, values] = [columns.slice(1).filter((c) => c.type === 'text'), columns.slice(1).filter((c) => c.type !== 'text')];
-        assert.ok(values.length > 0 && values.every((c) => NUMERIC.has(c.type)), `${q.where}: numeric values, got ${JSON.stringify(columns)}`);
+        const [labels, values] = [
+          columns.slice(1).filter((c) => c.type === 'text'),
+          columns.slice(1).filter((c) => c.type !== 'text'),
+        ];
+        assert.ok(
+          values.length > 0 && values.every((c) => NUMERIC.has(c.type)),
+          `${q.where}: numeric values, got ${JSON.stringify(columns)}`
+        );
         if (q.where.startsWith('alert ')) {
           // Grafana makes a string column named metric the series' name, not a label (grafanaTimeSeries);
           // alert instances are told apart by labels only. In a panel, metric naming the series is the point.
-          assert.ok(labels.length > 0 && labels.every((c) => c.name !== 'metric'), `${q.where}: a label column, not named metric, got ${JSON.stringify(columns)}`);
+          assert.ok(
+            labels.length > 0 && labels.every((c) => c.name !== 'metric'),
+            `${q.where}: a label column, not named metric, got ${JSON.stringify(columns)}`
+          );
         }
       }
       if (q.expectRows) assert.ok(rows.length > 0, `${q.where}: rows over the loaded day`);
@@ -121,11 +135,17 @@ describe(`provisioned SQL (${backend})`, () => {
       const { columns, rows } = await db.withSession((s) => asReader(s, q.sql));
       const series = grafanaTimeSeries(columns, rows);
       checkAlertInstances(series);
-      assert.deepEqual(series.map((s) => s.labels).sort((a, b) => String(a.underlying).localeCompare(String(b.underlying))), UNDERLYINGS.toSorted().map((underlying) => ({ underlying })));
+      assert.deepEqual(
+        series.map((s) => s.labels).sort((a, b) => String(a.underlying).localeCompare(String(b.underlying))),
+        UNDERLYINGS.toSorted().map((underlying) => ({ underlying }))
+      );
       // An instance's labels: the rule's own and its series'; a label it lacks renders empty / groups nothing.
       for (const s of series) {
         const labels = new Set(['alertname', ...Object.keys(q.rule.labels ?? {}), ...Object.keys(s.labels)]);
-        for (const [, name] of Object.values(q.rule.annotations).join('\n').matchAll(/index \.Labels "(\w+)"/g)) assert.ok(labels.has(name!), `${q.where}: annotation label ${name}`);
+        for (const [, name] of Object.values(q.rule.annotations)
+          .join('\n')
+          .matchAll(/index \.Labels "(\w+)"/g))
+          assert.ok(labels.has(name!), `${q.where}: annotation label ${name}`);
         for (const name of policyGroupBy()) assert.ok(labels.has(name), `${q.where}: policy group_by ${name}`);
       }
     });
@@ -137,20 +157,22 @@ describe(`provisioned SQL (${backend})`, () => {
     assert.equal((last.time as Date).toISOString(), '2023-05-19T14:59:00.000Z');
     const { rows: direct } = await db.query<{ net: number }>(
       `SELECT sum(CASE WHEN put_call = 'C' THEN volume ELSE -volume END)::float8 AS net FROM optflow.quotes
-       WHERE underlying = 'SPX' AND quote_time >= '2023-05-19T14:59:00Z' AND quote_time < '2023-05-19T15:00:00Z'`,
+       WHERE underlying = 'SPX' AND quote_time >= '2023-05-19T14:59:00Z' AND quote_time < '2023-05-19T15:00:00Z'`
     );
     assert.equal(last.value, direct[0]!.net / 5000);
     const { rows: five } = await db.withSession((s) => asReader(s, alertQueries[1]!.sql));
     const { rows: direct5 } = await db.query<{ net: number }>(
       `SELECT sum(CASE WHEN put_call = 'C' THEN volume ELSE -volume END)::float8 AS net FROM optflow.quotes
-       WHERE underlying = 'SPX' AND quote_time >= '2023-05-19T14:55:00Z' AND quote_time < '2023-05-19T15:00:00Z'`,
+       WHERE underlying = 'SPX' AND quote_time >= '2023-05-19T14:55:00Z' AND quote_time < '2023-05-19T15:00:00Z'`
     );
     assert.equal(five.find((r) => r.underlying === 'SPX')!.value, direct5[0]!.net / 15000);
   });
 
   test('alert: a closed market (no minute in the window) returns no rows, so noDataState OK keeps it quiet', async () => {
     for (const q of alertQueries) {
-      const { rows } = await db.withSession((s) => asReader(s, q.sql.replaceAll(CLOCK, `'2023-05-20T15:00:30Z'::timestamptz`)));
+      const { rows } = await db.withSession((s) =>
+        asReader(s, q.sql.replaceAll(CLOCK, `'2023-05-20T15:00:30Z'::timestamptz`))
+      );
       assert.deepEqual(rows, [], q.where);
     }
   });

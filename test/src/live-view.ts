@@ -16,9 +16,17 @@ export const CHROMIUM = process.env.OPTFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const MINUTE_MS = 60_000;
 
 /** `optflow start --demo` on the embedded database under `home`, any free ports; resolves once the day is loaded. */
-export async function startDemo(home: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: Child; url: string; data: string }> {
+export async function startDemo(
+  home: string,
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ child: Child; url: string; data: string }> {
   const data = join(home, 'data');
-  const child = startChild([OPTFLOW_BIN, 'start', '--demo', '--data', data, '--port', '0'], { OPTFLOW_HOME: join(home, 'optflow'), OPTFLOW_PG_PORT: '0', DATABASE_URL: '', ...env });
+  const child = startChild([OPTFLOW_BIN, 'start', '--demo', '--data', data, '--port', '0'], {
+    OPTFLOW_HOME: join(home, 'optflow'),
+    OPTFLOW_PG_PORT: '0',
+    DATABASE_URL: '',
+    ...env,
+  });
   const [, url] = await child.waitFor(/live view: (http:\/\/\S+\/) /, 120_000);
   await child.waitFor(/loaded \S+SPX\.X\.2023-05-19\.parquet: 977,500 rows/, 300_000);
   return { child, url: url!, data };
@@ -27,7 +35,15 @@ export async function startDemo(home: string, env: NodeJS.ProcessEnv = {}): Prom
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -39,17 +55,22 @@ let lastOfDay: SampleBatch | undefined;
  */
 export function lateSnapshot(n: number): { batch: SampleBatch; time: number } {
   if (!lastOfDay) {
-    for (const batch of sampleDay({ ...DEFAULT_SAMPLE, snapshotsPerRowGroup: DEFAULT_SAMPLE.snapshotsPerRowGroup })) lastOfDay = batch;
+    for (const batch of sampleDay({ ...DEFAULT_SAMPLE, snapshotsPerRowGroup: DEFAULT_SAMPLE.snapshotsPerRowGroup }))
+      lastOfDay = batch;
     const rows = lastOfDay!.symbol.length;
     const last = lastOfDay!.quoteTimeInLong[rows - 1]!;
     const from = lastOfDay!.quoteTimeInLong.findIndex((t) => t === last);
-    lastOfDay = Object.fromEntries(SAMPLE_COLUMNS.map((c) => [c, (lastOfDay![c] as unknown[]).slice(from)])) as unknown as SampleBatch;
+    lastOfDay = Object.fromEntries(
+      SAMPLE_COLUMNS.map((c) => [c, (lastOfDay![c] as unknown[]).slice(from)])
+    ) as unknown as SampleBatch;
   }
   const base = lastOfDay;
   const shift = n * MINUTE_MS;
   const batch: SampleBatch = {
     ...base,
-    totalVolume: base.totalVolume.map((v, i) => v + BigInt(n * (10 * (1 + (i % 4)) + (base.putCall[i] === 'CALL' ? 10 : 0)))),
+    totalVolume: base.totalVolume.map(
+      (v, i) => v + BigInt(n * (10 * (1 + (i % 4)) + (base.putCall[i] === 'CALL' ? 10 : 0)))
+    ),
     quoteTimeInLong: base.quoteTimeInLong.map((t) => t + BigInt(shift)),
     processDateTime: base.processDateTime.map((d) => new Date(d.getTime() + shift)),
   };
@@ -60,7 +81,10 @@ export function lateSnapshot(n: number): { batch: SampleBatch; time: number } {
 /** Writes snapshot `n` after the close into `dir` as a collector does (a temporary file renamed into place). */
 export function writeLateSnapshot(dir: string, n: number): { path: string; time: number } {
   const { batch, time } = lateSnapshot(n);
-  const path = join(dir, sampleFileName(DEFAULT_SAMPLE).replace('.parquet', `.late-${String(n).padStart(2, '0')}.parquet`));
+  const path = join(
+    dir,
+    sampleFileName(DEFAULT_SAMPLE).replace('.parquet', `.late-${String(n).padStart(2, '0')}.parquet`)
+  );
   writeSampleBatches(path, [batch]);
   return { path, time };
 }
@@ -106,4 +130,5 @@ export async function waitInPage<T>(page: Page, expression: string, timeoutMs = 
   }
 }
 
-export const seenAt = (page: Page, minute: number, timeoutMs = 30_000) => waitInPage<number>(page, `window.optflowSeen['${minute}']`, timeoutMs);
+export const seenAt = (page: Page, minute: number, timeoutMs = 30_000) =>
+  waitInPage<number>(page, `window.optflowSeen['${minute}']`, timeoutMs);

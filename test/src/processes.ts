@@ -25,8 +25,16 @@ process.on('exit', () => {
  * `args` run by node, or by `options.command` (e.g. npm) from `options.cwd`. A `group` child leads a
  * process group of its own, so signals reach what it starts too (npm → sh → node), like Ctrl-C.
  */
-export function startChild(args: string[], env: NodeJS.ProcessEnv = {}, options: { command?: string; cwd?: string; group?: boolean } = {}): Child {
-  const child = spawn(options.command ?? process.execPath, args, { env: { ...process.env, ...env }, cwd: options.cwd, detached: options.group === true });
+export function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { command?: string; cwd?: string; group?: boolean } = {}
+): Child {
+  const child = spawn(options.command ?? process.execPath, args, {
+    env: { ...process.env, ...env },
+    cwd: options.cwd,
+    detached: options.group === true,
+  });
   const signal = (sig: NodeJS.Signals) => {
     if (options.group) process.kill(-child.pid!, sig);
     else child.kill(sig);
@@ -44,21 +52,27 @@ export function startChild(args: string[], env: NodeJS.ProcessEnv = {}, options:
   child.stderr.on('data', onData);
   // 'close': the process has exited and its output pipes are closed, i.e. whatever it started and
   // that shares them (npm's script) has exited too, and every line it wrote has been read.
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    for (const l of listeners) l();
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      for (const l of listeners) l();
+      resolve(code);
+    })
+  );
   return {
     process: child,
     output: () => text,
     exited,
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern}; output:\n${text}`)), timeoutMs);
+        const timer = setTimeout(
+          () => done(new Error(`timed out waiting for ${pattern}; output:\n${text}`)),
+          timeoutMs
+        );
         const check = () => {
           const match = pattern.exec(text);
           if (match) return done(undefined, match);
-          if (child.exitCode !== null) done(new Error(`process exited (${child.exitCode}) before ${pattern}; output:\n${text}`));
+          if (child.exitCode !== null)
+            done(new Error(`process exited (${child.exitCode}) before ${pattern}; output:\n${text}`));
         };
         const done = (error?: Error, match?: RegExpMatchArray) => {
           clearTimeout(timer);

@@ -27,21 +27,31 @@ interface StartFlags extends ApiFlags, ReadFlags {
 }
 
 export function registerStart(program: Command): void {
-  addReadOptions(addApiOptions(
-    program
-      .command('start')
-      .description('the main job, in one process: start the database (embedded TimescaleDB unless DATABASE_URL is set), apply migrations, load and keep watching the data directory, serve the query API and (embedded) the PostgreSQL socket, until Ctrl-C'),
-  ))
+  addReadOptions(
+    addApiOptions(
+      program
+        .command('start')
+        .description(
+          'the main job, in one process: start the database (embedded TimescaleDB unless DATABASE_URL is set), apply migrations, load and keep watching the data directory, serve the query API and (embedded) the PostgreSQL socket, until Ctrl-C'
+        )
+    )
+  )
     .option('--data <dir>', 'directory the collectors write Parquet files to', 'data')
     .option('--demo', 'when the data directory has no Parquet files, first write a sample trading day there')
     .option('--poll <ms>', 'milliseconds between looks at the data directory', integerIn(50, 60_000), 250)
     .addOption(
-      new Option('--socket-role <role>', 'who clients of the embedded database\'s PostgreSQL socket are: optflow_reader (read-only), optflow_writer (may change optflow\'s rows) or the superuser')
+      new Option(
+        '--socket-role <role>',
+        "who clients of the embedded database's PostgreSQL socket are: optflow_reader (read-only), optflow_writer (may change optflow's rows) or the superuser"
+      )
         .choices(SOCKET_ROLES)
-        .default('reader'),
+        .default('reader')
     )
     .option('--quiet', 'print nothing but errors')
-    .addHelpText('after', '\nOPTFLOW_PG_HOST, OPTFLOW_PG_PORT: where the embedded database\'s socket listens (127.0.0.1:5433); OPTFLOW_PG_PASSWORD: the password its clients must give (required for a non-loopback host).')
+    .addHelpText(
+      'after',
+      "\nOPTFLOW_PG_HOST, OPTFLOW_PG_PORT: where the embedded database's socket listens (127.0.0.1:5433); OPTFLOW_PG_PASSWORD: the password its clients must give (required for a non-loopback host)."
+    )
     .action(async (flags: StartFlags) => {
       const out = createOutput(flags);
       const read = loadOptionsFrom(flags);
@@ -59,7 +69,9 @@ export function registerStart(program: Command): void {
             const ran = await migrate(db, { direction: 'up', log: () => undefined, notice: out.warn });
             if (stop.aborted) return;
             const info = await db.info();
-            const engine = info.timescaledb ? `TimescaleDB ${info.timescaledb} on PostgreSQL ${info.serverVersion}` : `PostgreSQL ${info.serverVersion} (no TimescaleDB: plain tables and views)`;
+            const engine = info.timescaledb
+              ? `TimescaleDB ${info.timescaledb} on PostgreSQL ${info.serverVersion}`
+              : `PostgreSQL ${info.serverVersion} (no TimescaleDB: plain tables and views)`;
             // The live view's URL is the first line printed (what a new user opens): these wait for it.
             const held: string[] = [];
             if (config.kind === 'embedded' && db instanceof EmbeddedDatabase) {
@@ -85,16 +97,24 @@ export function registerStart(program: Command): void {
             if (stop.aborted) return;
 
             out.info(`optflow: query API: ${api.url}/api (OpenAPI ${api.url}/api/openapi.json)`);
-            out.info(`optflow:   Grafana optflow data source: URL ${api.url}${apiToken() ? ', with the bearer token from OPTFLOW_API_TOKEN' : ''}`);
+            out.info(
+              `optflow:   Grafana optflow data source: URL ${api.url}${apiToken() ? ', with the bearer token from OPTFLOW_API_TOKEN' : ''}`
+            );
             if (socket) {
               const configured = config.kind === 'embedded' && config.socket.password !== undefined;
               const shown = configured ? redact(socket.url) : socket.url;
               const password = configured ? 'the one in OPTFLOW_PG_PASSWORD' : 'any';
-              out.info(`optflow: PostgreSQL socket: ${shown} (clients are ${flags.socketRole === 'superuser' ? 'the superuser' : `optflow_${flags.socketRole}`}; see --socket-role)`);
+              out.info(
+                `optflow: PostgreSQL socket: ${shown} (clients are ${flags.socketRole === 'superuser' ? 'the superuser' : `optflow_${flags.socketRole}`}; see --socket-role)`
+              );
               out.info(`optflow:   psql "${shown}" -c 'SELECT * FROM optflow.flow_1m ORDER BY bucket DESC LIMIT 5'`);
-              out.info(`optflow:   Grafana PostgreSQL data source: host ${socket.host}:${socket.port}, database postgres, user ${new URL(socket.url).username}, password ${password}, TLS off, TimescaleDB on`);
+              out.info(
+                `optflow:   Grafana PostgreSQL data source: host ${socket.host}:${socket.port}, database postgres, user ${new URL(socket.url).username}, password ${password}, TLS off, TimescaleDB on`
+              );
               if (!isLoopback(socket.host)) {
-                out.warn(`optflow: warning: the PostgreSQL socket listens on ${socket.host}, reachable from other machines: anyone with the password reads optflow's data, unencrypted (no TLS)`);
+                out.warn(
+                  `optflow: warning: the PostgreSQL socket listens on ${socket.host}, reachable from other machines: anyone with the password reads optflow's data, unencrypted (no TLS)`
+                );
               }
             }
             out.info(`optflow: loading and watching ${dataDir} (Ctrl-C to stop)`);
@@ -114,7 +134,10 @@ export function registerStart(program: Command): void {
             if (stop.aborted) out.info('optflow: stopped');
           }
         },
-        { onSignal: (signal) => out.info(`optflow: ${signal}: stopping (the load in progress finishes its transaction)`) },
+        {
+          onSignal: (signal) =>
+            out.info(`optflow: ${signal}: stopping (the load in progress finishes its transaction)`),
+        }
       );
     });
 }

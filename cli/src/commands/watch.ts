@@ -22,7 +22,9 @@ export function registerWatch(program: Command): void {
   addReadOptions(
     program
       .command('watch')
-      .description('load a directory continuously: new and rewritten Parquet files are loaded once their writer has finished (SIGTERM finishes the current transaction and exits 0)')
+      .description(
+        'load a directory continuously: new and rewritten Parquet files are loaded once their writer has finished (SIGTERM finishes the current transaction and exits 0)'
+      )
       .argument('<dir>', 'directory the collectors write to')
   )
     .option('--poll <ms>', 'milliseconds between looks at the directory', integerIn(50, 60_000), 250)
@@ -32,7 +34,13 @@ export function registerWatch(program: Command): void {
     .action(async (dir: string, flags: WatchFlags) => {
       const out = createOutput(flags);
       const read = loadOptionsFrom(flags);
-      if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new CliError(`${dir}: not a directory`, EXIT.USAGE);
+      if (
+        !(await stat(dir).then(
+          (s) => s.isDirectory(),
+          () => false
+        ))
+      )
+        throw new CliError(`${dir}: not a directory`, EXIT.USAGE);
       const db = await connect();
       await runUntilSignal(async (stop) => {
         try {

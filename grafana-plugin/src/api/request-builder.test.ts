@@ -96,11 +96,28 @@ describe('toApiQuery', () => {
     ],
     [
       'unusual takes its thresholds',
-      q({ queryType: 'unusual', lastMinutes: 30, minRatio: 2, minVolume: 0, minPrice: 0.5, hotFactor: 4, limit: 50, measure: 'premium' }),
+      q({
+        queryType: 'unusual',
+        lastMinutes: 30,
+        minRatio: 2,
+        minVolume: 0,
+        minPrice: 0.5,
+        hotFactor: 4,
+        limit: 50,
+        measure: 'premium',
+      }),
       {
         refId: 'A',
         type: 'unusual',
-        options: { underlying: 'SPX', lastMinutes: 30, minRatio: 2, minVolume: 0, minPrice: 0.5, hotFactor: 4, limit: 50 },
+        options: {
+          underlying: 'SPX',
+          lastMinutes: 30,
+          minRatio: 2,
+          minVolume: 0,
+          minPrice: 0.5,
+          hotFactor: 4,
+          limit: 50,
+        },
       },
     ],
   ])('%s', (_name, query, expected) => {

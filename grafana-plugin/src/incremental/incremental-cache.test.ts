@@ -105,9 +105,20 @@ describe('mergeIncrement / trimToRange', () => {
 
   test('daily buckets are New York sessions: a range starting at 22:00 there keeps that session', () => {
     const d = (iso: string) => Date.parse(iso);
-    const days = [series('s', [[d('2023-05-17T04:00:00Z'), 1], [d('2023-05-18T04:00:00Z'), 2], [d('2023-05-19T04:00:00Z'), 3]])];
+    const days = [
+      series('s', [
+        [d('2023-05-17T04:00:00Z'), 1],
+        [d('2023-05-18T04:00:00Z'), 2],
+        [d('2023-05-19T04:00:00Z'), 3],
+      ]),
+    ];
     // 22:00 EDT on the 18th is 02:00Z on the 19th: UTC rounding would drop the 18th's session.
-    expect(trimToRange(days, d('2023-05-19T02:00:00Z'), '1d')).toEqual([series('s', [[d('2023-05-18T04:00:00Z'), 2], [d('2023-05-19T04:00:00Z'), 3]])]);
+    expect(trimToRange(days, d('2023-05-19T02:00:00Z'), '1d')).toEqual([
+      series('s', [
+        [d('2023-05-18T04:00:00Z'), 2],
+        [d('2023-05-19T04:00:00Z'), 3],
+      ]),
+    ]);
   });
 
   test('tables (first field not time) are whole answers: replaced, never trimmed', () => {

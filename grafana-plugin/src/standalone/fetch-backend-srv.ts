@@ -10,7 +10,9 @@ export type ProxyRoute = (url: string) => { url: string; headers: Record<string,
  */
 export function dataProxyRoute(instanceUrl: string, apiUrl: string, token: string): ProxyRoute {
   return (url) => {
-    if (!url.startsWith(`${instanceUrl}/api/`)) {throw new Error(`no data-proxy route for ${url}`);}
+    if (!url.startsWith(`${instanceUrl}/api/`)) {
+      throw new Error(`no data-proxy route for ${url}`);
+    }
     return { url: `${apiUrl}${url.slice(instanceUrl.length)}`, headers: { authorization: `Bearer ${token}` } };
   };
 }
@@ -35,7 +37,9 @@ export function fetchBackendSrv(route: ProxyRoute): BackendSrv & { requests: Bac
       open++;
       let settled = false;
       const settle = () => {
-        if (!settled) {open--;}
+        if (!settled) {
+          open--;
+        }
         settled = true;
       };
       const fail = (error: FetchError) => {
@@ -51,8 +55,9 @@ export function fetchBackendSrv(route: ProxyRoute): BackendSrv & { requests: Bac
         .then(async (response) => {
           const text = await response.text();
           const data = text ? (JSON.parse(text) as T) : (undefined as T);
-          if (!response.ok)
-            {return fail({ status: response.status, statusText: response.statusText, data, config: options });}
+          if (!response.ok) {
+            return fail({ status: response.status, statusText: response.statusText, data, config: options });
+          }
           settle();
           subscriber.next({
             data,
@@ -68,7 +73,9 @@ export function fetchBackendSrv(route: ProxyRoute): BackendSrv & { requests: Bac
           subscriber.complete();
         })
         .catch((error: Error) => {
-          if (controller.signal.aborted) {return settle();}
+          if (controller.signal.aborted) {
+            return settle();
+          }
           fail({
             status: 502,
             statusText: 'Bad Gateway',
@@ -77,7 +84,9 @@ export function fetchBackendSrv(route: ProxyRoute): BackendSrv & { requests: Bac
           });
         });
       return () => {
-        if (!settled) {controller.abort();}
+        if (!settled) {
+          controller.abort();
+        }
       };
     });
   const send = <T>(options: BackendSrvRequest) => lastValueFrom(fetchObservable<T>(options)).then((r) => r.data);

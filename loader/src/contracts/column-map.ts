@@ -46,7 +46,8 @@ export function parseMapOverrides(values: readonly string[]): ColumnMap {
     const field = value.slice(0, eq);
     const column = value.slice(eq + 1);
     if (eq <= 0 || column === '') throw new Error(`--map expects field=column, got "${value}"`);
-    if (!isField(field)) throw new Error(`--map: unknown field "${field}" (fields: ${Object.keys(FIELD_CANDIDATES).join(', ')})`);
+    if (!isField(field))
+      throw new Error(`--map: unknown field "${field}" (fields: ${Object.keys(FIELD_CANDIDATES).join(', ')})`);
     overrides[field] = column;
   }
   return overrides;
@@ -64,12 +65,15 @@ export function mapColumns(columns: readonly string[], overrides: ColumnMap = {}
   for (const field of Object.keys(FIELD_CANDIDATES) as Field[]) {
     const override = overrides[field];
     if (override !== undefined) {
-      if (!columns.includes(override)) return { ok: false, reason: `--map ${field}=${override}: no column "${override}"; ${has}` };
+      if (!columns.includes(override))
+        return { ok: false, reason: `--map ${field}=${override}: no column "${override}"; ${has}` };
       map[field] = override;
       continue;
     }
     const candidates: readonly string[] = FIELD_CANDIDATES[field];
-    const found = candidates.find((c) => columns.includes(c)) ?? candidates.map((c) => byLower.get(c.toLowerCase())).find((c) => c !== undefined);
+    const found =
+      candidates.find((c) => columns.includes(c)) ??
+      candidates.map((c) => byLower.get(c.toLowerCase())).find((c) => c !== undefined);
     if (found !== undefined) map[field] = found;
   }
   const missing = REQUIRED_FIELDS.filter((f) => map[f] === undefined);

@@ -22,7 +22,12 @@ export const DEFAULT_MAX_INTERVAL_VOLUME = 1_000_000;
 export const MAX_PRICE = 1e9;
 
 /** A negative price, or one above MAX_PRICE; null (and NaN) is no price. */
-export function implausiblePrice(bid: number | null, ask: number | null, last: number | null, mark: number | null): boolean {
+export function implausiblePrice(
+  bid: number | null,
+  ask: number | null,
+  last: number | null,
+  mark: number | null
+): boolean {
   return outOfRange(bid) || outOfRange(ask) || outOfRange(last) || outOfRange(mark);
 }
 const outOfRange = (price: number | null) => price !== null && (price < 0 || price > MAX_PRICE);

@@ -1,4 +1,12 @@
-import { isRepeatedWallTime, isStorableTime, MAX_INT4, SESSION_TIME_ZONE, wallDate, wallTimeToUtc, wallTimeToUtcLater } from '@optflow/contract';
+import {
+  isRepeatedWallTime,
+  isStorableTime,
+  MAX_INT4,
+  SESSION_TIME_ZONE,
+  wallDate,
+  wallTimeToUtc,
+  wallTimeToUtcLater,
+} from '@optflow/contract';
 import type { RepeatedHourTracker } from './repeated-hour.ts';
 import type { ColumnMap, Field } from './column-map.ts';
 import { decimalToThousandths, parseSymbol, underlyingForRoot } from './symbol.ts';
@@ -95,9 +103,30 @@ export function normalizeRow(raw: Record<string, unknown>, ctx: RowContext): Row
 /** A quote to fill in: rowNormalizer writes into one object per batch instead of one per row. */
 export function emptyQuote(): QuoteInput {
   return {
-    quoteTime: 0, contract: '', sourceSymbol: '', underlying: '', root: '', expiration: '', putCall: 'C', strike: '',
-    bid: null, ask: null, last: null, mark: null, bidSize: null, askSize: null, totalVolume: null, multiplier: 100,
-    openInterest: null, iv: null, delta: null, gamma: null, theta: null, vega: null, rho: null, underlyingPrice: null,
+    quoteTime: 0,
+    contract: '',
+    sourceSymbol: '',
+    underlying: '',
+    root: '',
+    expiration: '',
+    putCall: 'C',
+    strike: '',
+    bid: null,
+    ask: null,
+    last: null,
+    mark: null,
+    bidSize: null,
+    askSize: null,
+    totalVolume: null,
+    multiplier: 100,
+    openInterest: null,
+    iv: null,
+    delta: null,
+    gamma: null,
+    theta: null,
+    vega: null,
+    rho: null,
+    underlyingPrice: null,
   };
 }
 
@@ -107,7 +136,11 @@ export function emptyQuote(): QuoteInput {
  * values straight from the columns and allocates nothing per row: a million rows make no garbage.
  * `secondPass`: rows whose naive time is in a repeated hour's second pass (secondPassRows).
  */
-export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, ctx: RowContext, secondPass: Uint8Array | null = null): (i: number, into: QuoteInput) => string | null {
+export function rowNormalizer(
+  columns: ReadonlyMap<string, ArrayLike<unknown>>,
+  ctx: RowContext,
+  secondPass: Uint8Array | null = null
+): (i: number, into: QuoteInput) => string | null {
   const { map } = ctx;
   const NONE: ArrayLike<unknown> = { length: 0 };
   const col = (field: Field): ArrayLike<unknown> => {
@@ -140,12 +173,28 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
       return v === SENTINEL ? null : v;
     };
   };
-  const time = col('time'), symbolColumn = col('symbol'), strikeColumn = col('strike'), expirationColumn = col('expiration');
-  const putCallColumn = col('putCall'), underlyingColumn = col('underlying');
-  const bid = numeric('bid'), ask = numeric('ask'), last = numeric('last'), mark = numeric('mark'), totalVolume = numeric('totalVolume');
-  const multiplier = numeric('multiplier'), underlyingPrice = numeric('underlyingPrice');
-  const bidSize = whole('bidSize', MAX_INT4), askSize = whole('askSize', MAX_INT4), openInterest = whole('openInterest', Number.MAX_SAFE_INTEGER);
-  const iv = greek('iv'), delta = greek('delta'), gamma = greek('gamma'), theta = greek('theta'), vega = greek('vega'), rho = greek('rho');
+  const time = col('time'),
+    symbolColumn = col('symbol'),
+    strikeColumn = col('strike'),
+    expirationColumn = col('expiration');
+  const putCallColumn = col('putCall'),
+    underlyingColumn = col('underlying');
+  const bid = numeric('bid'),
+    ask = numeric('ask'),
+    last = numeric('last'),
+    mark = numeric('mark'),
+    totalVolume = numeric('totalVolume');
+  const multiplier = numeric('multiplier'),
+    underlyingPrice = numeric('underlyingPrice');
+  const bidSize = whole('bidSize', MAX_INT4),
+    askSize = whole('askSize', MAX_INT4),
+    openInterest = whole('openInterest', Number.MAX_SAFE_INTEGER);
+  const iv = greek('iv'),
+    delta = greek('delta'),
+    gamma = greek('gamma'),
+    theta = greek('theta'),
+    vega = greek('vega'),
+    rho = greek('rho');
   // Columns that repeat a few values all day: each distinct value is read once.
   const putCalls = new Map<unknown, 'C' | 'P' | null>();
   const expirations = new Map<unknown, string | null>();
@@ -154,9 +203,11 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
   const fill = (i: number, q: QuoteInput): void => {
     q.quoteTime = toTime(map.time!, time[i], ctx, secondPass?.[i] === 1);
     const sourceSymbol = symbolColumn[i];
-    if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '') throw new Reject(`${map.symbol}: missing option symbol`);
+    if (typeof sourceSymbol !== 'string' || sourceSymbol.trim() === '')
+      throw new Reject(`${map.symbol}: missing option symbol`);
     // PostgreSQL text cannot hold NUL: one would fail the whole COPY.
-    if (sourceSymbol.includes('\0')) throw new Reject(`${map.symbol}: ${JSON.stringify(sourceSymbol)} contains a NUL character`);
+    if (sourceSymbol.includes('\0'))
+      throw new Reject(`${map.symbol}: ${JSON.stringify(sourceSymbol)} contains a NUL character`);
     const parsed = parseSymbolCached(sourceSymbol);
     if (!parsed.ok) throw new Reject(parsed.reason);
     const symbol = parsed.symbol;
@@ -165,24 +216,32 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
     const strike = strikeColumn[i];
     if (!absent(strike)) {
       const thousandths = strikeThousandths(strike);
-      if (thousandths !== symbol.strikeThousandths) throw new Reject(`${map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`);
+      if (thousandths !== symbol.strikeThousandths)
+        throw new Reject(
+          `${map.strike} ${String(strike)} disagrees with symbol ${sourceSymbol} (strike ${symbol.strike})`
+        );
     }
     const expirationValue = expirationColumn[i];
     let expiration = expirations.get(expirationValue);
     if (expiration === undefined) expirations.set(expirationValue, (expiration = toExpirationDate(expirationValue)));
-    if (expiration !== null && expiration !== symbol.expiration) throw new Reject(`${map.expiration} ${expiration} disagrees with symbol ${sourceSymbol} (expiration ${symbol.expiration})`);
+    if (expiration !== null && expiration !== symbol.expiration)
+      throw new Reject(
+        `${map.expiration} ${expiration} disagrees with symbol ${sourceSymbol} (expiration ${symbol.expiration})`
+      );
     const putCall = putCallColumn[i];
     if (!absent(putCall)) {
       let pc = putCalls.get(putCall);
       if (pc === undefined) putCalls.set(putCall, (pc = PUT_CALL.get(String(putCall).trim().toUpperCase()) ?? null));
       if (pc === null) throw new Reject(`${map.putCall}: "${String(putCall)}" is not CALL, PUT, C or P`);
-      if (pc !== symbol.putCall) throw new Reject(`${map.putCall} ${String(putCall)} disagrees with symbol ${sourceSymbol} (${symbol.putCall})`);
+      if (pc !== symbol.putCall)
+        throw new Reject(`${map.putCall} ${String(putCall)} disagrees with symbol ${sourceSymbol} (${symbol.putCall})`);
     }
 
     const bidValue = bid(i);
     const askValue = ask(i);
     const volume = totalVolume(i);
-    if (volume !== null && (volume < 0 || !Number.isSafeInteger(volume))) throw new Reject(`${map.totalVolume}: ${volume} is not a whole number of contracts`);
+    if (volume !== null && (volume < 0 || !Number.isSafeInteger(volume)))
+      throw new Reject(`${map.totalVolume}: ${volume} is not a whole number of contracts`);
     const contractMultiplier = multiplier(i) ?? 100;
     if (!Number.isInteger(contractMultiplier) || contractMultiplier <= 0 || contractMultiplier > MAX_INT4) {
       throw new Reject(`${map.multiplier}: ${contractMultiplier} is not a positive whole number`);
@@ -191,7 +250,8 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
     if (ctx.underlyingOverride === undefined) {
       const underlyingValue = underlyingColumn[i];
       rowUnderlying = underlyings.get(underlyingValue);
-      if (rowUnderlying === undefined) underlyings.set(underlyingValue, (rowUnderlying = cleanUnderlying(map.underlying!, underlyingValue)));
+      if (rowUnderlying === undefined)
+        underlyings.set(underlyingValue, (rowUnderlying = cleanUnderlying(map.underlying!, underlyingValue)));
     }
 
     q.contract = symbol.contract;
@@ -230,7 +290,12 @@ export function rowNormalizer(columns: ReadonlyMap<string, ArrayLike<unknown>>, 
   };
 }
 
-const PUT_CALL = new Map<string, 'C' | 'P'>([['CALL', 'C'], ['C', 'C'], ['PUT', 'P'], ['P', 'P']]);
+const PUT_CALL = new Map<string, 'C' | 'P'>([
+  ['CALL', 'C'],
+  ['C', 'C'],
+  ['PUT', 'P'],
+  ['P', 'P'],
+]);
 
 /** No value: null, or NaN (how a numeric column marks null; see parquet-reader.ts). */
 function absent(v: unknown): boolean {
@@ -281,7 +346,12 @@ function readTime(v: unknown, ctx: RowContext): { ms: number; naive: boolean } |
  * (EST, not EDT), judged in file order by `tracker`, which follows the whole file; null when the
  * batch has no repeated wall time (nearly always).
  */
-export function secondPassRows(times: ArrayLike<unknown>, length: number, ctx: RowContext, tracker: RepeatedHourTracker): Uint8Array | null {
+export function secondPassRows(
+  times: ArrayLike<unknown>,
+  length: number,
+  ctx: RowContext,
+  tracker: RepeatedHourTracker
+): Uint8Array | null {
   // The usual column, numbers: nothing to do unless they are naive; no allocation per row.
   if (times instanceof Float64Array && !ctx.naiveTime) return null;
   let flags: Uint8Array | null = null;
@@ -291,7 +361,8 @@ export function secondPassRows(times: ArrayLike<unknown>, length: number, ctx: R
     const v = times[i];
     let ms: number;
     let naive = ctx.naiveTime;
-    if (typeof v === 'number') ms = v; // no allocation per row
+    if (typeof v === 'number')
+      ms = v; // no allocation per row
     else {
       const t = readTime(v, ctx);
       if (t === null) continue;
@@ -312,7 +383,8 @@ export function secondPassRows(times: ArrayLike<unknown>, length: number, ctx: R
 function toTime(column: string, v: unknown, ctx: RowContext, later: boolean): number {
   let ms: number;
   let naive = ctx.naiveTime;
-  if (typeof v === 'number' && v === v) ms = v; // the hot path (a million rows): no allocation
+  if (typeof v === 'number' && v === v)
+    ms = v; // the hot path (a million rows): no allocation
   else {
     const t = readTime(v, ctx);
     if (t === null) throw new Reject(`${column}: missing or unparseable snapshot time ${JSON.stringify(v)}`);
@@ -322,7 +394,8 @@ function toTime(column: string, v: unknown, ctx: RowContext, later: boolean): nu
   if (!isStorableTime(ms)) throw new Reject(`${column}: snapshot time ${describeTime(ms)} is outside years 1970–9999`);
   if (!naive) return ms;
   const utc = later ? wallTimeToUtcLater(ms, ctx.timeZone) : wallTimeToUtc(ms, ctx.timeZone);
-  if (!isStorableTime(utc)) throw new Reject(`${column}: snapshot time ${describeTime(ms)} in ${ctx.timeZone} is outside years 1970–9999`);
+  if (!isStorableTime(utc))
+    throw new Reject(`${column}: snapshot time ${describeTime(ms)} in ${ctx.timeZone} is outside years 1970–9999`);
   return utc;
 }
 

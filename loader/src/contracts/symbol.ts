@@ -46,18 +46,37 @@ export function parseSymbol(raw: string): SymbolResult {
     const [, root, yy, mm, dd, pc, strike] = match as unknown as string[];
     return build('osi', root!, yy!, mm!, dd!, pc!, Number(strike), raw);
   }
-  return { ok: false, reason: `unrecognized option symbol "${raw}" (expected TD Ameritrade, OCC/OSI or thinkorswim form)` };
+  return {
+    ok: false,
+    reason: `unrecognized option symbol "${raw}" (expected TD Ameritrade, OCC/OSI or thinkorswim form)`,
+  };
 }
 
-function build(format: SymbolFormat, root: string, yy: string, mm: string, dd: string, pc: string, thousandths: number | null, raw: string): SymbolResult {
-  if (!ROOT.test(root)) return { ok: false, reason: `option symbol "${raw}": root "${root}" is not 1-6 letters/digits starting with a letter` };
+function build(
+  format: SymbolFormat,
+  root: string,
+  yy: string,
+  mm: string,
+  dd: string,
+  pc: string,
+  thousandths: number | null,
+  raw: string
+): SymbolResult {
+  if (!ROOT.test(root))
+    return {
+      ok: false,
+      reason: `option symbol "${raw}": root "${root}" is not 1-6 letters/digits starting with a letter`,
+    };
   const expiration = `20${yy}-${mm}-${dd}`;
   const date = new Date(`${expiration}T00:00:00Z`);
   if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== expiration) {
     return { ok: false, reason: `option symbol "${raw}": expiration ${expiration} is not a date` };
   }
   if (thousandths === null || thousandths <= 0 || thousandths > 99_999_999) {
-    return { ok: false, reason: `option symbol "${raw}": strike must be positive with at most 3 decimals and below 100,000` };
+    return {
+      ok: false,
+      reason: `option symbol "${raw}": strike must be positive with at most 3 decimals and below 100,000`,
+    };
   }
   const putCall = pc as 'C' | 'P';
   return {
@@ -90,12 +109,21 @@ export function decimalToThousandths(decimal: string): number | null {
 
 export function thousandthsToDecimal(thousandths: number): string {
   const whole = Math.floor(thousandths / 1000);
-  const fraction = String(thousandths % 1000).padStart(3, '0').replace(/0+$/, '');
+  const fraction = String(thousandths % 1000)
+    .padStart(3, '0')
+    .replace(/0+$/, '');
   return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 /** Weekly / PM-settled roots and their index; adjusted roots (DELL1) belong to the root's letters. */
-const ROOT_UNDERLYING: Record<string, string> = { SPXW: 'SPX', SPXPM: 'SPX', NDXP: 'NDX', RUTW: 'RUT', VIXW: 'VIX', XSP: 'XSP' };
+const ROOT_UNDERLYING: Record<string, string> = {
+  SPXW: 'SPX',
+  SPXPM: 'SPX',
+  NDXP: 'NDX',
+  RUTW: 'RUT',
+  VIXW: 'VIX',
+  XSP: 'XSP',
+};
 
 export function underlyingForRoot(root: string): string {
   return ROOT_UNDERLYING[root] ?? root.replace(/\d+$/, '');

@@ -20,14 +20,21 @@ export interface BatchRequest {
   group: RowGroupInfo;
 }
 
-export type BatchReply = { id: number; batch: EncodedBatch; error?: undefined } | { id: number; error: LoadErrorData; batch?: undefined };
+export type BatchReply =
+  { id: number; batch: EncodedBatch; error?: undefined } | { id: number; error: LoadErrorData; batch?: undefined };
 
 /**
  * A read sent to the thread. A cancelled one stays until the thread answers it (its answer is
  * dropped): the thread reads in turn, so it still takes the thread's time, and if it is the one
  * stuck, no other read must be blamed.
  */
-type Pending = { request: BatchRequest; resolve: (batch: EncodedBatch) => void; reject: (error: Error) => void; postedAt: number; cancelled: boolean };
+type Pending = {
+  request: BatchRequest;
+  resolve: (batch: EncodedBatch) => void;
+  reject: (error: Error) => void;
+  postedAt: number;
+  cancelled: boolean;
+};
 
 /**
  * How long the reading thread may take over one row group before it is taken for stuck: a corrupt
@@ -46,7 +53,9 @@ let deadline: ReadDeadline = deadlineFromEnv(process.env.OPTFLOW_READ_DEADLINE_S
 
 export function deadlineFromEnv(seconds: string | undefined): ReadDeadline {
   const base = Number(seconds);
-  return seconds !== undefined && seconds.trim() !== '' && Number.isFinite(base) && base > 0 ? { ...DEFAULT_DEADLINE, baseMs: base * 1000 } : DEFAULT_DEADLINE;
+  return seconds !== undefined && seconds.trim() !== '' && Number.isFinite(base) && base > 0
+    ? { ...DEFAULT_DEADLINE, baseMs: base * 1000 }
+    : DEFAULT_DEADLINE;
 }
 
 /** Tests: the reading thread's deadline per row group (null: the default). */
@@ -120,11 +129,19 @@ export function readEncodedBatch(request: Omit<BatchRequest, 'id'>, signal?: Abo
       reject(signal!.reason);
     };
     // Settled, the listener goes: it would keep the promise, and so the batch, alive as long as the signal.
-    const settle = <T>(fn: (value: T) => void) => (value: T) => {
-      signal?.removeEventListener('abort', onAbort);
-      fn(value);
-    };
-    pending.set(message.id, { request: message, resolve: settle(resolve), reject: settle(reject), postedAt: performance.now(), cancelled: false });
+    const settle =
+      <T>(fn: (value: T) => void) =>
+      (value: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(value);
+      };
+    pending.set(message.id, {
+      request: message,
+      resolve: settle(resolve),
+      reject: settle(reject),
+      postedAt: performance.now(),
+      cancelled: false,
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
     w.ref();
     w.postMessage(message);
@@ -164,8 +181,14 @@ function stuck(p: Pending, allowedMs: number): void {
   void w?.terminate();
   for (const [id, other] of pending) if (other.cancelled) pending.delete(id); // nobody waits for them
   if (!p.cancelled) {
-    p.reject(new LoadError(path, group.index, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
-      'reading stopped (a corrupt page can make the Parquet reader loop forever)'));
+    p.reject(
+      new LoadError(
+        path,
+        group.index,
+        `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
+          'reading stopped (a corrupt page can make the Parquet reader loop forever)'
+      )
+    );
   }
   if (pending.size > 0) {
     const retry = startWorker();
@@ -186,8 +209,14 @@ function startWorker(): Worker {
   // time, and scavenging them sooner keeps the process's peak memory down. 16 MiB, not 4: at 4 the
   // thread spent a third of its time collecting garbage (1M rows: ~2.6 s of ~8 s; at 16 ~1.4 s),
   // which on a 2-core server competes with the database's COPY; 16 costs ~15 MiB of peak memory.
-  const resourceLimits = { maxYoungGenerationSizeMb: 16, ...(oldGenerationMb === null ? {} : { maxOldGenerationSizeMb: oldGenerationMb }) };
-  const w = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, resourceLimits });
+  const resourceLimits = {
+    maxYoungGenerationSizeMb: 16,
+    ...(oldGenerationMb === null ? {} : { maxOldGenerationSizeMb: oldGenerationMb }),
+  };
+  const w = new Worker(
+    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`,
+    { eval: true, resourceLimits }
+  );
   w.on('message', (reply: BatchReply) => {
     if (worker !== w) return; // a terminated thread's last word
     lastReplyAt = performance.now();
@@ -210,7 +239,12 @@ function startWorker(): Worker {
       retry.ref();
       return;
     }
-    for (const p of pending.values()) p.reject(new LoadError(p.request.path, p.request.group.index, `row group ${p.request.group.index}: ${error.message}`, { cause: error }));
+    for (const p of pending.values())
+      p.reject(
+        new LoadError(p.request.path, p.request.group.index, `row group ${p.request.group.index}: ${error.message}`, {
+          cause: error,
+        })
+      );
     pending.clear();
     armWatchdog();
   };

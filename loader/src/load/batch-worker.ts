@@ -23,12 +23,20 @@ async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   const source = await opened;
   const group = source.rowGroups[request.group.index];
   if (group?.rowStart !== request.group.rowStart || group.rowEnd !== request.group.rowEnd) {
-    throw new LoadError(request.path, request.group.index, `the file changed while it was being loaded (row group ${request.group.index} differs)`);
+    throw new LoadError(
+      request.path,
+      request.group.index,
+      `the file changed while it was being loaded (row group ${request.group.index} differs)`
+    );
   }
   const data = await readRowGroup(source, request.group, request.columns);
   // Before the key order below: a repeated hour's passes are told apart in file order.
   const times = data.columns.get(request.ctx.map.time!) ?? [];
-  const normalize = rowNormalizer(data.columns, request.ctx, secondPassRows(times, data.length, request.ctx, repeatedHour));
+  const normalize = rowNormalizer(
+    data.columns,
+    request.ctx,
+    secondPassRows(times, data.length, request.ctx, repeatedHour)
+  );
   const encoder = new BatchEncoder(data.length);
   const quote = emptyQuote();
   const symbols = data.columns.get(request.ctx.map.symbol!) ?? [];
@@ -44,13 +52,33 @@ parentPort!.on('message', (request: BatchRequest) => {
   encodeRowGroup(request).then(
     (batch) => {
       const reply: BatchReply = { id: request.id, batch };
-      const buffers = [batch.payload, batch.rowStart, batch.quoteTime, batch.totalVolume, batch.mark, batch.multiplier, batch.implausible, batch.contract, batch.underlying, batch.groups.rows, batch.groups.start, batch.groups.contract].map((a) => a.buffer);
+      const buffers = [
+        batch.payload,
+        batch.rowStart,
+        batch.quoteTime,
+        batch.totalVolume,
+        batch.mark,
+        batch.multiplier,
+        batch.implausible,
+        batch.contract,
+        batch.underlying,
+        batch.groups.rows,
+        batch.groups.start,
+        batch.groups.contract,
+      ].map((a) => a.buffer);
       parentPort!.postMessage(reply, [...new Set(buffers)] as ArrayBuffer[]);
     },
     (error: unknown) => {
-      const failure = error instanceof LoadError ? error : new LoadError(request.path, request.group.index, `row group ${request.group.index}: ${errorMessage(error)}`);
+      const failure =
+        error instanceof LoadError
+          ? error
+          : new LoadError(
+              request.path,
+              request.group.index,
+              `row group ${request.group.index}: ${errorMessage(error)}`
+            );
       const reply: BatchReply = { id: request.id, error: toLoadErrorData(failure) };
       parentPort!.postMessage(reply);
-    },
+    }
   );
 });

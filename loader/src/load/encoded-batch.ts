@@ -195,7 +195,6 @@ export class BatchEncoder {
     };
     return { ...columns, groups: flattenGroups(columns, groupBySession(columns)) };
   }
-
 }
 
 function indexOf(index: Map<string, number>, key: string): number {
@@ -211,7 +210,12 @@ const TRAILER = Uint8Array.of(0xff, 0xff);
  * their derived values and file id, which are written into the batch's own payload: when `keep` is
  * every row in batch order, that payload is the answer.
  */
-export function copyPayload(batch: EncodedBatch, keep: ArrayLike<number>, derived: Derived, fileId: number): Uint8Array {
+export function copyPayload(
+  batch: EncodedBatch,
+  keep: ArrayLike<number>,
+  derived: Derived,
+  fileId: number
+): Uint8Array {
   const { payload, rowStart } = batch;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   let inBatchOrder = keep.length === batch.length;

@@ -28,7 +28,8 @@ export type LoadDecision = 'load' | 'unchanged' | 'hash' | 'touched';
 /** `hash`: the content's sha256, null when not computed yet. */
 export function decideLoad(known: KnownFile | undefined, stat: FileStat, hash: string | null): LoadDecision {
   // A partial file with an error stopped at a failed row group: not complete, loaded again.
-  const complete = known !== undefined && (known.status === 'loaded' || (known.status === 'partial' && known.error === null));
+  const complete =
+    known !== undefined && (known.status === 'loaded' || (known.status === 'partial' && known.error === null));
   if (!complete) return 'load';
   if (known.size === stat.size && known.mtime.getTime() === stat.mtime.getTime()) return 'unchanged';
   if (hash === null) return 'hash';
@@ -36,33 +37,50 @@ export function decideLoad(known: KnownFile | undefined, stat: FileStat, hash: s
 }
 
 export async function readKnownFile(db: Database, path: string): Promise<KnownFile | undefined> {
-  const { rows } = await db.query<{ size: number; mtime: Date; status: string; content_hash: string | null; error: string | null }>(
-    `SELECT size, mtime, status, content_hash, error FROM optflow.files WHERE path = $1`, [path],
-  );
+  const { rows } = await db.query<{
+    size: number;
+    mtime: Date;
+    status: string;
+    content_hash: string | null;
+    error: string | null;
+  }>(`SELECT size, mtime, status, content_hash, error FROM optflow.files WHERE path = $1`, [path]);
   const r = rows[0];
   return r && { size: Number(r.size), mtime: r.mtime, status: r.status, contentHash: r.content_hash, error: r.error };
 }
 
 /** Same content, new size or mtime: remembered, so the next look needs no hash. */
 export async function touchFile(db: Database, path: string, stat: FileStat): Promise<void> {
-  await db.query(`UPDATE optflow.files SET size = $2, mtime = $3, updated_at = now() WHERE path = $1`, [path, stat.size, stat.mtime]);
+  await db.query(`UPDATE optflow.files SET size = $2, mtime = $3, updated_at = now() WHERE path = $1`, [
+    path,
+    stat.size,
+    stat.mtime,
+  ]);
 }
 
 /** Registers a load starting (counters reset: they count this load); returns the file's id. */
-export async function startFile(db: Database, path: string, stat: FileStat, contentHash: string | null): Promise<number> {
+export async function startFile(
+  db: Database,
+  path: string,
+  stat: FileStat,
+  contentHash: string | null
+): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO optflow.files (path, size, mtime, content_hash, status) VALUES ($1, $2, $3, $4, 'loading')
      ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, content_hash = EXCLUDED.content_hash, status = 'loading', error = NULL,
        rows_read = 0, rows_inserted = 0, duplicates = 0, rejected = 0, anomalies = 0, updated_at = now()
      RETURNING id`,
-    [path, stat.size, stat.mtime, contentHash],
+    [path, stat.size, stat.mtime, contentHash]
   );
   return rows[0]!.id;
 }
 
 export async function finishFile(db: Database | null, fileId: number, summary: FileSummary): Promise<FileSummary> {
   if (db) {
-    await db.query(`UPDATE optflow.files SET status = $2, error = $3, updated_at = now() WHERE id = $1`, [fileId, summary.status, summary.error]);
+    await db.query(`UPDATE optflow.files SET status = $2, error = $3, updated_at = now() WHERE id = $1`, [
+      fileId,
+      summary.status,
+      summary.error,
+    ]);
   }
   return summary;
 }
@@ -73,7 +91,7 @@ export async function recordFailure(db: Database | null, summary: FileSummary, s
     await db.query(
       `INSERT INTO optflow.files (path, size, mtime, status, error) VALUES ($1, $2, $3, 'failed', $4)
        ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, status = 'failed', error = EXCLUDED.error, updated_at = now()`,
-      [summary.path, stat.size, stat.mtime, summary.error],
+      [summary.path, stat.size, stat.mtime, summary.error]
     );
   }
   return summary;

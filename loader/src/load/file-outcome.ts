@@ -9,9 +9,16 @@ const firstLine = (reason: string) => reason.replace(/\s*\n[\s\S]*$/, '');
  * group, and when earlier row groups are in the database (committed now or before), how many:
  * `/data/x.parquet: 3 of 8 row groups loaded; row group 3 …: <reason>`.
  */
-export function rowGroupFailure(path: string, failedGroup: number, loaded: number, total: number, reason: string): string {
+export function rowGroupFailure(
+  path: string,
+  failedGroup: number,
+  loaded: number,
+  total: number,
+  reason: string
+): string {
   let rest = firstLine(reason);
-  if (!rest.startsWith(`row group ${failedGroup} `) && !rest.startsWith(`row group ${failedGroup}:`)) rest = `row group ${failedGroup}: ${rest}`;
+  if (!rest.startsWith(`row group ${failedGroup} `) && !rest.startsWith(`row group ${failedGroup}:`))
+    rest = `row group ${failedGroup}: ${rest}`;
   return `${path}: ${loaded > 0 ? `${loaded} of ${total} row groups loaded; ` : ''}${rest}`;
 }
 
@@ -53,7 +60,17 @@ export interface FileSummary {
 
 export function emptySummary(path: string): FileSummary {
   return {
-    path, status: 'loaded', rowsRead: 0, rowGroupsSkipped: 0, inserted: 0, duplicates: 0, rejected: 0, anomalies: 0,
-    rowGroups: { loaded: 0, total: 0 }, failedRowGroup: null, seconds: 0, error: null,
+    path,
+    status: 'loaded',
+    rowsRead: 0,
+    rowGroupsSkipped: 0,
+    inserted: 0,
+    duplicates: 0,
+    rejected: 0,
+    anomalies: 0,
+    rowGroups: { loaded: 0, total: 0 },
+    failedRowGroup: null,
+    seconds: 0,
+    error: null,
   };
 }

@@ -71,7 +71,10 @@ interface Read {
 
 function startRead(input: Input, group: RowGroupInfo): Read {
   const abort = new AbortController();
-  let batch: Promise<EncodedBatch> | null = readEncodedBatch({ path: input.source.path, openId: input.openId, columns: input.columns, ctx: input.ctx, group }, abort.signal);
+  let batch: Promise<EncodedBatch> | null = readEncodedBatch(
+    { path: input.source.path, openId: input.openId, columns: input.columns, ctx: input.ctx, group },
+    abort.signal
+  );
   batch.catch(() => undefined); // a read error is reported when its turn comes; a cancelled read never is
   return {
     take() {
@@ -120,7 +123,7 @@ export async function loadFile(
   path: string,
   options: LoadOptions,
   onProgress: (rowsRead: number, rowsTotal: number) => void = () => undefined,
-  prepared: PreparedFile | null = null,
+  prepared: PreparedFile | null = null
 ): Promise<FileSummary> {
   // Reads still running at the end (the file turned out unchanged, failed or was interrupted) are
   // cancelled: nothing waits for them.
@@ -132,7 +135,12 @@ export async function loadFile(
     // Only a lost database stops the run (load exits 3, watch waits and retries); anything else
     // unexpected fails this file, named, and the next one loads.
     if (isConnectionLoss(error)) throw error;
-    const summary: FileSummary = { ...emptySummary(path), status: 'failed', error: fileFailure(path, reasonFor(path, error)), seconds: (performance.now() - started) / 1000 };
+    const summary: FileSummary = {
+      ...emptySummary(path),
+      status: 'failed',
+      error: fileFailure(path, reasonFor(path, error)),
+      seconds: (performance.now() - started) / 1000,
+    };
     try {
       return await recordFailure(db, summary, await stat(path).catch(() => ({ size: 0, mtime: new Date(0) })));
     } catch {
@@ -149,11 +157,16 @@ async function load(
   options: LoadOptions,
   onProgress: (rowsRead: number, rowsTotal: number) => void,
   prepared: PreparedFile | null,
-  reads: Set<Read>,
+  reads: Set<Read>
 ): Promise<FileSummary> {
   const started = performance.now();
   const summary = emptySummary(path);
-  const done = (status: FileStatus, error: string | null = null) => ({ ...summary, status, error, seconds: (performance.now() - started) / 1000 });
+  const done = (status: FileStatus, error: string | null = null) => ({
+    ...summary,
+    status,
+    error,
+    seconds: (performance.now() - started) / 1000,
+  });
 
   let info: FileStat = { size: 0, mtime: new Date(0) };
   try {
@@ -164,12 +177,16 @@ async function load(
   const known = db ? await readKnownFile(db, path) : undefined;
   if (decideLoad(known, info, null) === 'unchanged') return done('unchanged');
 
-  const fresh = prepared?.path === path && prepared.size === info.size && prepared.mtime.getTime() === info.mtime.getTime() ? prepared : null;
-  const input = fresh?.input ?? await openInput(path, options);
+  const fresh =
+    prepared?.path === path && prepared.size === info.size && prepared.mtime.getTime() === info.mtime.getTime()
+      ? prepared
+      : null;
+  const input = fresh?.input ?? (await openInput(path, options));
   // A file new to the database is read from its first row group on: that read starts now, while the
   // content is hashed and the file registered. (A rewritten one may have row groups to skip.)
   let first = fresh?.first;
-  if (!first && !known && !(input instanceof LoadError) && input.source.rowGroups[0]) first = startRead(input, input.source.rowGroups[0]);
+  if (!first && !known && !(input instanceof LoadError) && input.source.rowGroups[0])
+    first = startRead(input, input.source.rowGroups[0]);
   if (first) reads.add(first);
 
   let contentHash: string | null = null;
@@ -194,12 +211,21 @@ async function load(
   summary.rowGroupsSkipped = source.rowGroups.length - groups.length;
   summary.rowGroups = { loaded: summary.rowGroupsSkipped, total: source.rowGroups.length };
   // A lost database ends the run (load exits 3, watch retries): the error says where it happened.
-  const lost = (group: RowGroupInfo, what: string, error: unknown) => new LoadError(path, group.index, `lost the database connection while ${what} (${errorMessage(error)})`, { cause: error });
+  const lost = (group: RowGroupInfo, what: string, error: unknown) =>
+    new LoadError(path, group.index, `lost the database connection while ${what} (${errorMessage(error)})`, {
+      cause: error,
+    });
   // A row group that cannot be read or written ends the file here; the ones committed before stay
   // (a collector may still be writing the file): 'partial' says so, 'failed' when there are none.
   const stopAt = (group: RowGroupInfo, error: unknown) => {
     summary.failedRowGroup = group.index;
-    const reason = rowGroupFailure(path, group.index, db ? summary.rowGroups.loaded : 0, summary.rowGroups.total, reasonFor(path, error));
+    const reason = rowGroupFailure(
+      path,
+      group.index,
+      db ? summary.rowGroups.loaded : 0,
+      summary.rowGroups.total,
+      reasonFor(path, error)
+    );
     return finishFile(db, fileId, done(db && summary.rowGroups.loaded > 0 ? 'partial' : 'failed', reason));
   };
   // The next row group is read and checked while the database stores the current one.
@@ -242,9 +268,11 @@ async function load(
       summary.anomalies += outcome.anomalies;
       countRowGroup(batch);
       try {
-        if (outcome.affected) await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
+        if (outcome.affected)
+          await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
       } catch (error) {
-        if (isConnectionLoss(error)) throw lost(group, `refreshing the aggregates after row group ${group.index} (committed)`, error);
+        if (isConnectionLoss(error))
+          throw lost(group, `refreshing the aggregates after row group ${group.index} (committed)`, error);
         return stopAt(group, new Error(`committed, but refreshing its aggregates failed (${errorMessage(error)})`));
       }
     } else {
@@ -260,15 +288,23 @@ async function load(
  * newest snapshot stored from this file. Only when the groups are in time order: groups commit in
  * file order, so then the stored ones are a prefix and nothing unstored can be skipped.
  */
-async function rowGroupsWithNothingNew(db: Database, fileId: number, source: ParquetSource, ctx: { map: ColumnMap; naiveTime: boolean; timeZone: string }): Promise<Set<number>> {
+async function rowGroupsWithNothingNew(
+  db: Database,
+  fileId: number,
+  source: ParquetSource,
+  ctx: { map: ColumnMap; naiveTime: boolean; timeZone: string }
+): Promise<Set<number>> {
   const { rows } = await db.query<{ latest: number | null }>(
-    `SELECT (extract(epoch FROM max(quote_time)) * 1000)::float8 AS latest FROM optflow.snapshots WHERE file_id = $1`, [fileId],
+    `SELECT (extract(epoch FROM max(quote_time)) * 1000)::float8 AS latest FROM optflow.snapshots WHERE file_id = $1`,
+    [fileId]
   );
   const latest = rows[0]?.latest ?? null;
   if (latest === null) return new Set();
   // Statistics outside 1970–9999 (a bad row, or a writer's garbage) are unusable, as if absent.
   const ranges = source.rowGroups.map((g) => columnRange(source, g, ctx.map.time!));
-  const ordered = ranges.every((r, i) => r !== null && isStorableTime(r.min) && isStorableTime(r.max) && (i === 0 || r.min >= ranges[i - 1]!.max));
+  const ordered = ranges.every(
+    (r, i) => r !== null && isStorableTime(r.min) && isStorableTime(r.max) && (i === 0 || r.min >= ranges[i - 1]!.max)
+  );
   if (!ordered) return new Set();
   const toUtc = (ms: number) => (ctx.naiveTime ? wallTimeToUtc(ms, ctx.timeZone) : ms);
   return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));

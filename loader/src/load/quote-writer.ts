@@ -54,12 +54,24 @@ const DAY_MS = 86_400_000;
  * Writes one batch inside the caller's transaction: quotes, state, snapshots, rejected rows, file
  * counters. `maxIntervalVolume`: the volume rules' bound (IntervalVolume; its default when undefined).
  */
-export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch, committed?: KnownStates, maxIntervalVolume?: number): Promise<BatchOutcome> {
+export async function writeBatch(
+  s: Session,
+  fileId: number,
+  batch: EncodedBatch,
+  committed?: KnownStates,
+  maxIntervalVolume?: number
+): Promise<BatchOutcome> {
   const epoch = await takeWriterTurn(s);
   // Nobody else wrote since this loader's last commit: the states it wrote then are still the stored ones.
   const known = committed && committed.epoch === epoch - 1 ? committed.states : new Map<string, StoredState>();
   const groups = await newQuotesBySession(s, batch);
-  let outcome: BatchOutcome = { inserted: 0, duplicates: batch.length, anomalies: 0, affected: null, committed: { epoch, states: known } };
+  let outcome: BatchOutcome = {
+    inserted: 0,
+    duplicates: batch.length,
+    anomalies: 0,
+    affected: null,
+    committed: { epoch, states: known },
+  };
   if (groups.size > 0) {
     const result = await deriveVolumes(s, batch, groups, known, maxIntervalVolume);
     await storeQuotes(s, fileId, batch, result);
@@ -67,7 +79,10 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
     const tally = tallySnapshots(batch, result.inserts);
     await storeSnapshots(s, fileId, tally.snapshots);
     await announce(s, tally.latestByUnderlying);
-    const to = Math.max(extent(tally.snapshots.map((x) => x.time)).max, extent(result.updates.map((u) => u.quoteTime)).max);
+    const to = Math.max(
+      extent(tally.snapshots.map((x) => x.time)).max,
+      extent(result.updates.map((u) => u.quoteTime)).max
+    );
     outcome = {
       inserted: result.inserts.length,
       duplicates: batch.length - result.inserts.length, // stored already, or repeated in the batch
@@ -87,7 +102,9 @@ export async function writeBatch(s: Session, fileId: number, batch: EncodedBatch
  * The epoch it returns numbers this transaction among all writers'.
  */
 async function takeWriterTurn(s: Session): Promise<number> {
-  const { rows: [counted] } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
+  const {
+    rows: [counted],
+  } = await s.query<{ epoch: string }>(`UPDATE optflow.ingest_epoch SET epoch = epoch + 1 RETURNING epoch`);
   return Number(counted!.epoch);
 }
 
@@ -100,10 +117,19 @@ async function newQuotesBySession(s: Session, batch: EncodedBatch): Promise<Map<
 }
 
 /** The volume rules over the new quotes, from each contract-session's stored state (replayed where they land before it). */
-async function deriveVolumes(s: Session, batch: EncodedBatch, groups: ReadonlyMap<string, SessionGroup>, known: ReadonlyMap<string, StoredState>, maxIntervalVolume?: number): Promise<BatchResult> {
+async function deriveVolumes(
+  s: Session,
+  batch: EncodedBatch,
+  groups: ReadonlyMap<string, SessionGroup>,
+  known: ReadonlyMap<string, StoredState>,
+  maxIntervalVolume?: number
+): Promise<BatchResult> {
   const states = await loadStates(s, groups, known);
   const replayKeys = sessionsToReplay(batch, groups, states);
-  const replay = await loadStoredRows(s, replayKeys.map((k) => groups.get(k)!));
+  const replay = await loadStoredRows(
+    s,
+    replayKeys.map((k) => groups.get(k)!)
+  );
   return applyBatch(batch, groups, states, replay, maxIntervalVolume);
 }
 
@@ -116,7 +142,14 @@ async function storeQuotes(s: Session, fileId: number, batch: EncodedBatch, resu
     `UPDATE optflow.quotes q SET volume = u.volume, signed_volume = u.signed_volume, premium = u.premium, anomaly = u.anomaly
      FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::float8[], $6::int[]) AS u(contract, quote_time, volume, signed_volume, premium, anomaly)
      WHERE q.contract = u.contract AND q.quote_time = u.quote_time`,
-    [u.map((x) => x.contract), u.map((x) => iso(x.quoteTime)), u.map((x) => x.volume), u.map((x) => x.signedVolume), u.map((x) => x.premium), u.map((x) => x.anomaly)],
+    [
+      u.map((x) => x.contract),
+      u.map((x) => iso(x.quoteTime)),
+      u.map((x) => x.volume),
+      u.map((x) => x.signedVolume),
+      u.map((x) => x.premium),
+      u.map((x) => x.anomaly),
+    ]
   );
 }
 
@@ -127,7 +160,14 @@ async function storeStates(s: Session, states: ReadonlyMap<string, StoredState &
     `INSERT INTO optflow.contract_sessions (contract, session, last_time, baseline, mark, sign)
      SELECT * FROM unnest($1::text[], $2::date[], $3::timestamptz[], $4::bigint[], $5::float8[], $6::smallint[])
      ON CONFLICT (contract, session) DO UPDATE SET last_time = EXCLUDED.last_time, baseline = EXCLUDED.baseline, mark = EXCLUDED.mark, sign = EXCLUDED.sign`,
-    [all.map((x) => x.contract), all.map((x) => x.session), all.map((x) => iso(x.lastTime)), all.map((x) => x.baseline), all.map((x) => x.mark), all.map((x) => x.sign)],
+    [
+      all.map((x) => x.contract),
+      all.map((x) => x.session),
+      all.map((x) => iso(x.lastTime)),
+      all.map((x) => x.baseline),
+      all.map((x) => x.mark),
+      all.map((x) => x.sign),
+    ]
   );
 }
 
@@ -136,7 +176,7 @@ async function storeSnapshots(s: Session, fileId: number, snapshots: readonly Sn
     `INSERT INTO optflow.snapshots (file_id, underlying, quote_time, rows)
      SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int[])
      ON CONFLICT (file_id, underlying, quote_time) DO UPDATE SET rows = optflow.snapshots.rows + EXCLUDED.rows, committed_xid = pg_current_xact_id()`,
-    [fileId, snapshots.map((x) => x.underlying), snapshots.map((x) => iso(x.time)), snapshots.map((x) => x.rows)],
+    [fileId, snapshots.map((x) => x.underlying), snapshots.map((x) => iso(x.time)), snapshots.map((x) => x.rows)]
   );
 }
 
@@ -154,7 +194,12 @@ async function storeRejectedRows(s: Session, fileId: number, rejected: readonly 
     `INSERT INTO optflow.rejected_rows (file_id, row_number, reason, raw)
      SELECT $1, r.row_number, r.reason, r.raw::jsonb FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(row_number, reason, raw)
      ON CONFLICT (file_id, row_number) DO NOTHING`,
-    [fileId, rejected.map((r) => r.rowNumber), rejected.map((r) => storableText(r.reason)), rejected.map((r) => storableJson(r.raw))],
+    [
+      fileId,
+      rejected.map((r) => r.rowNumber),
+      rejected.map((r) => storableText(r.reason)),
+      rejected.map((r) => storableJson(r.raw)),
+    ]
   );
 }
 
@@ -162,7 +207,14 @@ async function countIntoFile(s: Session, fileId: number, batch: EncodedBatch, ou
   await s.query(
     `UPDATE optflow.files SET rows_read = rows_read + $2, rows_inserted = rows_inserted + $3, duplicates = duplicates + $4,
        rejected = rejected + $5, anomalies = anomalies + $6, updated_at = now() WHERE id = $1`,
-    [fileId, batch.length + batch.rejected.length, outcome.inserted, outcome.duplicates, batch.rejected.length, outcome.anomalies],
+    [
+      fileId,
+      batch.length + batch.rejected.length,
+      outcome.inserted,
+      outcome.duplicates,
+      batch.rejected.length,
+      outcome.anomalies,
+    ]
   );
 }
 
@@ -173,13 +225,17 @@ async function storedKeys(s: Session, batch: EncodedBatch): Promise<Set<string>>
   const { rows } = await s.query<{ contract: string; t: number }>(
     `SELECT contract, (extract(epoch FROM quote_time) * 1000)::float8 AS t FROM optflow.quotes
      WHERE underlying = ANY($1::text[]) AND quote_time BETWEEN $2 AND $3`,
-    [batch.underlyings, iso(times.min), iso(times.max)],
+    [batch.underlyings, iso(times.min), iso(times.max)]
   );
   return new Set(rows.map((r) => quoteKey(r.contract, r.t)));
 }
 
 /** The stored states of the groups' contract-sessions: from `known` where it has them, else read. */
-async function loadStates(s: Session, groups: ReadonlyMap<string, SessionGroup>, known: ReadonlyMap<string, StoredState>): Promise<Map<string, StoredState>> {
+async function loadStates(
+  s: Session,
+  groups: ReadonlyMap<string, SessionGroup>,
+  known: ReadonlyMap<string, StoredState>
+): Promise<Map<string, StoredState>> {
   const states = new Map<string, StoredState>();
   const unknown: SessionGroup[] = [];
   for (const [key, g] of groups) {
@@ -190,27 +246,57 @@ async function loadStates(s: Session, groups: ReadonlyMap<string, SessionGroup>,
   if (unknown.length === 0) return states;
   const contracts = [...new Set(unknown.map((g) => g.contract))];
   const sessions = [...new Set(unknown.map((g) => g.session))];
-  const { rows } = await s.query<{ contract: string; session: string; t: number; baseline: number | null; mark: number | null; sign: number }>(
+  const { rows } = await s.query<{
+    contract: string;
+    session: string;
+    t: number;
+    baseline: number | null;
+    mark: number | null;
+    sign: number;
+  }>(
     `SELECT contract, session, (extract(epoch FROM last_time) * 1000)::float8 AS t, baseline, mark, sign
      FROM optflow.contract_sessions WHERE contract = ANY($1::text[]) AND session = ANY($2::date[])`,
-    [contracts, sessions],
+    [contracts, sessions]
   );
   for (const r of rows) {
     const key = sessionKey(r.contract, r.session);
-    if (groups.has(key) && !states.has(key)) states.set(key, { session: r.session, baseline: r.baseline, mark: r.mark, sign: r.sign as -1 | 0 | 1, lastTime: r.t });
+    if (groups.has(key) && !states.has(key))
+      states.set(key, {
+        session: r.session,
+        baseline: r.baseline,
+        mark: r.mark,
+        sign: r.sign as -1 | 0 | 1,
+        lastTime: r.t,
+      });
   }
   return states;
 }
 
-async function loadStoredRows(s: Session, groups: Array<{ contract: string; session: string }>): Promise<Map<string, StoredQuote[]>> {
+async function loadStoredRows(
+  s: Session,
+  groups: Array<{ contract: string; session: string }>
+): Promise<Map<string, StoredQuote[]>> {
   const replay = new Map<string, StoredQuote[]>();
   if (groups.length === 0) return replay;
   const sessions = extent(groups.map((g) => Date.parse(`${g.session}T00:00:00Z`)));
   // A New York session lies within its UTC date ± a day; rows are filtered to the session exactly below.
-  const { rows } = await s.query<{ contract: string; t: number; total_volume: number | null; bid: number | null; ask: number | null; last: number | null; mark: number | null; multiplier: number; volume: number; signed_volume: number; premium: number; anomaly: number | null }>(
+  const { rows } = await s.query<{
+    contract: string;
+    t: number;
+    total_volume: number | null;
+    bid: number | null;
+    ask: number | null;
+    last: number | null;
+    mark: number | null;
+    multiplier: number;
+    volume: number;
+    signed_volume: number;
+    premium: number;
+    anomaly: number | null;
+  }>(
     `SELECT contract, (extract(epoch FROM quote_time) * 1000)::float8 AS t, total_volume, bid, ask, last, mark, multiplier, volume, signed_volume, premium, anomaly
      FROM optflow.quotes WHERE contract = ANY($1::text[]) AND quote_time >= $2 AND quote_time < $3 ORDER BY contract, quote_time`,
-    [[...new Set(groups.map((g) => g.contract))], iso(sessions.min - DAY_MS), iso(sessions.max + 2 * DAY_MS)],
+    [[...new Set(groups.map((g) => g.contract))], iso(sessions.min - DAY_MS), iso(sessions.max + 2 * DAY_MS)]
   );
   const wanted = new Set(groups.map((g) => sessionKey(g.contract, g.session)));
   for (const r of rows) {
@@ -219,8 +305,15 @@ async function loadStoredRows(s: Session, groups: Array<{ contract: string; sess
     if (!wanted.has(key)) continue;
     const list = replay.get(key) ?? [];
     list.push({
-      quoteTime, totalVolume: r.total_volume, mark: r.mark, multiplier: r.multiplier, implausible: implausiblePrice(r.bid, r.ask, r.last, r.mark),
-      volume: r.volume, signedVolume: r.signed_volume, premium: r.premium, anomaly: r.anomaly,
+      quoteTime,
+      totalVolume: r.total_volume,
+      mark: r.mark,
+      multiplier: r.multiplier,
+      implausible: implausiblePrice(r.bid, r.ask, r.last, r.mark),
+      volume: r.volume,
+      signedVolume: r.signed_volume,
+      premium: r.premium,
+      anomaly: r.anomaly,
     });
     replay.set(key, list);
   }
@@ -243,15 +336,22 @@ export function storableJson(value: unknown): string {
     case 'bigint':
       return value.toString();
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : Number.isNaN(value) ? 'null' : JSON.stringify(String(value));
+      return Number.isFinite(value)
+        ? JSON.stringify(value)
+        : Number.isNaN(value)
+          ? 'null'
+          : JSON.stringify(String(value));
     case 'string':
       return JSON.stringify(storableText(value));
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((v: unknown) => (v === undefined ? 'null' : storableJson(v))).join(',')}]`;
+      if (Array.isArray(value))
+        return `[${value.map((v: unknown) => (v === undefined ? 'null' : storableJson(v))).join(',')}]`;
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString());
       if (ArrayBuffer.isView(value)) return JSON.stringify(value); // binary columns: as JSON.stringify has them
-      const fields = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+      const fields = Object.entries(value).filter(
+        ([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'
+      );
       return `{${fields.map(([k, v]) => `${JSON.stringify(storableText(k))}:${storableJson(v)}`).join(',')}}`;
     }
     case 'boolean':

@@ -29,7 +29,10 @@ export function sessionOf(quoteTime: number): string {
  * Groups the included quotes by contract-session, each group in time order. A quote repeating the
  * contract and time of an earlier one in the batch is dropped (the first one wins).
  */
-export function groupBySession(batch: GroupInput, include: (i: number) => boolean = () => true): Map<string, SessionGroup> {
+export function groupBySession(
+  batch: GroupInput,
+  include: (i: number) => boolean = () => true
+): Map<string, SessionGroup> {
   const groups = new Map<string, SessionGroup & { rows: number[] }>();
   // contract index → session → group: no key string per row on the hot path.
   const byContract: Array<Map<string, SessionGroup & { rows: number[] }> | undefined> = [];
@@ -68,10 +71,18 @@ export interface FlatGroups {
   sessions: string[];
 }
 
-export function flattenGroups(batch: Pick<GroupInput, 'contracts'>, groups: ReadonlyMap<string, SessionGroup>): FlatGroups {
+export function flattenGroups(
+  batch: Pick<GroupInput, 'contracts'>,
+  groups: ReadonlyMap<string, SessionGroup>
+): FlatGroups {
   const contractIndex = new Map(batch.contracts.map((c, i) => [c, i]));
   const all = [...groups.values()];
-  const flat: FlatGroups = { rows: new Int32Array(all.reduce((n, g) => n + g.rows.length, 0)), start: new Int32Array(all.length + 1), contract: new Int32Array(all.length), sessions: [] };
+  const flat: FlatGroups = {
+    rows: new Int32Array(all.reduce((n, g) => n + g.rows.length, 0)),
+    start: new Int32Array(all.length + 1),
+    contract: new Int32Array(all.length),
+    sessions: [],
+  };
   let at = 0;
   all.forEach((g, k) => {
     flat.rows.set(g.rows, at);
@@ -89,7 +100,11 @@ export function inflateGroups(batch: Pick<GroupInput, 'contracts'>, flat: FlatGr
   for (let k = 0; k < flat.contract.length; k++) {
     const contract = batch.contracts[flat.contract[k]!]!;
     const session = flat.sessions[k]!;
-    groups.set(sessionKey(contract, session), { contract, session, rows: flat.rows.subarray(flat.start[k]!, flat.start[k + 1]!) });
+    groups.set(sessionKey(contract, session), {
+      contract,
+      session,
+      rows: flat.rows.subarray(flat.start[k]!, flat.start[k + 1]!),
+    });
   }
   return groups;
 }
@@ -98,4 +113,3 @@ function isSorted(rows: readonly number[], time: Float64Array): boolean {
   for (let k = 1; k < rows.length; k++) if (time[rows[k]!]! < time[rows[k - 1]!]!) return false;
   return true;
 }
-

@@ -16,7 +16,10 @@ export interface SnapshotTally {
 }
 
 /** `stored`: indexes of the batch's quotes that were stored (its duplicates were not). */
-export function tallySnapshots(batch: Pick<EncodedBatch, 'underlying' | 'underlyings' | 'quoteTime'>, stored: Iterable<number>): SnapshotTally {
+export function tallySnapshots(
+  batch: Pick<EncodedBatch, 'underlying' | 'underlyings' | 'quoteTime'>,
+  stored: Iterable<number>
+): SnapshotTally {
   const byUnderlying = new Map<number, Map<number, number>>(); // underlying index → time → rows
   for (const i of stored) {
     const u = batch.underlying[i]!;

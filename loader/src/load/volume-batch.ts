@@ -11,7 +11,10 @@ import { compareContracts } from './key-order.ts';
 import type { SessionGroup } from './session-groups.ts';
 
 /** The columns of a batch the volume rules read. */
-export type Observations = Pick<EncodedBatch, 'length' | 'quoteTime' | 'totalVolume' | 'mark' | 'multiplier' | 'implausible' | 'contract' | 'contracts'>;
+export type Observations = Pick<
+  EncodedBatch,
+  'length' | 'quoteTime' | 'totalVolume' | 'mark' | 'multiplier' | 'implausible' | 'contract' | 'contracts'
+>;
 
 export interface StoredState extends ContractState {
   lastTime: number;
@@ -36,7 +39,14 @@ export interface BatchResult {
   inserts: Int32Array;
   /** Derived values by batch index (set for the inserts). */
   derived: Derived;
-  updates: Array<{ contract: string; quoteTime: number; volume: number; signedVolume: number; premium: number; anomaly: number }>;
+  updates: Array<{
+    contract: string;
+    quoteTime: number;
+    volume: number;
+    signedVolume: number;
+    premium: number;
+    anomaly: number;
+  }>;
   states: Map<string, StoredState & { contract: string }>;
   anomalies: number;
   /** Earliest snapshot time whose derived values changed or were added (for the aggregate refresh). */
@@ -44,11 +54,17 @@ export interface BatchResult {
 }
 
 /** The contract-sessions that must be replayed from stored rows: new quotes at or before the last stored time. */
-export function sessionsToReplay(batch: Observations, groups: ReadonlyMap<string, SessionGroup>, states: ReadonlyMap<string, StoredState>): string[] {
-  return [...groups].filter(([key, g]) => {
-    const state = states.get(key);
-    return state !== undefined && batch.quoteTime[g.rows[0]!]! <= state.lastTime;
-  }).map(([key]) => key);
+export function sessionsToReplay(
+  batch: Observations,
+  groups: ReadonlyMap<string, SessionGroup>,
+  states: ReadonlyMap<string, StoredState>
+): string[] {
+  return [...groups]
+    .filter(([key, g]) => {
+      const state = states.get(key);
+      return state !== undefined && batch.quoteTime[g.rows[0]!]! <= state.lastTime;
+    })
+    .map(([key]) => key);
 }
 
 /** Code of the rules' last anomaly; 0: none. */
@@ -63,7 +79,7 @@ export function applyBatch(
   groups: ReadonlyMap<string, SessionGroup>,
   states: ReadonlyMap<string, StoredState>,
   replay: ReadonlyMap<string, StoredQuote[]>,
-  maxIntervalVolume?: number,
+  maxIntervalVolume?: number
 ): BatchResult {
   const { quoteTime, totalVolume, mark, multiplier, implausible } = batch;
   const volume = new Float64Array(batch.length);
@@ -76,7 +92,9 @@ export function applyBatch(
   let earliest = Infinity;
   const updates: BatchResult['updates'] = [];
   const newStates: BatchResult['states'] = new Map();
-  const inKeyOrder = [...groups].sort(([, a], [, b]) => compareContracts(a.contract, b.contract) || compareContracts(a.session, b.session));
+  const inKeyOrder = [...groups].sort(
+    ([, a], [, b]) => compareContracts(a.contract, b.contract) || compareContracts(a.session, b.session)
+  );
   const rules = new IntervalVolume(maxIntervalVolume);
   for (const [key, { contract, session, rows }] of inKeyOrder) {
     const stored = replay.get(key);
@@ -106,15 +124,37 @@ export function applyBatch(
         rules.observe(session, row.totalVolume ?? NaN, row.mark ?? NaN, row.multiplier, row.implausible);
         if (row.quoteTime > lastTime) lastTime = row.quoteTime;
         const code = anomalyCode(rules);
-        const flowChanged = rules.volume !== row.volume || rules.signedVolume !== row.signedVolume || rules.premium !== row.premium;
+        const flowChanged =
+          rules.volume !== row.volume || rules.signedVolume !== row.signedVolume || rules.premium !== row.premium;
         if (flowChanged || code !== row.anomaly) {
-          updates.push({ contract, quoteTime: row.quoteTime, volume: rules.volume, signedVolume: rules.signedVolume, premium: rules.premium, anomaly: code });
+          updates.push({
+            contract,
+            quoteTime: row.quoteTime,
+            volume: rules.volume,
+            signedVolume: rules.signedVolume,
+            premium: rules.premium,
+            anomaly: code,
+          });
           if (flowChanged && row.quoteTime < earliest) earliest = row.quoteTime; // a code alone changes no aggregate
         }
       }
     }
     const state = rules.state(); // field by field: a spread costs ~1 µs a group
-    newStates.set(key, { session: state.session, baseline: state.baseline, mark: state.mark, sign: state.sign, lastTime, contract });
+    newStates.set(key, {
+      session: state.session,
+      baseline: state.baseline,
+      mark: state.mark,
+      sign: state.sign,
+      lastTime,
+      contract,
+    });
   }
-  return { inserts: inserts.subarray(0, inserted), derived: { volume, signedVolume, premium, anomaly }, updates, states: newStates, anomalies, earliest };
+  return {
+    inserts: inserts.subarray(0, inserted),
+    derived: { volume, signedVolume, premium, anomaly },
+    updates,
+    states: newStates,
+    anomalies,
+    earliest,
+  };
 }

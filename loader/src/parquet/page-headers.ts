@@ -13,26 +13,40 @@ const nonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Num
 
 /** Why a page header cannot be decoded safely with `remaining` bytes of its chunk after it; null when it can. */
 export function pageHeaderProblem(h: PageHeader, remaining: number): string | null {
-  if (!nonNegativeInt(h.compressed_page_size) || !nonNegativeInt(h.uncompressed_page_size)) return 'page sizes missing or negative';
-  if (h.compressed_page_size > remaining) return `page of ${h.compressed_page_size} bytes runs past its column chunk (${remaining} bytes left)`;
+  if (!nonNegativeInt(h.compressed_page_size) || !nonNegativeInt(h.uncompressed_page_size))
+    return 'page sizes missing or negative';
+  if (h.compressed_page_size > remaining)
+    return `page of ${h.compressed_page_size} bytes runs past its column chunk (${remaining} bytes left)`;
   switch (h.type) {
     case 'DATA_PAGE': {
       const d = h.data_page_header;
-      if (!d || !nonNegativeInt(d.num_values) || d.encoding === undefined) return 'data page header incomplete (value count or encoding missing)';
+      if (!d || !nonNegativeInt(d.num_values) || d.encoding === undefined)
+        return 'data page header incomplete (value count or encoding missing)';
       return null;
     }
     case 'DATA_PAGE_V2': {
       const d = h.data_page_header_v2;
-      if (!d || !nonNegativeInt(d.num_values) || !nonNegativeInt(d.num_nulls) || !nonNegativeInt(d.num_rows) || d.encoding === undefined) {
+      if (
+        !d ||
+        !nonNegativeInt(d.num_values) ||
+        !nonNegativeInt(d.num_nulls) ||
+        !nonNegativeInt(d.num_rows) ||
+        d.encoding === undefined
+      ) {
         return 'data page v2 header incomplete (value, null or row count or encoding missing)';
       }
-      if (!nonNegativeInt(d.definition_levels_byte_length) || !nonNegativeInt(d.repetition_levels_byte_length)) return 'data page v2 header without level lengths';
-      if (d.num_nulls > d.num_values) return `data page v2 header has more nulls (${d.num_nulls}) than values (${d.num_values})`;
-      if (d.definition_levels_byte_length + d.repetition_levels_byte_length > h.compressed_page_size) return 'data page v2 levels longer than the page';
+      if (!nonNegativeInt(d.definition_levels_byte_length) || !nonNegativeInt(d.repetition_levels_byte_length))
+        return 'data page v2 header without level lengths';
+      if (d.num_nulls > d.num_values)
+        return `data page v2 header has more nulls (${d.num_nulls}) than values (${d.num_values})`;
+      if (d.definition_levels_byte_length + d.repetition_levels_byte_length > h.compressed_page_size)
+        return 'data page v2 levels longer than the page';
       return null;
     }
     case 'DICTIONARY_PAGE':
-      return h.dictionary_page_header && nonNegativeInt(h.dictionary_page_header.num_values) ? null : 'dictionary page header without a value count';
+      return h.dictionary_page_header && nonNegativeInt(h.dictionary_page_header.num_values)
+        ? null
+        : 'dictionary page header without a value count';
     default:
       return `unsupported page type ${String(h.type)}`;
   }
@@ -48,10 +62,14 @@ export function checkPageHeaders(chunk: DataView, column: string): void {
     try {
       header = parquetHeader(reader);
     } catch (error) {
-      throw new Error(`column ${column}: page header at byte ${at} of its chunk is unreadable (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      throw new Error(
+        `column ${column}: page header at byte ${at} of its chunk is unreadable (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error }
+      );
     }
     const problem = pageHeaderProblem(header, chunk.byteLength - reader.offset);
-    if (problem !== null) throw new Error(`column ${column}: corrupt page header at byte ${at} of its chunk: ${problem}`);
+    if (problem !== null)
+      throw new Error(`column ${column}: corrupt page header at byte ${at} of its chunk: ${problem}`);
     reader.offset += header.compressed_page_size;
   }
 }
@@ -61,13 +79,20 @@ export function checkPageHeaders(chunk: DataView, column: string): void {
  * checked (checkPageHeaders) before hyparquet sees it. Costs no extra read: the bytes are the ones
  * hyparquet asked for.
  */
-export function withCheckedPages(file: AsyncBuffer, metadata: FileMetaData, group: number, columns: readonly string[]): AsyncBuffer {
+export function withCheckedPages(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  group: number,
+  columns: readonly string[]
+): AsyncBuffer {
   const chunks = (metadata.row_groups[group]?.columns ?? []).flatMap((c) => {
     const meta = c.meta_data;
     if (!meta || !columns.includes(meta.path_in_schema[0]!)) return [];
     // The chunk's range as hyparquet computes it (plan.js, parquetPlanGroup).
     const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-    return [{ column: meta.path_in_schema.join('.'), start, end: start + Number(meta.total_compressed_size), checked: false }];
+    return [
+      { column: meta.path_in_schema.join('.'), start, end: start + Number(meta.total_compressed_size), checked: false },
+    ];
   });
   const check = (buffer: ArrayBuffer, start: number, end: number): ArrayBuffer => {
     for (const c of chunks) {

@@ -52,9 +52,9 @@ export async function openParquet(path: string): Promise<ParquetSource> {
   }
   const columns = schema.children.map((c) => c.element.name);
   const naiveTimestampColumns = new Set(
-    schema
-      .children.filter((c) => c.element.logical_type?.type === 'TIMESTAMP' && c.element.logical_type.isAdjustedToUTC === false)
-      .map((c) => c.element.name),
+    schema.children
+      .filter((c) => c.element.logical_type?.type === 'TIMESTAMP' && c.element.logical_type.isAdjustedToUTC === false)
+      .map((c) => c.element.name)
   );
   let rowStart = 0;
   const rowGroups = metadata.row_groups.map((group, index) => {
@@ -65,9 +65,18 @@ export async function openParquet(path: string): Promise<ParquetSource> {
   // A corrupt footer can lose a row count (NaN never equals itself: the reading thread would take
   // the file for one that changed) or contradict itself.
   const bad = rowGroups.find((g) => !isCount(g.rowEnd - g.rowStart));
-  if (bad) throw new LoadError(path, null, `not a readable Parquet file (the footer gives row group ${bad.index} no valid row count)`);
+  if (bad)
+    throw new LoadError(
+      path,
+      null,
+      `not a readable Parquet file (the footer gives row group ${bad.index} no valid row count)`
+    );
   if (!isCount(Number(metadata.num_rows)) || rowStart !== Number(metadata.num_rows)) {
-    throw new LoadError(path, null, `not a readable Parquet file (the footer's row count ${metadata.num_rows} is not the sum of its row groups', ${rowStart})`);
+    throw new LoadError(
+      path,
+      null,
+      `not a readable Parquet file (the footer's row count ${metadata.num_rows} is not the sum of its row groups', ${rowStart})`
+    );
   }
   return { path, columns, numRows: Number(metadata.num_rows), rowGroups, naiveTimestampColumns, file, metadata };
 }
@@ -85,7 +94,11 @@ export interface RowGroupColumns {
   exact: ReadonlyMap<string, ReadonlyMap<number, bigint>>;
 }
 
-export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, columns: readonly string[]): Promise<RowGroupColumns> {
+export async function readRowGroup(
+  source: ParquetSource,
+  group: RowGroupInfo,
+  columns: readonly string[]
+): Promise<RowGroupColumns> {
   const length = group.rowEnd - group.rowStart;
   const chunks = new Map<string, Array<{ rowStart: number; data: ArrayLike<unknown> }>>(columns.map((c) => [c, []]));
   const exact = new Map<string, Map<number, bigint>>();
@@ -100,16 +113,27 @@ export async function readRowGroup(source: ParquetSource, group: RowGroupInfo, c
       parsers,
       onChunk: ({ columnName, columnData, rowStart }) => chunks.get(columnName)?.push({ rowStart, data: columnData }),
     });
-    return { length, columns: new Map([...chunks].map(([name, parts]) => [name, joinChunks(name, parts, group, length, exact)])), exact };
+    return {
+      length,
+      columns: new Map([...chunks].map(([name, parts]) => [name, joinChunks(name, parts, group, length, exact)])),
+      exact,
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new LoadError(source.path, group.index, `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`, { cause: error });
+    throw new LoadError(
+      source.path,
+      group.index,
+      `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) is unreadable (${reason})`,
+      { cause: error }
+    );
   }
 }
 
 /** The values of row `i` by column name: for rejected rows and tests, not the hot path. */
 export function rowAt(data: RowGroupColumns, i: number): Record<string, unknown> {
-  return Object.fromEntries([...data.columns].map(([name, values]) => [name, data.exact.get(name)?.get(i) ?? values[i]]));
+  return Object.fromEntries(
+    [...data.columns].map(([name, values]) => [name, data.exact.get(name)?.get(i) ?? values[i]])
+  );
 }
 
 /**
@@ -117,12 +141,23 @@ export function rowAt(data: RowGroupColumns, i: number): Record<string, unknown>
  * nulls) becomes a Float64Array with NaN for null: the normalizer then reads every numeric column
  * the same way, without boxed values. Other columns (strings, dates) stay plain arrays.
  */
-function joinChunks(name: string, parts: Array<{ rowStart: number; data: ArrayLike<unknown> }>, group: RowGroupInfo, length: number, exact: Map<string, Map<number, bigint>>): ArrayLike<unknown> {
+function joinChunks(
+  name: string,
+  parts: Array<{ rowStart: number; data: ArrayLike<unknown> }>,
+  group: RowGroupInfo,
+  length: number,
+  exact: Map<string, Map<number, bigint>>
+): ArrayLike<unknown> {
   parts.sort((a, b) => a.rowStart - b.rowStart);
   const count = parts.reduce((n, p) => n + p.data.length, 0);
-  if (count !== length || (parts[0]?.rowStart ?? group.rowStart) !== group.rowStart) throw new Error(`column ${name} decoded ${count} of ${length} values`);
+  if (count !== length || (parts[0]?.rowStart ?? group.rowStart) !== group.rowStart)
+    throw new Error(`column ${name} decoded ${count} of ${length} values`);
   const unsafe = new Map<number, bigint>();
-  const numbers = numericValues(parts.map((p) => p.data), length, unsafe);
+  const numbers = numericValues(
+    parts.map((p) => p.data),
+    length,
+    unsafe
+  );
   if (numbers) {
     if (unsafe.size > 0) exact.set(name, unsafe);
     return numbers;
@@ -140,7 +175,11 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * The chunks as one Float64Array (null → NaN), or null when they hold anything but numbers and nulls,
  * or only nulls. BigInts a double cannot hold exactly go into `unsafe` by row as well.
  */
-function numericValues(chunks: Array<ArrayLike<unknown>>, length: number, unsafe: Map<number, bigint>): Float64Array | null {
+function numericValues(
+  chunks: Array<ArrayLike<unknown>>,
+  length: number,
+  unsafe: Map<number, bigint>
+): Float64Array | null {
   const first = chunks.find((data) => data.length > 0)?.[0];
   if (typeof first === 'string' || typeof first === 'boolean') return null; // not numeric: no buffer allocated for it
   const out = new Float64Array(length);
@@ -176,7 +215,11 @@ function numericValues(chunks: Array<ArrayLike<unknown>>, length: number, unsafe
  * Min and max of a column in a row group from the file's statistics, as numbers (timestamps as
  * epoch ms, as written: naive ones are wall time); null when the writer kept no usable statistics.
  */
-export function columnRange(source: ParquetSource, group: RowGroupInfo, column: string): { min: number; max: number } | null {
+export function columnRange(
+  source: ParquetSource,
+  group: RowGroupInfo,
+  column: string
+): { min: number; max: number } | null {
   const chunk = source.metadata.row_groups[group.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column);
   const stats = chunk?.meta_data?.statistics;
   const min = toMs(stats?.min_value ?? stats?.min);

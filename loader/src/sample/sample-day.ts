@@ -83,9 +83,29 @@ export interface SampleBatch {
 }
 
 export const SAMPLE_COLUMNS: ReadonlyArray<keyof SampleBatch> = [
-  'symbol', 'putCall', 'strikePrice', 'expirationDate', 'daysToExpiration', 'bid', 'ask', 'last', 'mark',
-  'bidSize', 'askSize', 'totalVolume', 'volatility', 'delta', 'gamma', 'theta', 'vega', 'rho',
-  'openInterest', 'multiplier', 'underlyingPrice', 'quoteTimeInLong', 'processDateTime',
+  'symbol',
+  'putCall',
+  'strikePrice',
+  'expirationDate',
+  'daysToExpiration',
+  'bid',
+  'ask',
+  'last',
+  'mark',
+  'bidSize',
+  'askSize',
+  'totalVolume',
+  'volatility',
+  'delta',
+  'gamma',
+  'theta',
+  'vega',
+  'rho',
+  'openInterest',
+  'multiplier',
+  'underlyingPrice',
+  'quoteTimeInLong',
+  'processDateTime',
 ];
 
 const MS_PER_DAY = 86_400_000;
@@ -140,7 +160,9 @@ export function sampleContracts(options: SampleOptions): SampleContract[] {
           strike,
           expiration,
           expirationMs,
-          openInterest: Math.round(5000 * Math.exp(-Math.abs(strike - profile.spot) / (profile.spot * 0.03)) * random.next()),
+          openInterest: Math.round(
+            5000 * Math.exp(-Math.abs(strike - profile.spot) / (profile.spot * 0.03)) * random.next()
+          ),
         });
       }
     }
@@ -171,7 +193,9 @@ export function* sampleDay(options: SampleOptions): Generator<SampleBatch> {
         const moneyness = Math.log(c.strike / spot);
         const vol = 0.14 + 1.8 * moneyness * moneyness + (c.putCall === 'PUT' ? 0.02 : 0);
         const v = blackScholes(c.putCall === 'CALL', spot, c.strike, years, vol, RATE);
-        const dte = Math.round((Date.parse(`${c.expiration}T00:00:00Z`) - Date.parse(`${options.date}T00:00:00Z`)) / MS_PER_DAY);
+        const dte = Math.round(
+          (Date.parse(`${c.expiration}T00:00:00Z`) - Date.parse(`${options.date}T00:00:00Z`)) / MS_PER_DAY
+        );
         const activity = 40 * Math.exp(-Math.abs(moneyness) / 0.01) * (dte === 0 ? 3 : 1 / (1 + dte / 3));
         total[i]! += random.poisson(activity * intensity);
         // Quotes sit on the tick grid; the mark is the mid of bid and ask, as TDA reports it.

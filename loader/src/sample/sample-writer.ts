@@ -52,7 +52,7 @@ export interface SampleSummary {
 export async function writeSampleDay(
   path: string,
   options: SampleOptions,
-  onRowGroup: (rowsSoFar: number) => void = () => undefined,
+  onRowGroup: (rowsSoFar: number) => void = () => undefined
 ): Promise<SampleSummary> {
   return writeSampleBatches(path, sampleDay(options), onRowGroup);
 }
@@ -64,10 +64,14 @@ export async function writeSampleDay(
 export function writeSampleBatches(
   path: string,
   batches: Iterable<SampleBatch>,
-  onRowGroup: (rowsSoFar: number) => void = () => undefined,
+  onRowGroup: (rowsSoFar: number) => void = () => undefined
 ): SampleSummary {
   const temporary = `${path}.partial`;
-  const writer = new ParquetWriter({ writer: fileWriter(temporary), schema: SAMPLE_SCHEMA, createdBy: 'optflow sample' });
+  const writer = new ParquetWriter({
+    writer: fileWriter(temporary),
+    schema: SAMPLE_SCHEMA,
+    createdBy: 'optflow sample',
+  });
   let rows = 0;
   let rowGroups = 0;
   let snapshots = 0;

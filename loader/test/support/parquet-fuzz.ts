@@ -17,7 +17,13 @@ import type { Random } from '../../src/sample/random.ts';
  */
 
 /** A tiny day: 2 contracts × 14 snapshots, 3 row groups (5, 5 and 4 snapshots). */
-const DAY: SampleOptions = { ...DEFAULT_SAMPLE, strikes: 1, expirations: 1, intervalSeconds: 1800, snapshotsPerRowGroup: 5 };
+const DAY: SampleOptions = {
+  ...DEFAULT_SAMPLE,
+  strikes: 1,
+  expirations: 1,
+  intervalSeconds: 1800,
+  snapshotsPerRowGroup: 5,
+};
 const FIRST_DAY = Date.UTC(2001, 0, 1);
 const OPTIONS = { timeZone: 'America/New_York', overrides: {} };
 
@@ -43,10 +49,21 @@ const VALUES: Record<string, ValueSpoil> = {
 };
 
 /** A column written with another type than the collector's (the whole column, every row group). */
-const RETYPED: Record<string, { column: keyof SampleBatch; type: 'BYTE_ARRAY' | 'INT64' | 'DOUBLE'; value: (row: number) => unknown }> = {
-  'totalVolume as text': { column: 'totalVolume', type: 'BYTE_ARRAY', value: (i) => (i % 3 === 0 ? 'many' : String(i)) },
+const RETYPED: Record<
+  string,
+  { column: keyof SampleBatch; type: 'BYTE_ARRAY' | 'INT64' | 'DOUBLE'; value: (row: number) => unknown }
+> = {
+  'totalVolume as text': {
+    column: 'totalVolume',
+    type: 'BYTE_ARRAY',
+    value: (i) => (i % 3 === 0 ? 'many' : String(i)),
+  },
   'mark as text': { column: 'mark', type: 'BYTE_ARRAY', value: () => 'n/a' },
-  'time as text': { column: 'processDateTime', type: 'BYTE_ARRAY', value: (i) => (i % 2 === 0 ? 'yesterday' : '2001-01-01 10:00:00') },
+  'time as text': {
+    column: 'processDateTime',
+    type: 'BYTE_ARRAY',
+    value: (i) => (i % 2 === 0 ? 'yesterday' : '2001-01-01 10:00:00'),
+  },
   'symbol as a number': { column: 'symbol', type: 'INT64', value: (i) => BigInt(i) },
   'strike as text': { column: 'strikePrice', type: 'BYTE_ARRAY', value: () => 'ATM' },
   'expiration as a double': { column: 'expirationDate', type: 'DOUBLE', value: () => 1e300 },
@@ -57,7 +74,8 @@ const BYTES: Record<string, (bytes: Buffer, random: Random) => Buffer> = {
   truncated: (bytes, r) => bytes.subarray(0, Math.floor(r.next() * bytes.length)),
   'wrong magic (head)': (bytes) => Buffer.concat([Buffer.from('PAR0'), bytes.subarray(4)]),
   'wrong magic (tail)': (bytes) => Buffer.concat([bytes.subarray(0, bytes.length - 4), Buffer.from('PARX')]),
-  'footer bit flip': (bytes, r) => flipBit(bytes, footerStart(bytes) + Math.floor(r.next() * (bytes.length - 8 - footerStart(bytes))), r),
+  'footer bit flip': (bytes, r) =>
+    flipBit(bytes, footerStart(bytes) + Math.floor(r.next() * (bytes.length - 8 - footerStart(bytes))), r),
   'page header bit flip': (bytes, r) => {
     const starts = chunkStarts(bytes);
     return flipBit(bytes, starts[Math.floor(r.next() * starts.length)]! + Math.floor(r.next() * 24), r);
@@ -92,20 +110,37 @@ function footerStart(bytes: Buffer): number {
 /** Where each column chunk starts (its first page header), in file order. */
 function chunkStarts(bytes: Buffer): number[] {
   const metadata = parquetMetadata(new Uint8Array(bytes).buffer);
-  return metadata.row_groups.flatMap((g) => g.columns.map((c) => Number(c.meta_data!.dictionary_page_offset || c.meta_data!.data_page_offset))).sort((a, b) => a - b);
+  return metadata.row_groups
+    .flatMap((g) => g.columns.map((c) => Number(c.meta_data!.dictionary_page_offset || c.meta_data!.data_page_offset)))
+    .sort((a, b) => a - b);
 }
 
 /** The batches as the sample's Parquet, one row group each, `retyped`'s column replaced (the sample writer would refuse nulls). */
 function writeBatches(path: string, batches: Batch[], retyped?: (typeof RETYPED)[string]): void {
-  const schema = SAMPLE_SCHEMA.map((e) => (e.name === retyped?.column
-    ? { name: e.name, repetition_type: e.repetition_type, type: retyped.type, ...(retyped.type === 'BYTE_ARRAY' ? { converted_type: 'UTF8' as const } : {}) }
-    : e));
+  const schema = SAMPLE_SCHEMA.map((e) =>
+    e.name === retyped?.column
+      ? {
+          name: e.name,
+          repetition_type: e.repetition_type,
+          type: retyped.type,
+          ...(retyped.type === 'BYTE_ARRAY' ? { converted_type: 'UTF8' as const } : {}),
+        }
+      : e
+  );
   const rows = batches.flatMap((b) => b.symbol.map((_, i) => ({ b, i })));
-  writeFileSync(path, new Uint8Array(parquetWriteBuffer({
-    schema,
-    rowGroupSize: batches.map((b) => b.symbol.length),
-    columnData: SAMPLE_COLUMNS.map((name) => ({ name, data: rows.map(({ b, i }, row) => (name === retyped?.column ? retyped.value(row) : b[name][i])) })),
-  })));
+  writeFileSync(
+    path,
+    new Uint8Array(
+      parquetWriteBuffer({
+        schema,
+        rowGroupSize: batches.map((b) => b.symbol.length),
+        columnData: SAMPLE_COLUMNS.map((name) => ({
+          name,
+          data: rows.map(({ b, i }, row) => (name === retyped?.column ? retyped.value(row) : b[name][i])),
+        })),
+      })
+    )
+  );
 }
 
 /** Writes fuzz file `index` into `dir`: a day of its own, spoilt by one mutation picked by `random`. */
@@ -140,7 +175,11 @@ export interface FuzzResult {
 }
 
 /** Loads one fuzz file with the loader, within `capMs`, and checks what it left in the database. */
-export async function loadFuzzFile(db: Database, file: { path: string; mutation: string }, capMs: number): Promise<FuzzResult> {
+export async function loadFuzzFile(
+  db: Database,
+  file: { path: string; mutation: string },
+  capMs: number
+): Promise<FuzzResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const cap = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), capMs)));
@@ -149,12 +188,15 @@ export async function loadFuzzFile(db: Database, file: { path: string; mutation:
     const result = await Promise.race([loadFile(db, file.path, OPTIONS), cap]);
     outcome = result === 'hang' ? { hang: true } : { summary: result };
   } catch (error) {
-    outcome = { crash: error instanceof Error ? error.stack ?? error.message : String(error) };
+    outcome = { crash: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   } finally {
     clearTimeout(timer);
   }
   const seconds = (performance.now() - started) / 1000;
-  const problems = 'summary' in outcome ? await fuzzProblems(db, outcome.summary) : ['hang' in outcome ? `no outcome within ${capMs} ms` : `the load threw: ${outcome.crash}`];
+  const problems =
+    'summary' in outcome
+      ? await fuzzProblems(db, outcome.summary)
+      : ['hang' in outcome ? `no outcome within ${capMs} ms` : `the load threw: ${outcome.crash}`];
   return { ...file, seconds, outcome, problems };
 }
 
@@ -166,20 +208,37 @@ export async function loadFuzzFile(db: Database, file: { path: string; mutation:
 async function fuzzProblems(db: Database, s: FileSummary): Promise<string[]> {
   const problems: string[] = [];
   if (!['loaded', 'partial', 'failed'].includes(s.status)) problems.push(`status ${s.status}`);
-  if (s.error !== null && (!s.error.startsWith(`${s.path}: `) || s.error.includes('\n'))) problems.push(`error not one line naming the file: ${JSON.stringify(s.error)}`);
-  const consistent = s.status === 'failed' ? s.error !== null
-    : s.status === 'loaded' ? s.error === null && s.rejected === 0
-    : (s.error === null && s.rejected > 0) || (s.error !== null && s.failedRowGroup !== null && s.rowGroups.loaded > 0);
-  if (!consistent) problems.push(`status ${s.status} with ${s.rejected} rejected, row groups ${JSON.stringify(s.rowGroups)} and error ${JSON.stringify(s.error)}`);
-  const { rows } = await db.query<{ status: string; error: string | null; rows_inserted: number; rejected: number; quotes: number }>(
+  if (s.error !== null && (!s.error.startsWith(`${s.path}: `) || s.error.includes('\n')))
+    problems.push(`error not one line naming the file: ${JSON.stringify(s.error)}`);
+  const consistent =
+    s.status === 'failed'
+      ? s.error !== null
+      : s.status === 'loaded'
+        ? s.error === null && s.rejected === 0
+        : (s.error === null && s.rejected > 0) ||
+          (s.error !== null && s.failedRowGroup !== null && s.rowGroups.loaded > 0);
+  if (!consistent)
+    problems.push(
+      `status ${s.status} with ${s.rejected} rejected, row groups ${JSON.stringify(s.rowGroups)} and error ${JSON.stringify(s.error)}`
+    );
+  const { rows } = await db.query<{
+    status: string;
+    error: string | null;
+    rows_inserted: number;
+    rejected: number;
+    quotes: number;
+  }>(
     `SELECT f.status, f.error, f.rows_inserted::int, f.rejected::int,
        (SELECT count(*)::int FROM optflow.quotes q WHERE q.file_id = f.id) AS quotes
-     FROM optflow.files f WHERE f.path = $1`, [s.path],
+     FROM optflow.files f WHERE f.path = $1`,
+    [s.path]
   );
   const f = rows[0];
   if (!f) return [...problems, 'no optflow.files row'];
-  if (f.status !== s.status || f.error !== s.error) problems.push(`optflow.files says ${f.status} (${f.error}), the load ${s.status} (${s.error})`);
-  if (f.quotes !== f.rows_inserted || f.quotes !== s.inserted) problems.push(`${f.quotes} quotes stored, optflow.files counts ${f.rows_inserted}, the load ${s.inserted}`);
+  if (f.status !== s.status || f.error !== s.error)
+    problems.push(`optflow.files says ${f.status} (${f.error}), the load ${s.status} (${s.error})`);
+  if (f.quotes !== f.rows_inserted || f.quotes !== s.inserted)
+    problems.push(`${f.quotes} quotes stored, optflow.files counts ${f.rows_inserted}, the load ${s.inserted}`);
   if (f.rejected !== s.rejected) problems.push(`${f.rejected} rejected in optflow.files, ${s.rejected} in the load`);
   return problems;
 }
@@ -188,7 +247,9 @@ async function fuzzProblems(db: Database, s: FileSummary): Promise<string[]> {
 export async function nonFiniteRows(db: Database): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of ['quotes', 'flow_1m', 'flow_5m', 'flow_1h', 'flow_1d']) {
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.${table} t WHERE t::text ~ '(Infinity|NaN)'`);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM optflow.${table} t WHERE t::text ~ '(Infinity|NaN)'`
+    );
     counts[table] = rows[0]!.n;
   }
   return counts;
@@ -196,7 +257,9 @@ export async function nonFiniteRows(db: Database): Promise<Record<string, number
 
 /** Files left 'loading' (a load that neither finished nor recorded its failure). */
 export async function filesLeftLoading(db: Database): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM optflow.files WHERE status = 'loading'`);
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM optflow.files WHERE status = 'loading'`
+  );
   return rows[0]!.n;
 }
 
@@ -211,7 +274,9 @@ export function fuzzFigures(results: FuzzResult[]) {
     failed: summaries.filter((s) => s.status === 'failed').length,
     hangs: results.filter((r) => 'hang' in r.outcome).length,
     crashes: results.filter((r) => 'crash' in r.outcome).length,
-    unnamedFailures: summaries.filter((s) => s.error !== null && (!s.error.startsWith(`${s.path}: `) || s.error.includes('\n'))).length,
+    unnamedFailures: summaries.filter(
+      (s) => s.error !== null && (!s.error.startsWith(`${s.path}: `) || s.error.includes('\n'))
+    ).length,
     withProblems: results.filter((r) => r.problems.length > 0).length,
     maxSecondsPerFile: Math.max(0, ...results.map((r) => r.seconds)),
   };

@@ -47,7 +47,10 @@ export const EXPIRATION_VARIABLE: VariableModel = {
 };
 
 /** A query of the optflow data source on the dashboard's underlying and expirations. */
-export function flowTarget(refId: string, query: OptflowQuery): OptflowQuery & { refId: string; datasource: DataSourceRef } {
+export function flowTarget(
+  refId: string,
+  query: OptflowQuery
+): OptflowQuery & { refId: string; datasource: DataSourceRef } {
   return { refId, datasource: OPTFLOW, underlying: '$underlying', expirations: ['$expiration'], ...query };
 }
 
@@ -97,7 +100,20 @@ export function dashboard(d: {
     time: d.time,
     schemaVersion: 41,
     links: d.linkTo
-      ? [{ title: d.linkTo.title, type: 'link', url: `/d/${d.linkTo.uid}?\${underlying:queryparam}`, icon: 'dashboard', tooltip: '', asDropdown: false, includeVars: false, keepTime: true, tags: [], targetBlank: false }]
+      ? [
+          {
+            title: d.linkTo.title,
+            type: 'link',
+            url: `/d/${d.linkTo.uid}?\${underlying:queryparam}`,
+            icon: 'dashboard',
+            tooltip: '',
+            asDropdown: false,
+            includeVars: false,
+            keepTime: true,
+            tags: [],
+            targetBlank: false,
+          },
+        ]
       : [],
     templating: { list: d.variables },
     annotations: { list: [] },

@@ -14,5 +14,8 @@ export const DASHBOARD_DIR = fileURLToPath(new URL('../../grafana/dashboards/jso
 
 /** Each dashboard's JSON file and its text. */
 export function dashboardFiles(): Array<[string, string]> {
-  return Object.entries(DASHBOARDS).map(([name, dashboard]) => [`${DASHBOARD_DIR}${name}.json`, `${JSON.stringify(dashboard, null, 2)}\n`]);
+  return Object.entries(DASHBOARDS).map(([name, dashboard]) => [
+    `${DASHBOARD_DIR}${name}.json`,
+    `${JSON.stringify(dashboard, null, 2)}\n`,
+  ]);
 }

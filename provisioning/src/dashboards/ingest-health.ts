@@ -21,7 +21,8 @@ const series = (unit: string, custom: Record<string, unknown> = {}): FieldConfig
 export const ingestHealth: Dashboard = dashboard({
   uid: DASHBOARD_UIDS.ingest,
   title: 'Ingest health',
-  description: "What the loader did: rows per minute, lag from snapshot to commit, rejected rows and files that did not load cleanly (SQL on optflow's bookkeeping tables).",
+  description:
+    "What the loader did: rows per minute, lag from snapshot to commit, rejected rows and files that did not load cleanly (SQL on optflow's bookkeeping tables).",
   time: { from: 'now-24h', to: 'now' },
   variables: [],
   panels: [
@@ -34,7 +35,7 @@ FROM optflow.snapshots
 WHERE $__timeFilter(quote_time)
 GROUP BY 1, 2
 ORDER BY 1`,
-      series('short'),
+      series('short')
     ),
     sqlPanel(
       2,
@@ -45,7 +46,7 @@ FROM optflow.snapshots
 WHERE $__timeFilter(quote_time)
 GROUP BY 1, 2
 ORDER BY 1`,
-      series('s'),
+      series('s')
     ),
     sqlPanel(
       3,
@@ -54,7 +55,7 @@ ORDER BY 1`,
       `SELECT underlying, max(quote_time) AS "newest snapshot", extract(epoch FROM now() - max(quote_time))::float8 AS "age (s)", max(loaded_at) AS "last commit"
 FROM optflow.snapshots
 GROUP BY underlying
-ORDER BY underlying`,
+ORDER BY underlying`
     ),
     sqlPanel(
       4,
@@ -65,7 +66,7 @@ FROM optflow.rejected_rows
 WHERE $__timeFilter(rejected_at)
 GROUP BY 1
 ORDER BY 1`,
-      series('short', { drawStyle: 'bars', fillOpacity: 80 }),
+      series('short', { drawStyle: 'bars', fillOpacity: 80 })
     ),
     sqlPanel(
       5,
@@ -75,7 +76,7 @@ ORDER BY 1`,
 FROM optflow.files
 WHERE status <> 'loaded' OR rejected > 0 OR anomalies > 0
 ORDER BY updated_at DESC
-LIMIT 100`,
+LIMIT 100`
     ),
     sqlPanel(
       6,
@@ -85,7 +86,7 @@ LIMIT 100`,
 FROM optflow.rejected_rows r JOIN optflow.files f ON f.id = r.file_id
 WHERE $__timeFilter(r.rejected_at)
 ORDER BY r.rejected_at DESC
-LIMIT 100`,
+LIMIT 100`
     ),
   ],
 });

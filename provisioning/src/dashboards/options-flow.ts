@@ -27,28 +27,51 @@ function rightAxisLine(refId: string, label: string, more: Array<{ id: string; v
 }
 
 /** Per-minute bars on the left axis; the cumulative line (B) and the spot (C) on right-hand axes. */
-function perMinuteWithCumulativeAndSpot(id: number, title: string, metric: 'net_volume' | 'net_premium', y: number): Panel {
+function perMinuteWithCumulativeAndSpot(
+  id: number,
+  title: string,
+  metric: 'net_volume' | 'net_premium',
+  y: number
+): Panel {
   const unit = metric === 'net_volume' ? 'count:contracts' : 'currencyUSD';
-  return panel(id, title, 'timeseries', { x: 0, y, w: 24, h: 9 }, {
-    datasource: MIXED,
-    targets: [
-      flowTarget('A', { queryType: 'flow', metric, live: true, legendFormat: `{{underlying}} ${metric === 'net_volume' ? 'net volume' : 'net premium'}` }),
-      flowTarget('B', { queryType: 'flow', metric, cumulative: true, live: true, legendFormat: 'cumulative' }),
-      sqlTarget('C', SPOT_SQL),
-    ],
-    fieldConfig: {
-      defaults: { ...TIMESERIES_DEFAULTS, unit, custom: { ...TIMESERIES_DEFAULTS.custom, drawStyle: 'bars', fillOpacity: 60 } },
-      overrides: [
-        rightAxisLine('B', 'cumulative'),
-        rightAxisLine('C', 'spot', [
-          { id: 'unit', value: 'none' },
-          { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } },
-          { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
-        ]),
+  return panel(
+    id,
+    title,
+    'timeseries',
+    { x: 0, y, w: 24, h: 9 },
+    {
+      datasource: MIXED,
+      targets: [
+        flowTarget('A', {
+          queryType: 'flow',
+          metric,
+          live: true,
+          legendFormat: `{{underlying}} ${metric === 'net_volume' ? 'net volume' : 'net premium'}`,
+        }),
+        flowTarget('B', { queryType: 'flow', metric, cumulative: true, live: true, legendFormat: 'cumulative' }),
+        sqlTarget('C', SPOT_SQL),
       ],
-    },
-    options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
-  });
+      fieldConfig: {
+        defaults: {
+          ...TIMESERIES_DEFAULTS,
+          unit,
+          custom: { ...TIMESERIES_DEFAULTS.custom, drawStyle: 'bars', fillOpacity: 60 },
+        },
+        overrides: [
+          rightAxisLine('B', 'cumulative'),
+          rightAxisLine('C', 'spot', [
+            { id: 'unit', value: 'none' },
+            { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } },
+            { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
+          ]),
+        ],
+      },
+      options: {
+        legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+        tooltip: { mode: 'multi', sort: 'none' },
+      },
+    }
+  );
 }
 
 export const optionsFlow: Dashboard = dashboard({
@@ -61,40 +84,119 @@ export const optionsFlow: Dashboard = dashboard({
   panels: [
     perMinuteWithCumulativeAndSpot(1, 'Net volume per minute — $underlying', 'net_volume', 0),
     perMinuteWithCumulativeAndSpot(2, 'Net premium per minute — $underlying', 'net_premium', 9),
-    panel(3, 'Net volume by expiration', 'timeseries', { x: 0, y: 18, w: 12, h: 8 }, {
-      targets: [flowTarget('A', { queryType: 'flow', metric: 'net_volume', groupBy: 'expiration', live: true, legendFormat: '{{expiration}}' })],
-      fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
-    }),
-    panel(4, '0DTE vs the rest (net volume, cumulative)', 'timeseries', { x: 12, y: 18, w: 12, h: 8 }, {
-      targets: [
-        flowTarget('A', { queryType: 'flow', metric: 'net_volume', cumulative: true, zeroDte: true, live: true, legendFormat: '0DTE' }),
-        flowTarget('B', { queryType: 'flow', metric: 'net_volume', cumulative: true, dteMin: 1, live: true, legendFormat: '1+ DTE' }),
-      ],
-      fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
-    }),
-    panel(5, 'Put/call volume ratio (5-minute rolling mean)', 'timeseries', { x: 0, y: 26, w: 24, h: 7 }, {
-      targets: [flowTarget('A', { queryType: 'flow', metric: 'put_call_ratio', rolling: 5, live: true, legendFormat: 'put/call' })],
-      fieldConfig: {
-        defaults: {
-          ...TIMESERIES_DEFAULTS,
-          unit: 'none',
-          decimals: 2,
-          thresholds: { mode: ThresholdsMode.Absolute, steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] },
-          custom: { ...TIMESERIES_DEFAULTS.custom, thresholdsStyle: { mode: 'line' } },
+    panel(
+      3,
+      'Net volume by expiration',
+      'timeseries',
+      { x: 0, y: 18, w: 12, h: 8 },
+      {
+        targets: [
+          flowTarget('A', {
+            queryType: 'flow',
+            metric: 'net_volume',
+            groupBy: 'expiration',
+            live: true,
+            legendFormat: '{{expiration}}',
+          }),
+        ],
+        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
+      }
+    ),
+    panel(
+      4,
+      '0DTE vs the rest (net volume, cumulative)',
+      'timeseries',
+      { x: 12, y: 18, w: 12, h: 8 },
+      {
+        targets: [
+          flowTarget('A', {
+            queryType: 'flow',
+            metric: 'net_volume',
+            cumulative: true,
+            zeroDte: true,
+            live: true,
+            legendFormat: '0DTE',
+          }),
+          flowTarget('B', {
+            queryType: 'flow',
+            metric: 'net_volume',
+            cumulative: true,
+            dteMin: 1,
+            live: true,
+            legendFormat: '1+ DTE',
+          }),
+        ],
+        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
+      }
+    ),
+    panel(
+      5,
+      'Put/call volume ratio (5-minute rolling mean)',
+      'timeseries',
+      { x: 0, y: 26, w: 24, h: 7 },
+      {
+        targets: [
+          flowTarget('A', {
+            queryType: 'flow',
+            metric: 'put_call_ratio',
+            rolling: 5,
+            live: true,
+            legendFormat: 'put/call',
+          }),
+        ],
+        fieldConfig: {
+          defaults: {
+            ...TIMESERIES_DEFAULTS,
+            unit: 'none',
+            decimals: 2,
+            thresholds: {
+              mode: ThresholdsMode.Absolute,
+              steps: [
+                { color: 'green', value: null },
+                { color: 'red', value: 1 },
+              ],
+            },
+            custom: { ...TIMESERIES_DEFAULTS.custom, thresholdsStyle: { mode: 'line' } },
+          },
+          overrides: [],
         },
-        overrides: [],
-      },
-    }),
-    panel(6, 'Max pain by expiration — $underlying', 'timeseries', { x: 0, y: 33, w: 12, h: 9 }, {
-      description: 'Per expiration, the strike where option holders would be paid least at settlement (open interest at the last snapshot of each interval).',
-      targets: [flowTarget('A', { queryType: 'maxpain', live: true, legendFormat: '{{expiration}}' })],
-      fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'none', decimals: 0, custom: { ...TIMESERIES_DEFAULTS.custom, lineInterpolation: 'stepAfter' } }, overrides: [] },
-    }),
-    panel(7, 'Unusual activity — $underlying', 'table', { x: 12, y: 33, w: 12, h: 9 }, {
-      description: 'Contracts with volume/OI ≥ 1.25, volume > 500, OI > 100 and price > 0.10 over the range (Barchart\'s rule), or whose latest interval runs hot (> 3 × their mean), most unusual first.',
-      targets: [flowTarget('A', { queryType: 'unusual', limit: 100 })],
-      fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: 'volume_oi' }, properties: [{ id: 'decimals', value: 2 }] }] },
-      options: { showHeader: true, sortBy: [] },
-    }),
+      }
+    ),
+    panel(
+      6,
+      'Max pain by expiration — $underlying',
+      'timeseries',
+      { x: 0, y: 33, w: 12, h: 9 },
+      {
+        description:
+          'Per expiration, the strike where option holders would be paid least at settlement (open interest at the last snapshot of each interval).',
+        targets: [flowTarget('A', { queryType: 'maxpain', live: true, legendFormat: '{{expiration}}' })],
+        fieldConfig: {
+          defaults: {
+            ...TIMESERIES_DEFAULTS,
+            unit: 'none',
+            decimals: 0,
+            custom: { ...TIMESERIES_DEFAULTS.custom, lineInterpolation: 'stepAfter' },
+          },
+          overrides: [],
+        },
+      }
+    ),
+    panel(
+      7,
+      'Unusual activity — $underlying',
+      'table',
+      { x: 12, y: 33, w: 12, h: 9 },
+      {
+        description:
+          "Contracts with volume/OI ≥ 1.25, volume > 500, OI > 100 and price > 0.10 over the range (Barchart's rule), or whose latest interval runs hot (> 3 × their mean), most unusual first.",
+        targets: [flowTarget('A', { queryType: 'unusual', limit: 100 })],
+        fieldConfig: {
+          defaults: {},
+          overrides: [{ matcher: { id: 'byName', options: 'volume_oi' }, properties: [{ id: 'decimals', value: 2 }] }],
+        },
+        options: { showHeader: true, sortBy: [] },
+      }
+    ),
   ],
 });

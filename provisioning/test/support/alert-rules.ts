@@ -3,7 +3,11 @@ import { renderAlerting } from '../../src/alerting.ts';
 
 export interface AlertRule {
   uid: string;
-  data: Array<{ refId: string; datasourceUid: string; model: Record<string, unknown> & { rawSql?: string; format?: string } }>;
+  data: Array<{
+    refId: string;
+    datasourceUid: string;
+    model: Record<string, unknown> & { rawSql?: string; format?: string };
+  }>;
   noDataState: string;
   labels?: Record<string, string>;
   annotations: Record<string, string>;
