@@ -19,7 +19,10 @@ if (only.length === 0 || only.includes('static')) {
   const checks = [
     ['typecheck', ['npx', '--no-install', 'tsc', '-p', '.']],
     ['lint', ['npx', '--no-install', 'eslint', '.']],
-    ['format (prettier --check; npm run format writes it)', ['npx', '--no-install', 'prettier', '--check', '--log-level', 'warn', '.']],
+    [
+      'format (prettier --check; npm run format writes it)',
+      ['npx', '--no-install', 'prettier', '--check', '--log-level', 'warn', '.'],
+    ],
     ['imports (no cycles, the data path)', ['node', 'scripts/check-imports.mjs']],
     ['grafana-plugin typecheck', ['npm', 'run', '--silent', 'typecheck', '-w', 'grafana-plugin']],
     ['grafana-plugin lint', ['npm', 'run', '--silent', 'lint', '-w', 'grafana-plugin']],

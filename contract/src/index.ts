@@ -10,6 +10,7 @@ export {
 } from './session-time.ts';
 export { ANOMALIES, ANOMALY_CODES, isStorableTime, MAX_INT4, MAX_TIME_MS, MIN_TIME_MS } from './stored-values.ts';
 export type { Anomaly } from './stored-values.ts';
+export { errorMessage } from './error-message.ts';
 export { autoInterval, FLOW_AGGREGATES, INTERVAL_NAMES, INTERVALS } from './intervals.ts';
 export type { FlowAggregateInterval, IntervalName } from './intervals.ts';
 export {

@@ -14,8 +14,3 @@ export function isConnectionLoss(error: unknown): boolean {
   if (typeof code === 'string' && (LOST_CODES.test(code) || LOST_SOCKET.has(code))) return true;
   return /^Connection terminated/.test(error.message) || isConnectionLoss(error.cause);
 }
-
-/** The message of anything thrown (an Error's message, else its text). */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -4,7 +4,7 @@ import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import type { PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import type { EmbeddedDatabase } from './embedded.ts';
 import { SocketGate } from './socket-gate.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '@optflow/contract';
 
 export interface SocketHandle {
   host: string;

@@ -14,7 +14,7 @@ import {
 } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 import { ApiError } from '../src/api/api-client';
-import type { ApiHealth } from '@optflow/contract';
+import { errorMessage, type ApiHealth } from '@optflow/contract';
 import type { DataSource } from '../src/datasource';
 import { isMarketOpen } from '../src/live/market-hours';
 import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel';
@@ -112,7 +112,7 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
   const refreshHealth = useCallback(
     () =>
       lastValueFrom(datasource.client.get<ApiHealth>('/api/health')).then(setHealth, (e: unknown) =>
-        setError(e instanceof Error ? e.message : String(e))
+        setError(errorMessage(e))
       ),
     [datasource]
   );
@@ -144,7 +144,7 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
         setAuth(sessionStorage.getItem(TOKEN_KEY) ? 'refused' : 'needed');
         return;
       }
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   }, [datasource, now]);
 

@@ -13,7 +13,7 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { Observable, lastValueFrom, map, merge, of, catchError } from 'rxjs';
 import { ApiClient, ApiError } from './api/api-client';
 import { querySignature, toApiQuery, validateQuery } from './api/request-builder';
-import { LIMITS, type ApiHealth, type ApiQuery } from '@optflow/contract';
+import { errorMessage, LIMITS, type ApiHealth, type ApiQuery } from '@optflow/contract';
 import { toDataFrames } from './frames/to-data-frames';
 import { IncrementalCache, applyResult, continuedQuery } from './incremental/incremental-cache';
 import { liveQuery } from './live/live-query';
@@ -224,7 +224,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
           key: REFRESH_KEY,
           data: [],
           state: LoadingState.Error,
-          errors: [...invalid, { message: error instanceof Error ? error.message : String(error) }],
+          errors: [...invalid, { message: errorMessage(error) }],
         })
       )
     );
@@ -286,7 +286,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
       }
       return {
         status: 'error',
-        message: `Cannot reach the optflow API at ${this.#settings.apiUrl ?? '(no URL set)'}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `Cannot reach the optflow API at ${this.#settings.apiUrl ?? '(no URL set)'}: ${errorMessage(error)}`,
       };
     }
     try {
@@ -299,7 +299,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
           message: 'The optflow API rejected the token: set the API token to the value of OPTFLOW_API_TOKEN',
         };
       }
-      return { status: 'error', message: error instanceof Error ? error.message : String(error) };
+      return { status: 'error', message: errorMessage(error) };
     }
     const db = health.database
       ? `${health.database.backend} PostgreSQL ${health.database.serverVersion}${health.database.timescaledb ? `, TimescaleDB ${health.database.timescaledb}` : ''}`

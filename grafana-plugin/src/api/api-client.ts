@@ -1,6 +1,6 @@
 import { getBackendSrv, isFetchError, type FetchResponse } from '@grafana/runtime';
 import { Observable, catchError, map, throwError } from 'rxjs';
-import type { ApiQueryRequest, ApiQueryResponse } from '@optflow/contract';
+import { errorMessage, type ApiQueryRequest, type ApiQueryResponse } from '@optflow/contract';
 
 /** An API call that failed, with the HTTP status (0: the API could not be reached). */
 export class ApiError extends Error {
@@ -42,7 +42,7 @@ function toApiError(error: unknown, path: string): ApiError {
     }
     return new ApiError(`optflow API ${path}: ${error.status} ${detail ?? ''}`.trim(), error.status);
   }
-  return new ApiError(`optflow API ${path}: ${error instanceof Error ? error.message : String(error)}`, 0);
+  return new ApiError(`optflow API ${path}: ${errorMessage(error)}`, 0);
 }
 
 /**

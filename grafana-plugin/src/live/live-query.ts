@@ -1,7 +1,7 @@
 import { LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/data';
 import { Observable, type Subscription } from 'rxjs';
 import type { ApiClient } from '../api/api-client';
-import type { ApiFrame, ApiQuery } from '@optflow/contract';
+import { errorMessage, type ApiFrame, type ApiQuery } from '@optflow/contract';
 import { applyResult, continuedQuery, type IncrementalCache } from '../incremental/incremental-cache';
 import { nextPollDelay } from './poll-schedule';
 
@@ -90,7 +90,7 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
           },
           error: (error: unknown) => {
             failures++;
-            const message = error instanceof Error ? error.message : String(error);
+            const message = errorMessage(error);
             subscriber.next({
               key: responseKey,
               state: LoadingState.Streaming,

@@ -1,4 +1,5 @@
 import { parquetHeader } from 'hyparquet/src/column.js';
+import { errorMessage } from '@optflow/contract';
 import type { AsyncBuffer, FileMetaData, PageHeader } from 'hyparquet';
 
 /**
@@ -63,7 +64,7 @@ export function checkPageHeaders(chunk: DataView, column: string): void {
       header = parquetHeader(reader);
     } catch (error) {
       throw new Error(
-        `column ${column}: page header at byte ${at} of its chunk is unreadable (${error instanceof Error ? error.message : String(error)})`,
+        `column ${column}: page header at byte ${at} of its chunk is unreadable (${errorMessage(error)})`,
         { cause: error }
       );
     }

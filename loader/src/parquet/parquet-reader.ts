@@ -1,6 +1,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { errorMessage } from '@optflow/contract';
 import { LoadError } from '../load-error.ts';
 import { withCheckedPages } from './page-headers.ts';
 
@@ -47,7 +48,7 @@ export async function openParquet(path: string): Promise<ParquetSource> {
     metadata = await parquetMetadataAsync(file);
     schema = parquetSchema(metadata); // a corrupt footer's schema can fail to assemble
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new LoadError(path, null, `not a readable Parquet file (${reason})`, { cause: error });
   }
   const columns = schema.children.map((c) => c.element.name);
@@ -119,7 +120,7 @@ export async function readRowGroup(
       exact,
     };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new LoadError(
       source.path,
       group.index,
