@@ -7,18 +7,18 @@ import { fileFailure, rowGroupFailure } from '../src/load/file-outcome.ts';
 import { pageHeaderProblem } from '../src/parquet/page-headers.ts';
 
 /** The pure parts of issue 18's file outcomes: reasons, deadlines, page-header checks, the repeated hour. */
-describe('rowGroupFailure and fileFailure: one line naming the file, the row group, and what was loaded', () => {
+describe('rowGroupFailure and fileFailure: one line naming the file, the row group, and what was loaded (reasons come without the path)', () => {
   const P = '/d/SPX.X.2023-05-19.parquet';
   // [name, failed group, loaded, total, reason, expected]
   const cases: Array<[string, number, number, number, string, string]> = [
     ['nothing loaded: no count', 0, 0, 8, 'boom', `${P}: row group 0: boom`],
     ['3 of 8 loaded', 3, 3, 8, 'duplicate key', `${P}: 3 of 8 row groups loaded; row group 3: duplicate key`],
     [
-      'the reader named the file and the group already',
+      'the reason names the group already (a LoadError of the reading thread)',
       2,
       2,
       4,
-      `${P}: row group 2 (rows 160-239) is unreadable (x)`,
+      'row group 2 (rows 160-239) is unreadable (x)',
       `${P}: 2 of 4 row groups loaded; row group 2 (rows 160-239) is unreadable (x)`,
     ],
     [
@@ -35,7 +35,7 @@ describe('rowGroupFailure and fileFailure: one line naming the file, the row gro
     test(name, () => assert.equal(rowGroupFailure(P, group, loaded, total, reason), expected));
   }
   test('fileFailure names the file once, on one line', () => {
-    assert.equal(fileFailure(P, `${P}: not a readable Parquet file (x)`), `${P}: not a readable Parquet file (x)`);
+    assert.equal(fileFailure(P, 'not a readable Parquet file (x)'), `${P}: not a readable Parquet file (x)`);
     assert.equal(fileFailure(P, 'permission denied\nmore'), `${P}: permission denied`);
   });
 });
