@@ -31,7 +31,7 @@ const PANELS = {
 };
 /** Which of the page's queries each panel shows. */
 const PANEL_QUERIES: Record<keyof typeof PANELS, string[]> = {
-  netVolume: ['netVolume', 'cumulative'],
+  netVolume: ['netVolume', 'cumulative', 'spot'],
   netPremium: ['netPremium'],
   ladder: ['ladder'],
   gex: ['gex'],

@@ -20,8 +20,8 @@ export interface BuiltQuery {
   params: unknown[];
 }
 
-/** Which side columns (in the aggregates) a metric reads. */
-const MEASURE: Record<FlowMetric, 'volume' | 'premium' | 'signed_volume'> = {
+/** Which side columns (in the aggregates) a flow metric reads (spot reads the price instead). */
+const MEASURE: Record<Exclude<FlowMetric, 'spot'>, 'volume' | 'premium' | 'signed_volume'> = {
   call_volume: 'volume',
   put_volume: 'volume',
   net_volume: 'volume',
@@ -33,7 +33,7 @@ const MEASURE: Record<FlowMetric, 'volume' | 'premium' | 'signed_volume'> = {
 };
 
 /** The metric from the call side `cc` and the put side `pp` (each running when cumulative). */
-const VALUE: Record<FlowMetric, string> = {
+const VALUE: Record<Exclude<FlowMetric, 'spot'>, string> = {
   call_volume: 'cc',
   put_volume: 'pp',
   net_volume: 'cc - pp',
@@ -105,20 +105,22 @@ export function buildFlowSql(
     where.push(`strike BETWEEN ${spot} * (1 - ${pct}) AND ${spot} * (1 + ${pct})`);
   }
 
-  const measure = MEASURE[options.metric];
+  const metric = options.metric;
   const side = (pc: 'C' | 'P') => {
-    if (options.putCall && options.putCall !== pc) return '0';
+    if (metric === 'spot' || (options.putCall && options.putCall !== pc)) return '0';
     return source.relation === 'optflow.quotes'
-      ? `coalesce(sum(${measure}) FILTER (WHERE put_call = '${pc}'), 0)`
-      : `sum(${pc === 'C' ? 'call' : 'put'}_${measure})`;
+      ? `coalesce(sum(${MEASURE[metric]}) FILTER (WHERE put_call = '${pc}'), 0)`
+      : `sum(${pc === 'C' ? 'call' : 'put'}_${MEASURE[metric]})`;
   };
+  // The price at the bucket's last snapshot (the aggregates keep each bucket's last; quotes each row's).
+  const spot = `(array_agg(underlying_price ORDER BY ${time} DESC) FILTER (WHERE underlying_price IS NOT NULL))[1]`;
   const group = options.groupBy ?? 'none';
   const series =
     group === 'expiration' ? `expiration::text` : group === 'dte' ? dteBucket(daysToExpiration(time)) : `'total'`;
   const bucket = bucketSql(interval, time, params);
   const running = (col: string) =>
     options.cumulative ? `sum(${col}) OVER (PARTITION BY series, (t AT TIME ZONE ${ZONE})::date ORDER BY t)` : col;
-  const value = VALUE[options.metric];
+  const value = metric === 'spot' ? 's' : VALUE[metric];
   const smoothed =
     rolling > 1
       ? `avg(v) OVER (PARTITION BY series ORDER BY t ROWS BETWEEN ${rolling - 1} PRECEDING AND CURRENT ROW)`
@@ -126,12 +128,13 @@ export function buildFlowSql(
 
   const sql = [
     `WITH base AS (`,
-    `  SELECT ${bucket} AS t, ${series} AS series, (${side('C')})::float8 AS c, (${side('P')})::float8 AS p`,
+    `  SELECT ${bucket} AS t, ${series} AS series, (${side('C')})::float8 AS c, (${side('P')})::float8 AS p,`,
+    `    ${metric === 'spot' ? spot : 'NULL'}::float8 AS s`,
     `  FROM ${source.relation}`,
     `  WHERE ${where.join('\n    AND ')}`,
     `  GROUP BY 1, 2`,
     `), sides AS (`,
-    `  SELECT t, series, ${running('c')} AS cc, ${running('p')} AS pp FROM base`,
+    `  SELECT t, series, ${running('c')} AS cc, ${running('p')} AS pp, s FROM base`,
     `), shaped AS (`,
     `  SELECT t, series, (${value})::float8 AS v FROM sides`,
     `)`,

@@ -13,6 +13,7 @@ const UNITS: Record<FlowMetric, string> = {
   net_premium: 'currencyUSD',
   net_signed_volume: 'short',
   put_call_ratio: 'none',
+  spot: 'currencyUSD',
 };
 
 /** Rows ordered by series then time → one time/value frame per series. */

@@ -36,10 +36,13 @@ export interface CheckedRange {
 
 interface RequestShape {
   range: { from: number | string; to: number | string };
-  queries: ReadonlyArray<{ options: { expirations?: readonly string[] } }>;
+  queries: ReadonlyArray<{ options: { expirations?: readonly string[]; metric?: string; cumulative?: boolean } }>;
 }
 
-/** The query body beyond its schema: the range (epoch ms, from < to) and the expiration dates. */
+/**
+ * The query body beyond its schema: the range (epoch ms, from < to), the expiration dates, and no
+ * running total of a price.
+ */
 export function checkQueryRequest(body: RequestShape): CheckedRange {
   const range = { from: parseTime(body.range.from, 'body/range/from'), to: parseTime(body.range.to, 'body/range/to') };
   if (range.to <= range.from) throw new BadRequest('range: "to" must be after "from"');
@@ -48,6 +51,8 @@ export function checkQueryRequest(body: RequestShape): CheckedRange {
       if (!isCalendarDate(d))
         throw new BadRequest(`body/queries/${i}/options/expirations: "${d}" is not a calendar date`);
     }
+    if (q.options.metric === 'spot' && q.options.cumulative)
+      throw new BadRequest(`body/queries/${i}/options/cumulative: spot is a price, it has no running total`);
   });
   return range;
 }

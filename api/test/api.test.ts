@@ -53,7 +53,7 @@ interface Result {
   reset: boolean;
   frames: Array<{
     name: string;
-    fields: Array<{ name: string; labels?: Record<string, string>; values: Array<number | null> }>;
+    fields: Array<{ name: string; unit?: string; labels?: Record<string, string>; values: Array<number | null> }>;
   }>;
 }
 
@@ -175,6 +175,38 @@ describe(`query API (${backend})`, () => {
     ).body.results[0]!;
     assert.equal(series(late).get(mid), series(cum!).get(mid));
     assert.equal(Math.min(...series(late).keys()), mid);
+  });
+
+  test('spot: the underlying price at the last snapshot of each bucket, per minute and per 15 minutes, as the collector wrote it', async () => {
+    // From the generator rows: each snapshot's underlying price; the last snapshot of a bucket wins.
+    const lastPrice = (width: number) => {
+      const byBucket = new Map<number, { at: number; price: number }>();
+      for (const b of batches.slice(0, 5)) {
+        for (let i = 0; i < b.symbol.length; i++) {
+          const at = utc(b.processDateTime[i]!);
+          const bucket = Math.floor(at / width) * width;
+          if ((byBucket.get(bucket)?.at ?? -Infinity) <= at) byBucket.set(bucket, { at, price: b.underlyingPrice[i]! });
+        }
+      }
+      return new Map([...byBucket].map(([bucket, v]) => [bucket, v.price]));
+    };
+    const { status, body } = await query({
+      range: RANGE,
+      queries: (['1m', '15m'] as const).map((interval) => ({
+        refId: interval,
+        type: 'flow',
+        interval,
+        options: { underlying: 'SPX', metric: 'spot' },
+      })),
+    });
+    assert.equal(status, 200, JSON.stringify(body));
+    for (const [result, width] of [
+      [body.results[0]!, 60_000],
+      [body.results[1]!, 900_000],
+    ] as const) {
+      assert.equal(result.frames[0]!.fields[1]!.unit, 'currencyUSD');
+      assert.deepEqual(series(result), lastPrice(width), `spot per ${result.interval}`);
+    }
   });
 
   test('coarser intervals, group by expiration, 0DTE, rolling mean and put/call ratio agree with the 1-minute series', async () => {

@@ -49,6 +49,12 @@ describe('buildFlowSql', () => {
     ],
     ['puts only: the call side is zero', { ...base, putCall: 'P' }, '1m', [/\(0\)::float8 AS c/]],
     [
+      'spot: the price at the last snapshot of the bucket, from the aggregate',
+      { ...base, metric: 'spot' },
+      '15m',
+      [/FROM optflow\.flow_5m/, /array_agg\(underlying_price ORDER BY bucket DESC\)/, /\(s\)::float8 AS v/],
+    ],
+    [
       'strike filters read the quotes',
       { ...base, strikes: { min: 4100, max: 4300 } },
       '5m',

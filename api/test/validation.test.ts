@@ -85,6 +85,16 @@ describe('checkQueryRequest', () => {
       { range: { from: 0, to: 1000 }, queries: [query(), query(['2023-13-45'])] },
       /^body\/queries\/1\/options\/expirations: "2023-13-45" is not a calendar date/,
     ],
+    [
+      'spot has no running total',
+      { range: { from: 0, to: 1000 }, queries: [{ options: { metric: 'spot', cumulative: true } }] },
+      /^body\/queries\/0\/options\/cumulative: spot is a price/,
+    ],
+    [
+      'spot, not cumulative',
+      { range: { from: 0, to: 1000 }, queries: [{ options: { metric: 'spot', cumulative: false } }] },
+      { from: 0, to: 1000 },
+    ],
   ];
   for (const [name, body, expected] of cases) {
     test(name, () => {

@@ -31,6 +31,7 @@ export const FLOW_METRICS = [
   'put_premium',
   'net_signed_volume',
   'put_call_ratio',
+  'spot',
 ] as const;
 export type FlowMetric = (typeof FLOW_METRICS)[number];
 export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
@@ -93,7 +94,11 @@ const options = <const P extends object>(properties: P) =>
 export const OPTIONS_SCHEMAS = {
   flow: {
     ...options({
-      metric: { type: 'string', enum: FLOW_METRICS },
+      metric: {
+        type: 'string',
+        enum: FLOW_METRICS,
+        description: 'spot: the underlying price at the last snapshot of each bucket (not cumulative)',
+      },
       cumulative: { type: 'boolean', description: 'running total from the session open' },
       rolling: { type: 'integer', minimum: 1, maximum: 500, description: 'rolling mean over this many buckets' },
       putCall,

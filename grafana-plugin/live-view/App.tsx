@@ -295,8 +295,12 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
           <div className={styles.wide}>
             <Panel
               testId="optflow-live-net-volume"
-              title="Net volume per minute (calls − puts), cumulative on the right"
-              frames={[...framesOf(frames, PANELS.netVolume), ...framesOf(frames, PANELS.cumulative)]}
+              title="Net volume per minute (calls − puts); cumulative and spot on the right"
+              frames={[
+                ...framesOf(frames, PANELS.netVolume),
+                ...framesOf(frames, PANELS.cumulative),
+                ...framesOf(frames, PANELS.spot),
+              ]}
               height={340}
             >
               {(width) => (
@@ -312,6 +316,10 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
                     {
                       frames: framesOf(frames, PANELS.cumulative),
                       style: { draw: 'line', axis: 'right', color: 'orange' },
+                    },
+                    {
+                      frames: framesOf(frames, PANELS.spot),
+                      style: { draw: 'line', axis: 'right', color: 'green' },
                     },
                   ]}
                 />

@@ -10,6 +10,7 @@ import type { FlowQuery } from '../src/types';
 export const PANELS = {
   netVolume: 'netVolume',
   cumulative: 'cumulative',
+  spot: 'spot',
   netPremium: 'netPremium',
   ladder: 'ladder',
   gex: 'gex',
@@ -43,6 +44,14 @@ export function pageQueries({ underlying, expiration, live }: Selection): FlowQu
       cumulative: true,
       interval: '1m',
       legendFormat: '{{underlying}} cumulative net volume',
+      ...common,
+    },
+    {
+      refId: PANELS.spot,
+      queryType: 'flow',
+      metric: 'spot',
+      interval: '1m',
+      legendFormat: '{{underlying}} spot',
       ...common,
     },
     {

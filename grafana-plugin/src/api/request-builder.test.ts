@@ -171,6 +171,13 @@ describe('validateQuery', () => {
     ['ladder minutes', q({ queryType: 'ladder', lastMinutes: 2000 }), true, ['lastMinutes: Last minutes: 1 to 1440']],
     ['contracts limit', q({ queryType: 'contracts', limit: 21 }), true, ['limit: Limit: 1 to 20']],
     ['chain limit', q({ queryType: 'chain', limit: 500 }), true, []],
+    [
+      'spot has no running total',
+      q({ metric: 'spot', cumulative: true }),
+      true,
+      ['cumulative: Spot is a price: it has no running total'],
+    ],
+    ['spot, rolling', q({ metric: 'spot', rolling: 5 }), true, []],
   ])('%s', (_name, query, interpolated, expected) => {
     expect(validateQuery(query, { interpolated }).map((p) => `${p.field}: ${p.message}`)).toEqual(expected);
   });

@@ -42,6 +42,9 @@ export function validateQuery(q: FlowQuery, { interpolated }: { interpolated: bo
       problems.push({ field: 'expirations', message: `"${e}" is not a date (YYYY-MM-DD)` });
     }
   }
+  if ((q.queryType ?? 'flow') === 'flow' && q.metric === 'spot' && q.cumulative) {
+    problems.push({ field: 'cumulative', message: 'Spot is a price: it has no running total' });
+  }
   if (q.dteMin !== undefined && q.dteMax !== undefined && q.dteMin > q.dteMax) {
     problems.push({ field: 'dteMax', message: 'DTE max is below DTE min' });
   }

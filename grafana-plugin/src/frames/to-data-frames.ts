@@ -24,6 +24,7 @@ const METRIC_NAMES: Record<string, string> = {
   put_premium: 'Put premium',
   net_signed_volume: 'Net signed volume',
   put_call_ratio: 'Put/call ratio',
+  spot: 'Spot',
   max_pain: 'Max pain',
 };
 
