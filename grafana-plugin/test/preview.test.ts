@@ -1,4 +1,6 @@
-// @jest-environment node
+/**
+ * @jest-environment node
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
