@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { LoadError } from '../src/load-error.ts';
-import { openParquet, readRowGroup, rowAt } from '../src/parquet/parquet-reader.ts';
+import { hasParquetEnds, openParquet, readRowGroup, rowAt } from '../src/parquet/parquet-reader.ts';
 import type { ParquetSource, RowGroupInfo } from '../src/parquet/parquet-reader.ts';
 import { DEFAULT_SAMPLE, writeSampleDay } from '../src/index.ts';
 
@@ -221,5 +221,38 @@ describe('parquet reader', () => {
       openParquet(join(dir, 'missing.parquet')),
       /missing\.parquet: not a readable Parquet file \(.*ENOENT/
     );
+  });
+});
+
+describe('hasParquetEnds: whether a file is whole as far as its ends tell (the watcher loads such a file at once)', () => {
+  test('a table of files', async () => {
+    const whole = (
+      await writeSampleDay(join(dir, 'ends.parquet'), {
+        ...DEFAULT_SAMPLE,
+        strikes: 1,
+        expirations: 1,
+        intervalSeconds: 3600,
+      })
+    ).path;
+    const bytes = readFileSync(whole);
+    const cases: Array<[string, Uint8Array | null, boolean]> = [
+      ['a whole file', bytes, true],
+      ['its footer not written yet', bytes.subarray(0, bytes.length - 8), false],
+      ['cut inside the footer', bytes.subarray(0, bytes.length - 20), false],
+      ['only the leading magic', bytes.subarray(0, 4), false],
+      ['empty', new Uint8Array(0), false],
+      ['text', Buffer.from('symbol,totalVolume\nSPY_052323C410,5\n'), false],
+      [
+        'magic at both ends, a footer longer than the file',
+        Buffer.concat([Buffer.from('PAR1'), Buffer.from([0xff, 0xff, 0, 0]), Buffer.from('PAR1')]),
+        false,
+      ],
+      ['no such file', null, false],
+    ];
+    for (const [name, content, want] of cases) {
+      const path = join(dir, `ends-${name.replace(/\W+/g, '-')}.parquet`);
+      if (content) writeFileSync(path, content);
+      assert.equal(await hasParquetEnds(path), want, name);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -60,6 +60,52 @@ describe('watching a directory for days', () => {
       heap[10_000]! - heap[1_000]! < 512 * 1024,
       `heap grew ${heap[10_000]! - heap[1_000]!} bytes over 9,000 polls`
     );
+  });
+
+  test('a file written in place waits until its footer is written; a whole file renamed into place loads on the first look', async () => {
+    const t = await openMigratedTestDatabase();
+    const files = mkdtempSync(join(tmpdir(), 'optflow-watch-complete-'));
+    const staging = mkdtempSync(join(tmpdir(), 'optflow-watch-staging-'));
+    try {
+      const whole = join(staging, 'SPX.X.2023-05-19.parquet');
+      await writeSampleDay(whole, { ...DEFAULT_SAMPLE, strikes: 2, expirations: 1, intervalSeconds: 900 });
+      const bytes = readFileSync(whole);
+      const inPlace = join(files, 'SPX.X.2023-05-19.parquet');
+      writeFileSync(inPlace, bytes.subarray(0, bytes.length - 100)); // the writer has not written its footer yet
+      const stop = new AbortController();
+      const loads: Array<{ poll: number; summary: FileSummary }> = [];
+      let polls = 0;
+      await watchDirectory(t.db, files, {
+        ...quickRetries(stop.signal),
+        onPoll: (n) => {
+          polls = n;
+          // Three polls of a file without its footer, growing: then the writer finishes it.
+          if (n <= 3) writeFileSync(inPlace, bytes.subarray(0, bytes.length - 100 + n));
+          if (n === 3) writeFileSync(inPlace, bytes);
+          // Once that is loaded, a whole file renamed in (same content as a new day's file).
+          if (loads.length === 1 && n === loads[0]!.poll + 1)
+            renameSync(whole, join(files, 'SPX.X.2023-05-22.parquet'));
+        },
+        onLoad: (summary) => {
+          loads.push({ poll: polls, summary });
+          if (loads.length === 2) stop.abort();
+        },
+      });
+      assert.deepEqual(
+        loads.map((l) => [l.summary.path.slice(-18), l.summary.status]),
+        [
+          ['2023-05-19.parquet', 'loaded'],
+          ['2023-05-22.parquet', 'loaded'],
+        ]
+      );
+      assert.ok(loads[0]!.poll >= 3, `not loaded before its footer was written (poll ${loads[0]!.poll})`);
+      assert.equal(loads[1]!.poll, loads[0]!.poll + 1, 'the renamed file loads on the poll that first sees it');
+      assert.equal(loads[0]!.summary.inserted, 4 * 27, 'the whole file, once');
+    } finally {
+      rmSync(files, { recursive: true, force: true });
+      rmSync(staging, { recursive: true, force: true });
+      await t.dispose();
+    }
   });
 
   test('a failed file is tried again, unchanged, with backoff: a problem outside the file that is fixed lets it load', async () => {

@@ -268,8 +268,12 @@ async function load(
       summary.anomalies += outcome.anomalies;
       countRowGroup(batch);
       try {
-        if (outcome.affected)
+        if (outcome.affected) {
+          // Readers woken by the commit's notification (the API's long-polls) go first: embedded, one
+          // session serves everyone, and the aggregates answer in real time until refreshed.
+          await new Promise((resolve) => setImmediate(resolve));
           await refreshFlowAggregates(db, new Date(outcome.affected.from), new Date(outcome.affected.to));
+        }
       } catch (error) {
         if (isConnectionLoss(error))
           throw lost(group, `refreshing the aggregates after row group ${group.index} (committed)`, error);

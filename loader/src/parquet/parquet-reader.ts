@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -37,6 +39,37 @@ const parsers: Partial<ParquetParsers> = {
   timestampFromNanoseconds: (ns) => Number(ns) / 1e6,
   dateFromDays: (days) => new Date(days * MS_PER_DAY).toISOString().slice(0, 10),
 };
+
+const MAGIC = 'PAR1';
+
+/**
+ * Whether the file is a whole Parquet file as far as its ends tell: the magic at both ends and a
+ * footer length that fits. A writer writes the footer last, so a file still being written (or
+ * truncated) fails this; false too when it cannot be read.
+ */
+export async function hasParquetEnds(path: string): Promise<boolean> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    if (size < 12) return false;
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(8);
+    await handle.read(head, 0, 4, 0);
+    await handle.read(tail, 0, 8, size - 8);
+    const footerLength = tail.readUInt32LE(0);
+    return (
+      head.toString('latin1') === MAGIC &&
+      tail.toString('latin1', 4) === MAGIC &&
+      footerLength > 0 &&
+      footerLength + 12 <= size
+    );
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
 
 export async function openParquet(path: string): Promise<ParquetSource> {
   let file: AsyncBuffer;
