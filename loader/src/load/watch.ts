@@ -61,7 +61,7 @@ class DirectoryChanges {
   readonly #watcher: FSWatcher | null;
 
   constructor(directory: string) {
-    let watcher: FSWatcher | null = null;
+    let watcher: FSWatcher | null;
     try {
       watcher = watch(directory, { persistent: false }, () => {
         this.#pending = true;
