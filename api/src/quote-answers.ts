@@ -4,9 +4,8 @@ import type { Session } from '@optflow/db';
 import type { FlowRange } from './flow-sql.ts';
 import { tableFrame } from './frames.ts';
 import type { Frame } from './frames.ts';
-import { gexOfContract, summarizeGex } from './gex.ts';
-import type { GexStrike } from './gex.ts';
-import { chainSql, contractsSql, gexSql, ladderSql, MAX_ROWS, maxPainSql, unusualSql } from './quote-queries.ts';
+import { exposureFrames } from './exposure-frames.ts';
+import { chainSql, contractsSql, ladderSql, MAX_ROWS, maxPainSql, unusualSql } from './quote-queries.ts';
 import { byUnusualness, DEFAULT_UNUSUAL, unusualRules, volumeOiRatio } from './unusual.ts';
 import { BadRequest } from './validation.ts';
 
@@ -14,7 +13,7 @@ import { BadRequest } from './validation.ts';
 export type QuoteQuery = ApiQuery<Exclude<QueryType, 'flow'>>;
 
 /**
- * Frames of the query types that read the quotes (ladder, chain, contracts, gex, maxpain, unusual).
+ * Frames of the query types that read the quotes (ladder, chain, contracts, gex, exposure, maxpain, unusual).
  * `interval` is the plan's (maxpain buckets by it); without it, the query's own when not auto, else 5m.
  */
 export async function quoteFrames(
@@ -99,50 +98,9 @@ export async function quoteFrames(
         )
       );
     }
-    case 'gex': {
-      const built = gexSql(query.options, range);
-      const { rows } = await s.query<{
-        strike: number;
-        put_call: 'C' | 'P';
-        gamma: number;
-        open_interest: number;
-        multiplier: number;
-        spot: number | null;
-      }>(built.sql, built.params);
-      const spot = rows[0]?.spot ?? null;
-      const strikes = new Map<number, GexStrike>();
-      for (const r of rows) {
-        const g = strikes.get(r.strike) ?? { strike: r.strike, callGex: 0, putGex: 0 };
-        const gex = spot === null ? 0 : gexOfContract(r.gamma, r.open_interest, r.multiplier, spot, r.put_call);
-        if (r.put_call === 'C') g.callGex += gex;
-        else g.putGex += gex;
-        strikes.set(r.strike, g);
-      }
-      const ordered = [...strikes.values()];
-      const levels = summarizeGex(ordered);
-      return [
-        tableFrame(
-          'gex',
-          ordered.map((g) => ({ ...g, netGex: g.callGex + g.putGex })),
-          [
-            { key: 'strike', type: 'number' },
-            { key: 'callGex', name: 'call_gex', type: 'number', unit: 'currencyUSD' },
-            { key: 'putGex', name: 'put_gex', type: 'number', unit: 'currencyUSD' },
-            { key: 'netGex', name: 'net_gex', type: 'number', unit: 'currencyUSD' },
-          ]
-        ),
-        tableFrame(
-          'levels',
-          [{ spot, callWall: levels.callWall, putWall: levels.putWall, zeroGamma: levels.zeroGamma }],
-          [
-            { key: 'spot', type: 'number' },
-            { key: 'callWall', name: 'call_wall', type: 'number' },
-            { key: 'putWall', name: 'put_wall', type: 'number' },
-            { key: 'zeroGamma', name: 'zero_gamma', type: 'number' },
-          ]
-        ),
-      ];
-    }
+    case 'gex':
+    case 'exposure':
+      return exposureFrames(s, query, range);
     case 'maxpain': {
       const own = query.interval === undefined || query.interval === 'auto' ? '5m' : query.interval;
       const built = maxPainSql(query.options, interval ?? own, range);

@@ -2,11 +2,11 @@ import { bucketSql } from './flow-sql.ts';
 import type { FlowRange, BuiltQuery } from './flow-sql.ts';
 import { OPTIONS_SCHEMAS } from '@optflow/contract';
 import type { IntervalName, QueryOptions } from '@optflow/contract';
-import { expirationConditions, Params, spotBefore } from './sql-params.ts';
+import { expirationConditions, Params, spotBefore, ZONE } from './sql-params.ts';
 
 /**
  * SQL for the query types that read the quotes themselves: the strike ladder, the latest chain,
- * per-contract series and gamma exposure. Pure, like flow-sql.ts: values are parameters.
+ * per-contract series, exposures, max pain and unusual activity. Pure, like flow-sql.ts: values are parameters.
  */
 export type LadderOptions = QueryOptions<'ladder'>;
 export type ChainOptions = QueryOptions<'chain'>;
@@ -34,6 +34,7 @@ function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: n
 /** The latest snapshot time of the underlying before the range end (conditions $1 underlying, $3 end). */
 const LATEST = `(SELECT max(quote_time) FROM optflow.quotes WHERE underlying = $1::text AND quote_time < $3::timestamptz)`;
 const SPOT = spotBefore('$1::text', '$3::timestamptz');
+const YEAR_SECONDS = 365 * 86_400;
 
 /**
  * Rows: strike, call, put (the measure summed over the window), latest (both sides in the latest
@@ -94,14 +95,26 @@ ORDER BY a.activity DESC, q.contract, q.quote_time`,
   };
 }
 
-/** Per contract at the latest snapshot in the range: strike, put_call, gamma, open interest, multiplier, and the spot. */
-export function gexSql(options: GexOptions, range: FlowRange): BuiltQuery {
+/**
+ * Per contract at the range's latest snapshot of the underlying, with a positive weight (open
+ * interest or the day's volume so far): t (the snapshot, epoch ms), spot (the underlying's price
+ * then), expiration, strike, put_call, weight, multiplier, the feed's delta, gamma and iv, and
+ * years to the expiration's 16:00 New York close.
+ */
+export function exposureSql(
+  options: GexOptions,
+  weight: NonNullable<QueryOptions<'exposure'>['weight']>,
+  range: FlowRange
+): BuiltQuery {
   const p = new Params();
   const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
+  const column = weight === 'volume' ? 'total_volume' : 'open_interest';
   return {
-    sql: `SELECT strike::float8 AS strike, put_call, gamma, open_interest::float8 AS open_interest, multiplier, ${SPOT}::float8 AS spot
-FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST} AND gamma IS NOT NULL AND open_interest IS NOT NULL
-ORDER BY strike`,
+    sql: `SELECT (extract(epoch FROM quote_time) * 1000)::float8 AS t, ${SPOT}::float8 AS spot, expiration::text AS expiration,
+       strike::float8 AS strike, put_call, ${column}::float8 AS weight, multiplier::float8 AS multiplier, delta, gamma, iv,
+       extract(epoch FROM ((expiration + time '16:00') AT TIME ZONE ${ZONE}) - quote_time)::float8 / ${YEAR_SECONDS} AS years
+FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST} AND ${column} > 0
+ORDER BY strike, expiration, put_call`,
     params: p.values,
   };
 }

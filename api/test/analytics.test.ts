@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { testBackend } from '@optflow/db/testing';
+import { blackScholes } from '@optflow/contract';
+import type { ExposureGreek } from '@optflow/contract';
 import { sampleDay } from '@optflow/loader';
 import { createApi } from '../src/index.ts';
 import { DEFAULT_UNUSUAL, unusualRules } from '../src/unusual.ts';
@@ -10,8 +12,8 @@ import { DAY, OPEN, openLoadedDatabase } from './support.ts';
 import type { LoadedDatabase } from './support.ts';
 
 /**
- * Max pain and unusual activity: the formulas on hand-made cases, and the API's series and tables on
- * the loaded sample day against a computation over the generator's rows written here.
+ * Max pain, unusual activity and exposures: the formulas on hand-made cases, and the API's series and
+ * tables on the loaded sample day against a computation over the generator's rows written here.
  */
 
 describe('unusual-activity rules at their boundaries (defaults: ratio ≥ 1.25, volume > 500, OI > 100, price > 0.10; hot > 3 × mean)', () => {
@@ -64,7 +66,7 @@ function maxPainByDefinition(chain: Chain): number | null {
 
 const backend = await testBackend();
 
-describe(`max pain and unusual activity through the API (${backend})`, () => {
+describe(`max pain, unusual activity and exposures through the API (${backend})`, () => {
   let loaded: LoadedDatabase;
   let app: FastifyInstance;
   interface Result {
@@ -146,6 +148,15 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
     ],
   ];
   const underlyingOf = (i: number) => `MP${i}`;
+  // One snapshot of a hand-made chain (spot 100, expiring 2023-05-26 16:00 New York): the feed gives
+  // some greeks, others are missing; one contract has no IV either, one no open interest.
+  const EXPOSURE_CHAIN = [
+    { putCall: 'C', strike: 95, oi: 100, delta: 0.8, gamma: 0.03, iv: 22 },
+    { putCall: 'C', strike: 105, oi: 300, delta: null, gamma: null, iv: 18 },
+    { putCall: 'P', strike: 95, oi: 500, delta: -0.2, gamma: null, iv: 25 },
+    { putCall: 'P', strike: 105, oi: 200, delta: null, gamma: null, iv: null },
+    { putCall: 'P', strike: 100, oi: null, delta: -0.5, gamma: 0.05, iv: 20 },
+  ] as const;
 
   before(async () => {
     loaded = await openLoadedDatabase();
@@ -163,6 +174,13 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
         }
       }
     }
+    for (const r of EXPOSURE_CHAIN)
+      await loaded.db.query(
+        `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike,
+                                     open_interest, multiplier, delta, gamma, iv, underlying_price)
+         VALUES ($1, $2, $2, 'EXPO', 'EXPO', '2023-05-26', $3, $4, $5, 100, $6, $7, $8, 100)`,
+        [new Date(T0).toISOString(), `EXPO ${r.putCall}${r.strike}`, r.putCall, r.strike, r.oi, r.delta, r.gamma, r.iv]
+      );
     app = await createApi({ db: loaded.db });
   });
   after(async () => {
@@ -343,5 +361,143 @@ describe(`max pain and unusual activity through the API (${backend})`, () => {
     assert.ok(last30.some((r) => r.rule.includes('hot')) || last30.length === 0);
     compare(table(results[1]!), last30, 'last 30 minutes, custom thresholds');
     compare(table(results[2]!), all.filter((r) => r.key.startsWith('2023-05-19')).slice(0, 3), '0DTE, limit 3');
+  });
+
+  test('exposures of a hand-made chain: feed greeks where given, Black–Scholes on the IV where not, contracts without IV skipped', async () => {
+    const at = T0;
+    const years = (Date.parse('2023-05-26T20:00:00Z') - at) / (365 * 86_400_000);
+    const [gamma, delta, vanna] = await ask({ from: T0 - 60_000, to: T0 + 60_000 }, [
+      { refId: 'g', type: 'exposure', options: { underlying: 'EXPO', greek: 'gamma' } },
+      { refId: 'd', type: 'exposure', options: { underlying: 'EXPO', greek: 'delta', unit: 'notional', rate: 0 } },
+      { refId: 'v', type: 'exposure', options: { underlying: 'EXPO', greek: 'vanna', by: 'expiration' } },
+    ]);
+    const bs = (call: boolean, strike: number, iv: number, rate = 0.05) =>
+      blackScholes(call, 100, strike, years, iv / 100, rate);
+    const field = (r: Result, frame: number, name: string) =>
+      r.frames[frame]!.fields.find((f) => f.name === name)!.values;
+    const close = (got: unknown, want: number, what: string) =>
+      assert.ok(Math.abs((got as number) - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
+    // Gamma per 1 % move: Γ × OI × 100 × 100² × 1 %, puts negative.
+    assert.deepEqual(field(gamma!, 0, 'strike'), [95, 105]);
+    close(field(gamma!, 0, 'call_gamma')[0], 0.03 * 100 * 100 * 100 * 100 * 0.01, 'feed gamma, call 95');
+    close(
+      field(gamma!, 0, 'call_gamma')[1],
+      bs(true, 105, 18).gamma * 300 * 1e4 * 100 * 0.01,
+      'computed gamma, call 105'
+    );
+    close(
+      field(gamma!, 0, 'put_gamma')[0],
+      -bs(false, 95, 25).gamma * 500 * 1e4 * 100 * 0.01,
+      'computed gamma, put 95'
+    );
+    close(field(gamma!, 0, 'put_gamma')[1], 0, 'put 105 has no IV: skipped');
+    assert.deepEqual(
+      [field(gamma!, 1, 'time'), field(gamma!, 1, 'spot'), field(gamma!, 1, 'skipped')],
+      [[at], [100], [1]],
+      'the snapshot, its spot, one contract skipped (the one without OI is not read)'
+    );
+    // Delta notional at rate 0: Δ × OI × 100 × spot; the feed's where given.
+    close(field(delta!, 0, 'call_delta')[0], 0.8 * 100 * 100 * 100, 'feed delta, call 95');
+    close(field(delta!, 0, 'call_delta')[1], bs(true, 105, 18, 0).delta * 300 * 100 * 100, 'computed delta, call 105');
+    close(field(delta!, 0, 'put_delta')[0], 0.2 * 500 * 100 * 100, 'feed delta, put 95: dealers short it are long');
+    // Vanna per volatility point by expiration: the one expiration, every priced contract.
+    assert.deepEqual(field(vanna!, 0, 'expiration'), ['2023-05-26']);
+    close(
+      field(vanna!, 0, 'net_vanna')[0],
+      (bs(true, 95, 22).vanna * 100 + bs(true, 105, 18).vanna * 300 - bs(false, 95, 25).vanna * 500) * 100 * 100 * 0.01,
+      'net vanna'
+    );
+  });
+
+  test('exposures at a snapshot in mid-morning, by strike and by expiration, equal the definitions over the generator rows', async () => {
+    const at = snapshots[60]!;
+    const chain = rows.flatMap((b) =>
+      b.symbol.flatMap((_, i) => {
+        if (b.processDateTime[i]!.getTime() + EDT_MS !== at) return [];
+        const given = (v: number) => (v === -999 ? null : v);
+        return [
+          {
+            call: b.putCall[i] === 'CALL',
+            strike: b.strikePrice[i]!,
+            expiration: new Date(Number(b.expirationDate[i])).toISOString().slice(0, 10),
+            years: (Number(b.expirationDate[i]) - at) / (365 * 86_400_000),
+            oi: Number(b.openInterest[i]),
+            volume: Number(b.totalVolume[i]),
+            delta: given(b.delta[i]!),
+            gamma: given(b.gamma[i]!),
+            iv: given(b.volatility[i]!),
+            spot: b.underlyingPrice[i]!,
+          },
+        ];
+      })
+    );
+    const spot = chain[0]!.spot;
+    const perMove: Record<ExposureGreek, number> = { delta: 0.01, gamma: 0.01 * spot, vanna: 0.01, charm: 1 / 365 };
+    const expected = (greek: ExposureGreek, weight: 'oi' | 'volume', by: 'strike' | 'expiration', unit: string) => {
+      const sums = new Map<number | string, { call: number; put: number }>();
+      for (const c of chain) {
+        const w = c[weight];
+        if (!(w > 0) || c.iv === null) continue;
+        const model = blackScholes(c.call, spot, c.strike, c.years, c.iv / 100, 0.05);
+        const value = {
+          delta: c.delta ?? model.delta,
+          gamma: c.gamma ?? model.gamma,
+          vanna: model.vanna,
+          charm: model.charm,
+        }[greek];
+        const exposure = (c.call ? 1 : -1) * value * w * 100 * spot * (unit === 'notional' ? 1 : perMove[greek]);
+        const key = by === 'strike' ? c.strike : c.expiration;
+        const sum = sums.get(key) ?? { call: 0, put: 0 };
+        sum[c.call ? 'call' : 'put'] += exposure;
+        sums.set(key, sum);
+      }
+      return [...sums].sort(([a], [b]) => (a < b ? -1 : 1));
+    };
+    const shapes = [
+      ['gamma', 'oi', 'strike', 'per_move'],
+      ['delta', 'oi', 'strike', 'notional'],
+      ['vanna', 'volume', 'strike', 'per_move'],
+      ['charm', 'oi', 'expiration', 'per_move'],
+      ['delta', 'volume', 'expiration', 'per_move'],
+    ] as const;
+    const results = await ask(
+      { from: OPEN, to: at + 1 },
+      shapes.map(([greek, weight, by, unit], i) => ({
+        refId: `e${i}`,
+        type: 'exposure',
+        options: { underlying: 'SPX', greek, weight: weight === 'oi' ? 'open_interest' : 'volume', by, unit },
+      }))
+    );
+    shapes.forEach(([greek, weight, by, unit], i) => {
+      const what = `${greek} by ${by}, ${weight}, ${unit}`;
+      const want = expected(greek, weight, by, unit);
+      const got = results[i]!.frames[0]!.fields;
+      assert.deepEqual(
+        got[0]!.values,
+        want.map(([k]) => k),
+        `${what}: keys`
+      );
+      want.forEach(([key, sum], j) => {
+        for (const [side, value] of [
+          ['call', sum.call],
+          ['put', sum.put],
+          ['net', sum.call + sum.put],
+        ] as const) {
+          const actual = got.find((f) => f.name === `${side}_${greek}`)!.values[j] as number;
+          assert.ok(Math.abs(actual - value) <= 1e-9 * Math.max(1, Math.abs(value)), `${what}: ${side} at ${key}`);
+        }
+      });
+      assert.deepEqual(results[i]!.frames[1]!.fields[0]!.values, [at], `${what}: at the range's last snapshot`);
+    });
+    // The gamma levels by strike, from the gamma exposure read back.
+    const gammaRows = expected('gamma', 'oi', 'strike', 'per_move');
+    const callWall = gammaRows.reduce((a, b) => (b[1].call > a[1].call ? b : a))[0];
+    const putWall = gammaRows.reduce((a, b) => (b[1].put < a[1].put ? b : a))[0];
+    const absGamma = gammaRows.reduce((a, b) => (b[1].call - b[1].put > a[1].call - a[1].put ? b : a))[0];
+    const levels = results[0]!.frames[1]!.fields;
+    assert.deepEqual(
+      ['call_wall', 'put_wall', 'abs_gamma', 'spot'].map((n) => levels.find((f) => f.name === n)!.values[0]),
+      [callWall, putWall, absGamma, spot]
+    );
   });
 });

@@ -17,7 +17,7 @@ export const LIMITS = {
 } as const;
 
 /** The query types, in the order an editor offers them. */
-export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex', 'maxpain', 'unusual'] as const;
+export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex', 'exposure', 'maxpain', 'unusual'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 /** Query types answered as time series bucketed by the interval (the others: the latest state). */
 export const SERIES_QUERY_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
@@ -36,6 +36,9 @@ export const FLOW_METRICS = [
 export type FlowMetric = (typeof FLOW_METRICS)[number];
 export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
 export type FlowGroup = (typeof FLOW_GROUPS)[number];
+/** The greeks the exposure query weighs; each is the change of dealers' dollar delta for its variable. */
+export const EXPOSURE_GREEKS = ['gamma', 'delta', 'vanna', 'charm'] as const;
+export type ExposureGreek = (typeof EXPOSURE_GREEKS)[number];
 
 /** An ISO date or time with a year 1970–9999 starts so. */
 export const YEAR_1970_9999 = '^(19[7-9][0-9]|[2-9][0-9]{3})-';
@@ -118,6 +121,30 @@ export const OPTIONS_SCHEMAS = {
   contracts: options({ putCall, strikes, limit: limit(20) }),
   chain: options({ limit: limit(500) }),
   gex: options({}),
+  exposure: {
+    ...options({
+      greek: { type: 'string', enum: EXPOSURE_GREEKS },
+      weight: {
+        type: 'string',
+        enum: ['open_interest', 'volume'],
+        description: "whose exposure: the open interest (default) or the day's volume so far",
+      },
+      by: { type: 'string', enum: ['strike', 'expiration'], description: 'per strike (default) or per expiration' },
+      unit: {
+        type: 'string',
+        enum: ['per_move', 'notional'],
+        description:
+          'per_move (default): delta and gamma per 1 % move, vanna per volatility point, charm per day; notional: greek × weight × multiplier × spot',
+      },
+      rate: {
+        type: 'number',
+        minimum: -0.1,
+        maximum: 0.5,
+        description: 'the risk-free rate Black–Scholes uses where the feed gives no greek (default 0.05)',
+      },
+    }),
+    required: ['underlying', 'greek'],
+  },
   // Buckets by the query's interval (the last snapshot of each).
   maxpain: options({}),
   unusual: options({

@@ -11,10 +11,13 @@ export {
 export { ANOMALIES, ANOMALY_CODES, isStorableTime, MAX_INT4, MAX_TIME_MS, MIN_TIME_MS } from './stored-values.ts';
 export type { Anomaly } from './stored-values.ts';
 export { errorMessage } from './error-message.ts';
+export { blackScholes, normalCdf } from './black-scholes.ts';
+export type { OptionValue } from './black-scholes.ts';
 export { autoInterval, FLOW_AGGREGATES, INTERVAL_NAMES, INTERVALS } from './intervals.ts';
 export type { FlowAggregateInterval, IntervalName } from './intervals.ts';
 export {
   errorSchema,
+  EXPOSURE_GREEKS,
   expirationsQuerySchema,
   expirationsResponseSchema,
   FLOW_GROUPS,
@@ -39,6 +42,7 @@ export type {
   ApiQueryResponse,
   ApiResult,
   ApiValue,
+  ExposureGreek,
   FlowGroup,
   FlowMetric,
   QueryOptions,

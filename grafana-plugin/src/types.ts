@@ -2,6 +2,7 @@ import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 import {
   INTERVAL_NAMES,
+  type ExposureGreek,
   type FlowGroup,
   type FlowMetric,
   type IntervalName,
@@ -15,6 +16,10 @@ export type Interval = 'auto' | IntervalName;
 
 export type PutCall = NonNullable<QueryOptions<'flow'>['putCall']>;
 export type LadderMeasure = NonNullable<QueryOptions<'ladder'>['measure']>;
+type ExposureOptions = QueryOptions<'exposure'>;
+export type ExposureWeight = NonNullable<ExposureOptions['weight']>;
+export type ExposureBy = NonNullable<ExposureOptions['by']>;
+export type ExposureUnit = NonNullable<ExposureOptions['unit']>;
 
 /**
  * One panel query. Every option is flat and optional so that Grafana's query JSON stays readable
@@ -61,6 +66,16 @@ export interface FlowQuery extends DataQuery {
   minPrice?: number;
   /** unusual: hot when the latest interval exceeds this × the mean interval (API default 3). */
   hotFactor?: number;
+  /** exposure: which greek (gamma, delta, vanna, charm). */
+  greek?: ExposureGreek;
+  /** exposure: of the open interest (API default) or of the day's volume. */
+  weight?: ExposureWeight;
+  /** exposure: per strike (API default) or per expiration. */
+  exposureBy?: ExposureBy;
+  /** exposure: per move (API default) or notional. */
+  exposureUnit?: ExposureUnit;
+  /** exposure: the rate Black–Scholes uses where the feed gives no greek (API default 0.05). */
+  rate?: number;
 }
 
 export const DEFAULT_QUERY: Partial<FlowQuery> = {

@@ -58,6 +58,19 @@ const everything: Array<[string, FlowQuery]> = [
   ],
   ['chain', { refId: 'A', queryType: 'chain', underlying, limit: 500, dteMax: 3 }],
   ['gex', { refId: 'A', queryType: 'gex', underlying, expirations: ['2023-05-19'] }],
+  [
+    'exposure with every option',
+    {
+      refId: 'A',
+      queryType: 'exposure',
+      underlying,
+      greek: 'vanna',
+      weight: 'volume',
+      exposureBy: 'expiration',
+      exposureUnit: 'notional',
+      rate: 0.04,
+    },
+  ],
   ['maxpain', { refId: 'A', queryType: 'maxpain', underlying, interval: '15m' }],
   [
     'unusual with every threshold',

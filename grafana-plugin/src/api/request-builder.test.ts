@@ -90,6 +90,36 @@ describe('toApiQuery', () => {
       { refId: 'A', type: 'gex', options: { underlying: 'SPX', expirations: ['2023-05-19'] } },
     ],
     [
+      'exposure: gamma unless a greek is chosen, and only its own options',
+      q({ queryType: 'exposure', limit: 5, interval: '5m' }),
+      { refId: 'A', type: 'exposure', options: { underlying: 'SPX', greek: 'gamma' } },
+    ],
+    [
+      'exposure with every option',
+      q({
+        queryType: 'exposure',
+        greek: 'charm',
+        weight: 'volume',
+        exposureBy: 'expiration',
+        exposureUnit: 'notional',
+        rate: 0,
+        dteMax: 7,
+      }),
+      {
+        refId: 'A',
+        type: 'exposure',
+        options: {
+          underlying: 'SPX',
+          dte: { max: 7 },
+          greek: 'charm',
+          weight: 'volume',
+          by: 'expiration',
+          unit: 'notional',
+          rate: 0,
+        },
+      },
+    ],
+    [
       'maxpain keeps its interval',
       q({ queryType: 'maxpain', interval: '15m', zeroDte: true, limit: 5 }),
       { refId: 'A', type: 'maxpain', interval: '15m', options: { underlying: 'SPX', zeroDte: true } },
@@ -171,6 +201,7 @@ describe('validateQuery', () => {
     ['ladder minutes', q({ queryType: 'ladder', lastMinutes: 2000 }), true, ['lastMinutes: Last minutes: 1 to 1440']],
     ['contracts limit', q({ queryType: 'contracts', limit: 21 }), true, ['limit: Limit: 1 to 20']],
     ['chain limit', q({ queryType: 'chain', limit: 500 }), true, []],
+    ['exposure rate', q({ queryType: 'exposure', rate: 5 }), true, ['rate: Rate: -0.1 to 0.5 (0.05 is 5 %)']],
     [
       'spot has no running total',
       q({ metric: 'spot', cumulative: true }),

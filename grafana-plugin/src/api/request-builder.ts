@@ -6,6 +6,7 @@ const SYMBOL = new RegExp(SYMBOL_PATTERN);
 // The API's bounds, from the schemas it validates with.
 const { rolling: ROLLING, strikesAroundSpotPct: AROUND_SPOT } = OPTIONS_SCHEMAS.flow.properties;
 const { lastMinutes: LAST_MINUTES, hotFactor: HOT_FACTOR } = OPTIONS_SCHEMAS.unusual.properties;
+const RATE = OPTIONS_SCHEMAS.exposure.properties.rate;
 
 /** Unset, or a whole number within [min, max]. */
 const wholeWithin = (v: number | undefined, min: number, max: number) =>
@@ -91,6 +92,9 @@ export function validateQuery(q: FlowQuery, { interpolated }: { interpolated: bo
       problems.push({ field, message: `${label}: ${what}` });
     }
   }
+  if (q.rate !== undefined && !(q.rate >= RATE.minimum && q.rate <= RATE.maximum)) {
+    problems.push({ field: 'rate', message: `Rate: ${RATE.minimum} to ${RATE.maximum} (0.05 is 5 %)` });
+  }
   if (q.hotFactor !== undefined && !(q.hotFactor > HOT_FACTOR.exclusiveMinimum && q.hotFactor <= HOT_FACTOR.maximum)) {
     problems.push({
       field: 'hotFactor',
@@ -160,6 +164,19 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
     case 'gex':
     case 'maxpain':
       return { ...base, type, options: defined(common) };
+    case 'exposure':
+      return {
+        ...base,
+        type,
+        options: defined({
+          ...common,
+          greek: q.greek ?? 'gamma',
+          weight: q.weight,
+          by: q.exposureBy,
+          unit: q.exposureUnit,
+          rate: q.rate,
+        }),
+      };
     case 'unusual':
       return {
         ...base,

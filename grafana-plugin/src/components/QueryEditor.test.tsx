@@ -119,6 +119,28 @@ test('unusual shows its thresholds and limit; maxpain its interval', async () =>
   expect(screen.getByTestId(selectors.query.limit)).toBeInTheDocument();
 });
 
+test('exposure: greek, weight, by, unit and rate; gamma of the open interest by strike unless chosen', async () => {
+  const { onRun, query, user } = setup({ refId: 'A', queryType: 'exposure', underlying: 'SPX' });
+  expect(screen.queryByTestId(selectors.query.metric)).toBeNull();
+  expect(screen.queryByTestId(selectors.query.limit)).toBeNull();
+  await user.click(within(screen.getByTestId(selectors.query.greek)).getByText('Vanna'));
+  await user.click(within(screen.getByTestId(selectors.query.weight)).getByText("Day's volume"));
+  await user.click(within(screen.getByTestId(selectors.query.exposureBy)).getByText('Expiration'));
+  await user.click(within(screen.getByTestId(selectors.query.exposureUnit)).getByText('Notional'));
+  expect(query()).toMatchObject({
+    greek: 'vanna',
+    weight: 'volume',
+    exposureBy: 'expiration',
+    exposureUnit: 'notional',
+  });
+  expect(onRun).toHaveBeenCalledTimes(4);
+  const rate = screen.getByTestId(selectors.query.rate);
+  await user.type(rate, '4');
+  await act(async () => rate.blur());
+  expect(screen.getByTestId(selectors.query.problems)).toHaveTextContent('Rate: -0.1 to 0.5 (0.05 is 5 %)');
+  expect(onRun).toHaveBeenCalledTimes(4);
+});
+
 test('maxpain shows the interval and legend, not the flow options', () => {
   setup({ refId: 'A', queryType: 'maxpain', underlying: 'SPX' });
   expect(screen.getByTestId(selectors.query.interval)).toBeInTheDocument();

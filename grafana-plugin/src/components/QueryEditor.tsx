@@ -16,7 +16,7 @@ import {
 } from '@grafana/ui';
 import type { DataSource } from '../datasource';
 import { validateQuery } from '../api/request-builder';
-import { FLOW_GROUPS, FLOW_METRICS, QUERY_TYPES, type QueryType } from '@optflow/contract';
+import { EXPOSURE_GREEKS, FLOW_GROUPS, FLOW_METRICS, QUERY_TYPES, type QueryType } from '@optflow/contract';
 import { INTERVALS, type FlowDataSourceOptions, type FlowQuery } from '../types';
 import { selectors } from './selectors';
 
@@ -44,6 +44,22 @@ const PUT_CALL_OPTIONS: Array<SelectableValue<string>> = [
 const MEASURE_OPTIONS: Array<SelectableValue<string>> = [
   { label: 'Volume', value: 'volume' },
   { label: 'Premium', value: 'premium' },
+];
+const GREEK_OPTIONS: Array<SelectableValue<string>> = EXPOSURE_GREEKS.map((g) => ({
+  label: g[0]!.toUpperCase() + g.slice(1),
+  value: g,
+}));
+const WEIGHT_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'Open interest', value: 'open_interest' },
+  { label: "Day's volume", value: 'volume' },
+];
+const EXPOSURE_BY_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'Strike', value: 'strike' },
+  { label: 'Expiration', value: 'expiration' },
+];
+const EXPOSURE_UNIT_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'Per move', value: 'per_move' },
+  { label: 'Notional', value: 'notional' },
 ];
 
 /** The unusual-activity thresholds (empty: the API's defaults, shown as placeholders). */
@@ -447,6 +463,66 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               />
             </InlineField>
           ))}
+        </InlineFieldRow>
+      )}
+
+      {type === 'exposure' && (
+        <InlineFieldRow>
+          <InlineField label="Greek" labelWidth={LABEL_WIDTH}>
+            <Marked testId={selectors.query.greek}>
+              <RadioButtonGroup
+                options={GREEK_OPTIONS}
+                value={query.greek ?? 'gamma'}
+                onChange={(greek) => set({ greek: greek as FlowQuery['greek'] })}
+              />
+            </Marked>
+          </InlineField>
+          <InlineField label="Of" labelWidth={6} tooltip="Whose exposure: the open interest or the day's volume so far">
+            <Marked testId={selectors.query.weight}>
+              <RadioButtonGroup
+                options={WEIGHT_OPTIONS}
+                value={query.weight ?? 'open_interest'}
+                onChange={(weight) => set({ weight: weight as FlowQuery['weight'] })}
+              />
+            </Marked>
+          </InlineField>
+          <InlineField label="By" labelWidth={6}>
+            <Marked testId={selectors.query.exposureBy}>
+              <RadioButtonGroup
+                options={EXPOSURE_BY_OPTIONS}
+                value={query.exposureBy ?? 'strike'}
+                onChange={(by) => set({ exposureBy: by as FlowQuery['exposureBy'] })}
+              />
+            </Marked>
+          </InlineField>
+          <InlineField
+            label="Unit"
+            labelWidth={8}
+            tooltip="Per move: delta and gamma per 1 % move, vanna per volatility point, charm per day. Notional: greek × weight × multiplier × spot"
+          >
+            <Marked testId={selectors.query.exposureUnit}>
+              <RadioButtonGroup
+                options={EXPOSURE_UNIT_OPTIONS}
+                value={query.exposureUnit ?? 'per_move'}
+                onChange={(unit) => set({ exposureUnit: unit as FlowQuery['exposureUnit'] })}
+              />
+            </Marked>
+          </InlineField>
+          <InlineField
+            label="Rate"
+            labelWidth={8}
+            tooltip="The risk-free rate for Black–Scholes where the feed gives no greek (0.05 is 5 %)"
+            invalid={!!problemOf('rate')}
+            error={problemOf('rate')}
+          >
+            <NumberInput
+              id={selectors.query.rate}
+              value={query.rate}
+              placeholder="0.05"
+              onChange={(rate) => edit({ rate })}
+              onBlur={run}
+            />
+          </InlineField>
         </InlineFieldRow>
       )}
 

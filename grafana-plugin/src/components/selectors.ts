@@ -33,6 +33,11 @@ export const selectors = {
     minOpenInterest: 'optflow-query-min-open-interest',
     minPrice: 'optflow-query-min-price',
     hotFactor: 'optflow-query-hot-factor',
+    greek: 'optflow-query-greek',
+    weight: 'optflow-query-weight',
+    exposureBy: 'optflow-query-exposure-by',
+    exposureUnit: 'optflow-query-exposure-unit',
+    rate: 'optflow-query-rate',
     problems: 'optflow-query-problems',
   },
 } as const;

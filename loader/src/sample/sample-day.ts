@@ -1,5 +1,4 @@
-import { SESSION_TIME_ZONE, wallTimeToUtc } from '@optflow/contract';
-import { blackScholes } from './black-scholes.ts';
+import { blackScholes, SESSION_TIME_ZONE, wallTimeToUtc } from '@optflow/contract';
 import { Random } from './random.ts';
 
 /**

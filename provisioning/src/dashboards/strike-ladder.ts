@@ -11,11 +11,40 @@ import {
 
 const fieldsNamed = (names: string[]) => ({ id: 'filterFieldsByName', options: { include: { names } } });
 
+/** A bar chart of one greek's dealer exposure (calls, puts, net) per strike or per expiration. */
+function exposurePanel(
+  id: number,
+  title: string,
+  description: string,
+  greek: 'delta' | 'vanna' | 'charm',
+  by: 'strike' | 'expiration',
+  x: number
+) {
+  return panel(
+    id,
+    title,
+    'barchart',
+    { x, y: 18, w: 8, h: 9 },
+    {
+      description,
+      targets: [flowTarget('A', { queryType: 'exposure', greek, exposureBy: by })],
+      transformations: [fieldsNamed([by, `call_${greek}`, `put_${greek}`, `net_${greek}`])],
+      fieldConfig: { defaults: { unit: 'currencyUSD' }, overrides: [] },
+      options: {
+        xField: by,
+        orientation: by === 'strike' ? 'horizontal' : 'vertical',
+        stacking: 'none',
+        legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+      },
+    }
+  );
+}
+
 export const strikeLadder: Dashboard = dashboard({
   uid: DASHBOARD_UIDS.ladder,
   title: 'Strike ladder',
   description:
-    'Where the flow is by strike: the ladder of the last 30 minutes, gamma exposure, the most active contracts.',
+    'Where the flow is by strike: the ladder of the last 30 minutes, gamma, delta, vanna and charm exposure, the most active contracts.',
   time: { from: 'now-6h', to: 'now' },
   variables: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE],
   linkTo: { title: 'Options flow', uid: DASHBOARD_UIDS.flow },
@@ -54,7 +83,7 @@ export const strikeLadder: Dashboard = dashboard({
       { x: 12, y: 10, w: 12, h: 8 },
       {
         targets: [flowTarget('A', { queryType: 'gex' })],
-        transformations: [fieldsNamed(['spot', 'call_wall', 'put_wall', 'zero_gamma'])],
+        transformations: [fieldsNamed(['spot', 'call_wall', 'put_wall', 'zero_gamma', 'abs_gamma'])],
         options: {
           reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
           colorMode: 'none',
@@ -62,11 +91,35 @@ export const strikeLadder: Dashboard = dashboard({
         },
       }
     ),
+    exposurePanel(
+      6,
+      'Delta exposure by strike (DEX)',
+      "Dealers' dollar delta per 1 % move of the open interest at the latest snapshot: calls +, puts − × delta (dealers short puts are long delta).",
+      'delta',
+      'strike',
+      0
+    ),
+    exposurePanel(
+      7,
+      'Vanna exposure by strike',
+      "Change of dealers' dollar delta per volatility point (Black–Scholes on each contract's IV).",
+      'vanna',
+      'strike',
+      8
+    ),
+    exposurePanel(
+      8,
+      'Charm exposure by expiration',
+      "Change of dealers' dollar delta per calendar day as time passes (Black–Scholes on each contract's IV).",
+      'charm',
+      'expiration',
+      16
+    ),
     panel(
       4,
       'Most active contracts — volume per minute',
       'timeseries',
-      { x: 0, y: 18, w: 24, h: 9 },
+      { x: 0, y: 27, w: 24, h: 9 },
       {
         targets: [flowTarget('A', { queryType: 'contracts', limit: 5 })],
         transformations: [fieldsNamed(['time', 'volume'])],
@@ -77,7 +130,7 @@ export const strikeLadder: Dashboard = dashboard({
       5,
       'Chain at the latest snapshot (most traded first)',
       'table',
-      { x: 0, y: 27, w: 24, h: 10 },
+      { x: 0, y: 36, w: 24, h: 10 },
       {
         targets: [flowTarget('A', { queryType: 'chain', limit: 50 })],
       }

@@ -1,11 +1,20 @@
-/** Black–Scholes price and greeks (no dividends): enough to make marks and greeks move like real ones. */
+// Black–Scholes price and greeks without dividends: the sample generator makes marks and greeks
+// move like real ones with it, and the exposures fill in what a feed does not give (vanna and charm
+// never, delta and gamma sometimes) from the contract's implied volatility.
 export interface OptionValue {
   price: number;
   delta: number;
   gamma: number;
+  /** Per calendar day. */
   theta: number;
+  /** Per 1 % of volatility. */
   vega: number;
+  /** Per 1 % of the rate. */
   rho: number;
+  /** ∂delta/∂volatility, per 1.00 of volatility (the same for calls and puts). */
+  vanna: number;
+  /** ∂delta/∂time as time passes, per year (the same for calls and puts without dividends). */
+  charm: number;
 }
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
@@ -22,7 +31,7 @@ export function normalCdf(x: number): number {
   return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
-/** `years` to expiry; vol and rate annual. Theta is per calendar day, vega and rho per 1 %. */
+/** `years` to expiry (at least a millionth); vol (a fraction: 0.16) and rate annual. */
 export function blackScholes(
   call: boolean,
   spot: number,
@@ -38,6 +47,8 @@ export function blackScholes(
   const discount = Math.exp(-rate * t);
   const gamma = pdf(d1) / (spot * vol * sqrtT);
   const vega = (spot * pdf(d1) * sqrtT) / 100;
+  const vanna = (-pdf(d1) * d2) / vol;
+  const charm = (-pdf(d1) * (2 * rate * t - d2 * vol * sqrtT)) / (2 * t * vol * sqrtT);
   if (call) {
     return {
       price: spot * normalCdf(d1) - strike * discount * normalCdf(d2),
@@ -46,6 +57,8 @@ export function blackScholes(
       theta: (-(spot * pdf(d1) * vol) / (2 * sqrtT) - rate * strike * discount * normalCdf(d2)) / 365,
       vega,
       rho: (strike * t * discount * normalCdf(d2)) / 100,
+      vanna,
+      charm,
     };
   }
   return {
@@ -55,5 +68,7 @@ export function blackScholes(
     theta: (-(spot * pdf(d1) * vol) / (2 * sqrtT) + rate * strike * discount * normalCdf(-d2)) / 365,
     vega,
     rho: -(strike * t * discount * normalCdf(-d2)) / 100,
+    vanna,
+    charm,
   };
 }
