@@ -17,4 +17,5 @@ export type { FileStatus, FileSummary } from './load/file-outcome.ts';
 export { watchDirectory } from './load/watch.ts';
 export type { WatchOptions } from './load/watch.ts';
 export { parseMapOverrides } from './contracts/column-map.ts';
+export { isLoadableFileName } from './formats/detect-format.ts';
 export { DEFAULT_MAX_INTERVAL_VOLUME } from './contracts/interval-volume.ts';

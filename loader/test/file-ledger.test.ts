@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decideLoad } from '../src/load/file-ledger.ts';
+import { decideLoad, loadedPrefix } from '../src/load/file-ledger.ts';
 import type { KnownFile, LoadDecision } from '../src/load/file-ledger.ts';
 
 const at = new Date('2023-05-19T20:00:00Z');
@@ -50,4 +50,17 @@ test("decideLoad: what the ledger, the file's size and mtime, and (when asked fo
     ],
   ];
   for (const [name, file, now, hash, want] of cases) assert.equal(decideLoad(file, now, hash), want, name);
+});
+
+test('loadedPrefix: the bytes of a grown (appended-to) file that an earlier complete load covered', () => {
+  const cases: Array<[string, KnownFile | undefined, string | null, number]> = [
+    ['a new file', undefined, null, 0],
+    ['loaded, and the file begins with the same bytes', known(), 'h1', 1000],
+    ['loaded, but the first bytes differ (rewritten)', known(), 'h2', 0],
+    ['not longer than before: no prefix hash', known(), null, 0],
+    ['partial with rejected rows only (complete)', known({ status: 'partial' }), 'h1', 1000],
+    ['stopped at a failed row group: read again from the start', known({ status: 'partial', error: '…' }), 'h1', 0],
+    ['failed', known({ status: 'failed', error: '…' }), 'h1', 0],
+  ];
+  for (const [name, file, prefix, want] of cases) assert.equal(loadedPrefix(file, prefix), want, name);
 });

@@ -5,7 +5,7 @@ import { glob } from 'glob';
 import { errorMessage, isConnectionLoss } from '@optflow/db';
 import type { Database } from '@optflow/db';
 import { migrate } from '@optflow/migrations';
-import { LoadError, loadFile, prepareFile } from '@optflow/loader';
+import { isLoadableFileName, LoadError, loadFile, prepareFile } from '@optflow/loader';
 import type { FileSummary } from '@optflow/loader';
 import { connect } from '../database.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -27,8 +27,10 @@ export function registerLoad(program: Command): void {
   addReadOptions(
     program
       .command('load')
-      .description('load option-chain Parquet files into the database, exactly once (re-running is safe)')
-      .argument('<inputs...>', 'Parquet files, directories (their *.parquet files) or glob patterns')
+      .description(
+        'load option-chain files (Parquet; Schwab or CBOE JSON/NDJSON) into the database, exactly once (re-running is safe)'
+      )
+      .argument('<inputs...>', 'files, directories (their *.parquet, *.json, *.ndjson, *.jsonl files) or glob patterns')
   )
     .option('--json', 'print a JSON summary (per file and totals)')
     .option('--quiet', 'print nothing but errors')
@@ -154,8 +156,8 @@ function total(summaries: FileSummary[]) {
 }
 
 /**
- * The files the inputs name: files, directories (their *.parquet) and globs. Only regular files
- * are read: a FIFO or a device named *.parquet would block the load forever.
+ * The files the inputs name: files, directories (their *.parquet, *.json, *.ndjson, *.jsonl) and
+ * globs. Only regular files are read: a FIFO or a device named *.parquet would block the load forever.
  */
 async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[]; skipped: string[] }> {
   const files = new Set<string>();
@@ -166,7 +168,7 @@ async function expandInputs(inputs: string[]): Promise<{ files: string[]; missin
     let found: string[];
     if (info?.isDirectory())
       found = (await readdir(input))
-        .filter((f) => f.endsWith('.parquet'))
+        .filter(isLoadableFileName)
         .sort()
         .map((f) => join(input, f));
     else if (info) found = [input];

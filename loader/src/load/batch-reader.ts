@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RowContext } from '../contracts/quote-row.ts';
-import type { RowGroupInfo } from '../parquet/parquet-reader.ts';
+import { describeRowGroup } from '../formats/row-group.ts';
+import type { RowGroupInfo } from '../formats/row-group.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
 import { fromLoadErrorData, LoadError } from '../load-error.ts';
 import type { LoadErrorData } from '../load-error.ts';
@@ -185,7 +186,7 @@ function stuck(p: Pending, allowedMs: number): void {
       new LoadError(
         path,
         group.index,
-        `row group ${group.index} (rows ${group.rowStart}-${group.rowEnd - 1}) was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
+        `${describeRowGroup(group)} was still being read after ${+(allowedMs / 1000).toFixed(1)} s: ` +
           'reading stopped (a corrupt page can make the Parquet reader loop forever)'
       )
     );

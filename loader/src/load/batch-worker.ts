@@ -4,7 +4,8 @@ import { LoadError, toLoadErrorData } from '../load-error.ts';
 import { RepeatedHourTracker } from '../contracts/repeated-hour.ts';
 import { contractOf, emptyQuote, rowNormalizer, secondPassRows } from '../contracts/quote-row.ts';
 import { openParquet, readRowGroup, rowAt } from '../parquet/parquet-reader.ts';
-import type { ParquetSource } from '../parquet/parquet-reader.ts';
+import type { ParquetSource, RowGroupColumns } from '../parquet/parquet-reader.ts';
+import { readJsonRowGroup } from '../formats/json-source.ts';
 import type { BatchReply, BatchRequest } from './batch-reader.ts';
 import { BatchEncoder } from './encoded-batch.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
@@ -14,22 +15,16 @@ import { keyOrder } from './key-order.ts';
  * The reading thread: reads a row group, normalizes its rows and encodes them for COPY in key order,
  * so the main thread (which, embedded, also runs the database) only applies the volume rules and writes.
  */
-let open: { key: string; source: Promise<ParquetSource>; repeatedHour: RepeatedHourTracker } | null = null;
+let open: { key: string; source: Promise<ParquetSource> | null; repeatedHour: RepeatedHourTracker } | null = null;
 
 async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
   const key = `${request.openId}:${request.path}`;
-  if (open?.key !== key) open = { key, source: openParquet(request.path), repeatedHour: new RepeatedHourTracker() };
-  const { source: opened, repeatedHour } = open;
-  const source = await opened;
-  const group = source.rowGroups[request.group.index];
-  if (group?.rowStart !== request.group.rowStart || group.rowEnd !== request.group.rowEnd) {
-    throw new LoadError(
-      request.path,
-      request.group.index,
-      `the file changed while it was being loaded (row group ${request.group.index} differs)`
-    );
-  }
-  const data = await readRowGroup(source, request.group, request.columns);
+  if (open?.key !== key) open = { key, source: null, repeatedHour: new RepeatedHourTracker() };
+  const { repeatedHour } = open;
+  // A JSON document is read from where the main thread found it, as columns like a Parquet row group's.
+  const data = request.group.document
+    ? await readJsonRowGroup(request.path, request.group)
+    : await readParquetRowGroup(request, (open.source ??= openParquet(request.path)));
   // Before the key order below: a repeated hour's passes are told apart in file order.
   const times = data.columns.get(request.ctx.map.time!) ?? [];
   const normalize = rowNormalizer(
@@ -46,6 +41,19 @@ async function encodeRowGroup(request: BatchRequest): Promise<EncodedBatch> {
     else encoder.reject({ rowNumber: request.group.rowStart + i + 1, reason, raw: rowAt(data, i) });
   }
   return encoder.finish();
+}
+
+async function readParquetRowGroup(request: BatchRequest, opened: Promise<ParquetSource>): Promise<RowGroupColumns> {
+  const source = await opened;
+  const group = source.rowGroups[request.group.index];
+  if (group?.rowStart !== request.group.rowStart || group.rowEnd !== request.group.rowEnd) {
+    throw new LoadError(
+      request.path,
+      request.group.index,
+      `the file changed while it was being loaded (row group ${request.group.index} differs)`
+    );
+  }
+  return readRowGroup(source, request.group, request.columns);
 }
 
 parentPort!.on('message', (request: BatchRequest) => {

@@ -25,15 +25,27 @@ export interface FileStat {
  */
 export type LoadDecision = 'load' | 'unchanged' | 'hash' | 'touched';
 
+/** Whether every row group of the file as it was then is in the database. */
+function isComplete(known: KnownFile | undefined): known is KnownFile {
+  // A partial file with an error stopped at a failed row group: not complete, loaded again.
+  return known !== undefined && (known.status === 'loaded' || (known.status === 'partial' && known.error === null));
+}
+
 /** `hash`: the content's sha256, null when not computed yet. */
 export function decideLoad(known: KnownFile | undefined, stat: FileStat, hash: string | null): LoadDecision {
-  // A partial file with an error stopped at a failed row group: not complete, loaded again.
-  const complete =
-    known !== undefined && (known.status === 'loaded' || (known.status === 'partial' && known.error === null));
-  if (!complete) return 'load';
+  if (!isComplete(known)) return 'load';
   if (known.size === stat.size && known.mtime.getTime() === stat.mtime.getTime()) return 'unchanged';
   if (hash === null) return 'hash';
   return known.contentHash === hash ? 'touched' : 'load';
+}
+
+/**
+ * How many leading bytes of the file were loaded completely before: the size of the earlier load
+ * when the file has only grown since (`prefixHash`, the sha256 of its first known.size bytes, is the
+ * earlier content's hash: a collector appended to it); else 0.
+ */
+export function loadedPrefix(known: KnownFile | undefined, prefixHash: string | null): number {
+  return isComplete(known) && prefixHash !== null && known.contentHash === prefixHash ? known.size : 0;
 }
 
 export async function readKnownFile(db: Database, path: string): Promise<KnownFile | undefined> {

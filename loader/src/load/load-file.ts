@@ -7,14 +7,23 @@ import { refreshFlowAggregates } from '@optflow/migrations';
 import { mapColumns } from '../contracts/column-map.ts';
 import type { ColumnMap } from '../contracts/column-map.ts';
 import { underlyingFromFileName } from '../contracts/symbol.ts';
-import { columnRange, openParquet } from '../parquet/parquet-reader.ts';
+import { openSource, timeRange } from '../formats/input-source.ts';
+import type { InputSource } from '../formats/input-source.ts';
 import { isStorableTime, wallTimeToUtc } from '@optflow/contract';
-import type { ParquetSource, RowGroupInfo } from '../parquet/parquet-reader.ts';
+import type { RowGroupInfo } from '../formats/row-group.ts';
 import type { RowContext } from '../contracts/quote-row.ts';
 import { newOpenId, readEncodedBatch } from './batch-reader.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
 import { LoadError, reasonFor } from '../load-error.ts';
-import { decideLoad, finishFile, readKnownFile, recordFailure, startFile, touchFile } from './file-ledger.ts';
+import {
+  decideLoad,
+  finishFile,
+  loadedPrefix,
+  readKnownFile,
+  recordFailure,
+  startFile,
+  touchFile,
+} from './file-ledger.ts';
 import type { FileStat } from './file-ledger.ts';
 import { emptySummary, fileFailure, rowGroupFailure } from './file-outcome.ts';
 import type { FileStatus, FileSummary } from './file-outcome.ts';
@@ -33,7 +42,7 @@ export interface LoadOptions {
 
 /** A file opened for reading: its row groups and how its columns map to quotes. */
 interface Input {
-  source: ParquetSource;
+  source: InputSource;
   ctx: RowContext;
   columns: string[];
   /** Identifies this opening to the reading thread (a rewritten file must be read afresh). */
@@ -42,9 +51,9 @@ interface Input {
 
 /** The file opened and mapped, or why it cannot be. */
 async function openInput(path: string, options: LoadOptions): Promise<Input | LoadError> {
-  let source: ParquetSource;
+  let source: InputSource;
   try {
-    source = await openParquet(path);
+    source = await openSource(path);
   } catch (error) {
     return error instanceof LoadError ? error : new LoadError(path, null, errorMessage(error), { cause: error });
   }
@@ -190,9 +199,10 @@ async function load(
   if (first) reads.add(first);
 
   let contentHash: string | null = null;
+  let prefixHash: string | null = null;
   if (db) {
     try {
-      contentHash = await sha256(path);
+      ({ whole: contentHash, prefix: prefixHash } = await sha256(path, known?.size));
     } catch (error) {
       return recordFailure(db, done('failed', fileFailure(path, reasonFor(path, error))), info);
     }
@@ -207,6 +217,9 @@ async function load(
 
   const fileId = db ? await startFile(db, path, info, contentHash) : 0;
   const skippable = db ? await rowGroupsWithNothingNew(db, fileId, source, input.ctx) : new Set<number>();
+  // A JSON file a collector appends to: the documents of the part loaded before are not read again.
+  const loadedBytes = source.kind === 'json' ? loadedPrefix(known, prefixHash) : 0;
+  for (const g of source.rowGroups) if (g.document && g.document.byteEnd <= loadedBytes) skippable.add(g.index);
   const groups = source.rowGroups.filter((g) => !skippable.has(g.index));
   summary.rowGroupsSkipped = source.rowGroups.length - groups.length;
   summary.rowGroups = { loaded: summary.rowGroupsSkipped, total: source.rowGroups.length };
@@ -242,6 +255,9 @@ async function load(
     summary.rowsRead += batch.length + batch.rejected.length;
     summary.rejected += batch.rejected.length;
   };
+  // A JSON file's documents are snapshots of their own: a bad one is reported, the next ones still
+  // load (a Parquet file stops at a failed row group: its later ones may not be written yet).
+  let badDocument: { group: RowGroupInfo; error: unknown; count: number } | null = null;
   let next = prefetch(groups[0]);
   let committed: KnownStates = { epoch: -1, states: new Map() };
   for (let g = 0; g < groups.length; g++) {
@@ -251,7 +267,11 @@ async function load(
     try {
       batch = await next!.take();
     } catch (error) {
-      return stopAt(group, error);
+      if (source.kind === 'parquet') return stopAt(group, error);
+      next = prefetch(groups[g + 1]);
+      if (badDocument) badDocument.count++;
+      else badDocument = { group, error, count: 1 };
+      continue;
     }
     next = prefetch(groups[g + 1]);
     if (db) {
@@ -282,7 +302,12 @@ async function load(
     } else {
       countRowGroup(batch);
     }
-    onProgress(summary.rowsRead, source.numRows);
+    // A JSON file's row count is known only once read: estimated from the documents read so far.
+    onProgress(summary.rowsRead, source.numRows ?? Math.round((summary.rowsRead / (g + 1)) * groups.length));
+  }
+  if (badDocument) {
+    const more = badDocument.count > 1 ? ` (and ${badDocument.count - 1} more bad documents)` : '';
+    return stopAt(badDocument.group, `${reasonFor(path, badDocument.error)}${more}`);
   }
   return finishFile(db, fileId, done(summary.rejected > 0 ? 'partial' : 'loaded'));
 }
@@ -295,7 +320,7 @@ async function load(
 async function rowGroupsWithNothingNew(
   db: Database,
   fileId: number,
-  source: ParquetSource,
+  source: InputSource,
   ctx: { map: ColumnMap; naiveTime: boolean; timeZone: string }
 ): Promise<Set<number>> {
   const { rows } = await db.query<{ latest: number | null }>(
@@ -305,7 +330,7 @@ async function rowGroupsWithNothingNew(
   const latest = rows[0]?.latest ?? null;
   if (latest === null) return new Set();
   // Statistics outside 1970–9999 (a bad row, or a writer's garbage) are unusable, as if absent.
-  const ranges = source.rowGroups.map((g) => columnRange(source, g, ctx.map.time!));
+  const ranges = source.rowGroups.map((g) => timeRange(source, g, ctx.map.time!));
   const ordered = ranges.every(
     (r, i) => r !== null && isStorableTime(r.min) && isStorableTime(r.max) && (i === 0 || r.min >= ranges[i - 1]!.max)
   );
@@ -314,8 +339,18 @@ async function rowGroupsWithNothingNew(
   return new Set(ranges.flatMap((r, i) => (toUtc(r!.max) <= latest ? [i] : [])));
 }
 
-async function sha256(path: string): Promise<string> {
+/** The content's sha256, and that of its first `prefixBytes` bytes (null when the file is not longer). */
+async function sha256(path: string, prefixBytes?: number): Promise<{ whole: string; prefix: string | null }> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  let prefix: string | null = null;
+  let read = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (prefixBytes !== undefined && prefix === null && read + chunk.length > prefixBytes) {
+      hash.update(chunk.subarray(0, prefixBytes - read));
+      prefix = hash.copy().digest('hex');
+      hash.update(chunk.subarray(prefixBytes - read));
+    } else hash.update(chunk);
+    read += chunk.length;
+  }
+  return { whole: hash.digest('hex'), prefix };
 }

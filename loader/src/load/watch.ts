@@ -5,14 +5,17 @@ import { join, resolve } from 'node:path';
 import type { Database } from '@optflow/db';
 import { reasonFor } from '../load-error.ts';
 import { hasParquetEnds } from '../parquet/parquet-reader.ts';
+import { isLoadableFileName } from '../formats/detect-format.ts';
+import { hasJsonEnds } from '../formats/json-source.ts';
 import { loadFile } from './load-file.ts';
 import type { FileSummary } from './file-outcome.ts';
 import type { LoadOptions } from './load-file.ts';
 
 /**
- * Loads the *.parquet files of a directory as collectors write and rewrite them. A file is taken
- * once its ends show a whole Parquet file, or once its size and mtime have held still for a poll
- * interval (the writer has finished); a rewritten file loads only its new snapshots (see loadFile).
+ * Loads the *.parquet (and JSON chain: *.json, *.ndjson, *.jsonl) files of a directory as collectors
+ * write and rewrite them. A file is taken once its ends show a whole file (Parquet; JSON ending with
+ * `}` and a newline), or once its size and mtime have held still for a poll interval (the writer has
+ * finished); a rewritten file loads only its new snapshots (see loadFile).
  * The directory is looked at every poll, and at once when the OS reports a change in it. Database
  * errors are retried with backoff, losing nothing: a file counts as loaded only after loadFile returns.
  */
@@ -108,7 +111,7 @@ export async function watchDirectory(db: Database, directory: string, options: W
   try {
     while (!options.signal.aborted) {
       changes.taken();
-      const current = await listParquet(directory);
+      const current = await listLoadable(directory);
       for (const [path, now] of current) {
         if (options.signal.aborted) break;
         const before = previous.get(path);
@@ -121,7 +124,7 @@ export async function watchDirectory(db: Database, directory: string, options: W
         if (unchanged && (again === undefined || Date.now() < again.at)) continue;
         // Complete once it has held still for a poll, or at once when its ends show a whole Parquet
         // file (writers write the footer last): a snapshot renamed into place loads on the first look.
-        if (!settled && !(await hasParquetEnds(path))) continue;
+        if (!settled && !(await hasParquetEnds(path)) && !(await hasJsonEnds(path))) continue;
         try {
           const summary = await loadFile(db, path, options);
           backoffMs = 0;
@@ -151,9 +154,9 @@ export async function watchDirectory(db: Database, directory: string, options: W
   }
 }
 
-async function listParquet(directory: string): Promise<Map<string, Seen>> {
+async function listLoadable(directory: string): Promise<Map<string, Seen>> {
   const files = new Map<string, Seen>();
-  for (const name of (await readdir(directory)).filter((n) => n.endsWith('.parquet')).sort()) {
+  for (const name of (await readdir(directory)).filter(isLoadableFileName).sort()) {
     const path = resolve(join(directory, name));
     const info = await stat(path).catch(() => null); // removed between readdir and stat
     if (info?.isFile()) files.set(path, { size: info.size, mtimeMs: info.mtimeMs, since: Date.now() });

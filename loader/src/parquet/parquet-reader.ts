@@ -6,6 +6,7 @@ import { compressors } from 'hyparquet-compressors';
 import { errorMessage } from '@optflow/contract';
 import { LoadError } from '../load-error.ts';
 import { withCheckedPages } from './page-headers.ts';
+import type { RowGroupInfo } from '../formats/row-group.ts';
 
 /**
  * Reads collector Parquet files one row group at a time with column projection, so memory stays
@@ -14,13 +15,10 @@ import { withCheckedPages } from './page-headers.ts';
  * keep µs/ns), DATE as 'YYYY-MM-DD', int64 as numbers, DECIMAL as numbers, strings as strings; a
  * numeric column as a Float64Array with NaN for null (see joinChunks).
  */
-export interface RowGroupInfo {
-  index: number;
-  rowStart: number;
-  rowEnd: number;
-}
+export type { RowGroupInfo };
 
 export interface ParquetSource {
+  kind: 'parquet';
   path: string;
   columns: string[];
   numRows: number;
@@ -112,7 +110,16 @@ export async function openParquet(path: string): Promise<ParquetSource> {
       `not a readable Parquet file (the footer's row count ${metadata.num_rows} is not the sum of its row groups', ${rowStart})`
     );
   }
-  return { path, columns, numRows: Number(metadata.num_rows), rowGroups, naiveTimestampColumns, file, metadata };
+  return {
+    kind: 'parquet',
+    path,
+    columns,
+    numRows: Number(metadata.num_rows),
+    rowGroups,
+    naiveTimestampColumns,
+    file,
+    metadata,
+  };
 }
 
 const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;
