@@ -171,6 +171,20 @@ describe(
         (await page.getByTestId('optflow-live-freshness').textContent()) ?? '',
         /last snapshot 2023-05-19 16:00:00 ET, \d+ days ago/
       );
+      // Years old: stale while the market is open (a weekday, 09:30-16:15 New York), not otherwise.
+      const [weekday, hhmm] = new Intl.DateTimeFormat('en-US', {
+        timeZone: 'America/New_York',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      })
+        .format(Date.now())
+        .split(' ');
+      const open = !['Sat', 'Sun'].includes(weekday!.replace(',', '')) && hhmm! >= '09:30' && hhmm! < '16:15';
+      const stale = page.getByTestId('optflow-live-stale');
+      assert.equal(await stale.count(), open ? 1 : 0, 'the stale badge during market hours only');
+      if (open) assert.match((await stale.getAttribute('title')) ?? '', /^Stale: the latest snapshot is \d+ days old/);
       assert.deepEqual(
         requests.filter((r) => !r.url().startsWith(url)).map((r) => r.url()),
         [],

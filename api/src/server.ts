@@ -134,6 +134,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         frames: [],
         cursor: encodeCursor(unchanged, cursorKey.key),
         reset: false,
+        latestSnapshot: unchanged.latest,
+        age: snapshotAge(unchanged.latest, Date.now()),
       });
     }
     return out;
@@ -349,12 +351,15 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     return read(deadline, async (s) => {
       const { rows: snap } = await s.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
       const snapshot = snap[0]!.snapshot;
+      const now = Date.now();
       const latest = await latestByUnderlying(s, [...new Set(plans.map((p) => p.query.options.underlying))]);
       const results: ApiResult[] = [];
       let unchanged = 0;
       for (const plan of plans) {
         const { query, interval } = plan;
         const latestOf = latest.get(query.options.underlying) ?? null;
+        // How old the data is, whatever the range: what a staleness badge needs.
+        const freshness = { latestSnapshot: latestOf, age: snapshotAge(latestOf, now) };
         // Every cursor of this answer: its database snapshot and the watermark sampled before it.
         const cursorFor = (cursor: Pick<Cursor, 'fingerprint' | 'last' | 'latest' | 'to'>) =>
           encodeCursor({ ...cursor, snapshot, ...watermark }, cursorKey.key);
@@ -367,6 +372,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
             frames,
             cursor: cursorFor({ fingerprint: plan.fp, last: null, latest: latestOf, to: range.to }),
             reset: true,
+            ...freshness,
           });
           continue;
         }
@@ -374,7 +380,14 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         const step = decideIncrement(plan, changes, latestOf, range.to);
         if (step.kind === 'unchanged') {
           unchanged++;
-          results.push({ refId: query.refId, interval, frames: [], cursor: cursorFor(step.cursor), reset: false });
+          results.push({
+            refId: query.refId,
+            interval,
+            frames: [],
+            cursor: cursorFor(step.cursor),
+            reset: false,
+            ...freshness,
+          });
           continue;
         }
         const built = buildFlowSql(query.options, interval, range, step.since, materialized);
@@ -398,6 +411,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
             to: range.to,
           }),
           reset: step.reset,
+          ...freshness,
         });
       }
       return { results, unchanged };
@@ -435,6 +449,11 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   );
 
   return app;
+}
+
+/** Whole seconds from the latest snapshot to `now` (the API's clock; both epoch ms); 0 when the collector's clock runs ahead. */
+export function snapshotAge(latest: number | null, now: number): number | null {
+  return latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
 }
 
 async function latestByUnderlying(s: Session, underlyings: string[]): Promise<Map<string, number>> {

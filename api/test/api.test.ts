@@ -55,6 +55,8 @@ interface Result {
     name: string;
     fields: Array<{ name: string; unit?: string; labels?: Record<string, string>; values: Array<number | null> }>;
   }>;
+  latestSnapshot: number | null;
+  age: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,6 +130,41 @@ describe(`query API (${backend})`, () => {
     const doc = (await app.inject({ url: '/api/openapi.json' })).json();
     assert.equal(doc.openapi, '3.1.0');
     assert.ok(doc.paths['/api/query'].post.requestBody.content['application/json'].schema.properties.queries);
+  });
+
+  test("every answer carries its underlying's latest snapshot and its age in seconds; none without data", async () => {
+    const latest = utc(batches[4]!.processDateTime.at(-1)!);
+    const flowQuery = {
+      refId: 'f',
+      type: 'flow',
+      interval: '1m',
+      options: { underlying: 'SPX', metric: 'net_volume' },
+    };
+    const before = Date.now();
+    const { body } = await query({
+      range: { from: OPEN, to: OPEN + 3_600_000 }, // the range ends before the latest snapshot: it is still named
+      queries: [
+        flowQuery,
+        { refId: 'g', type: 'gex', options: { underlying: 'SPX' } },
+        { refId: 'n', type: 'flow', options: { underlying: 'NONE', metric: 'net_volume' } },
+      ],
+    });
+    const after = Date.now();
+    const [flow, gex, none] = body.results;
+    for (const r of [flow!, gex!]) {
+      assert.equal(r.latestSnapshot, latest, r.refId);
+      assert.ok(
+        r.age! >= Math.round((before - latest) / 1000) && r.age! <= Math.round((after - latest) / 1000),
+        `${r.refId}: age ${r.age}`
+      );
+    }
+    assert.deepEqual([none!.latestSnapshot, none!.age], [null, null]);
+    // An unchanged refresh, answered without reading the quotes, says the same.
+    const { body: again } = await query({
+      range: { from: OPEN, to: OPEN + 3_600_000 },
+      queries: [{ ...flowQuery, cursor: flow!.cursor }],
+    });
+    assert.deepEqual([again.results[0]!.frames, again.results[0]!.latestSnapshot], [[], latest]);
   });
 
   test('flow per minute: call, put and net volume equal the generator rows; auto interval; cumulative from the open', async () => {

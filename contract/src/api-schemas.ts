@@ -275,13 +275,21 @@ export const queryResponseSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['refId', 'interval', 'frames', 'cursor', 'reset'],
+        required: ['refId', 'interval', 'frames', 'cursor', 'reset', 'latestSnapshot', 'age'],
         properties: {
           refId: { type: 'string' },
           interval: { type: 'string', enum: INTERVAL_NAMES },
           frames: { type: 'array', items: frameSchema },
           cursor: { type: 'string', description: 'send it back with the same query for only what is new' },
           reset: { type: 'boolean', description: 'true: the frames carry the full range; replace what you hold' },
+          latestSnapshot: {
+            type: ['number', 'null'],
+            description: "the underlying's latest stored snapshot (epoch ms), in the range or not; null: none",
+          },
+          age: {
+            type: ['number', 'null'],
+            description: "whole seconds from latestSnapshot to the API's clock when answering (0 if ahead); null: none",
+          },
         },
       },
     },

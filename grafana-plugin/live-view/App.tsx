@@ -16,6 +16,7 @@ import { lastValueFrom } from 'rxjs';
 import { ApiError } from '../src/api/api-client';
 import { errorMessage, type ApiHealth } from '@optflow/contract';
 import type { DataSource } from '../src/datasource';
+import { DEFAULT_STALE_AFTER_MINUTES, stalenessNotice } from '../src/frames/staleness';
 import { isMarketOpen } from '../src/live/market-hours';
 import { StrikeLadderPanel } from '../src/panels/strike-ladder/StrikeLadderPanel';
 import { DEFAULT_OPTIONS as LADDER_OPTIONS } from '../src/panels/strike-ladder/types';
@@ -48,6 +49,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontSize: theme.typography.bodySmall.fontSize,
   }),
   live: css({ color: theme.colors.success.text }),
+  stale: css({ color: theme.colors.warning.text, marginLeft: theme.spacing(1) }),
   // Two columns on a laptop and wider, one on narrow windows.
   grid: css({
     display: 'grid',
@@ -240,6 +242,8 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
   const latest = health?.underlyings?.find((u) => u.underlying === selection.underlying)?.latest;
   const set = (change: Partial<Selection>) => setSelection((s) => ({ ...s, ...change }));
   const today = sessionDate(clock);
+  // As the data source marks a Grafana panel: during market hours, data past the limit is stale.
+  const stale = stalenessNotice(latest ? Date.parse(latest) : null, clock, DEFAULT_STALE_AFTER_MINUTES);
   return (
     <main className={styles.page}>
       <header className={styles.header}>
@@ -288,6 +292,11 @@ export function App({ datasource, now = Date.now }: { datasource: DataSource; no
           {selection.live && <span className={styles.live}>● live · </span>}
           {freshness(latest ? Date.parse(latest) : null, clock)}
         </span>
+        {stale && (
+          <span className={styles.stale} data-testid="optflow-live-stale" title={stale}>
+            ⚠ stale
+          </span>
+        )}
       </header>
       {error && <Alert title={error} severity="warning" data-testid="optflow-live-error" />}
       {range && chartRange && (

@@ -35,7 +35,11 @@ async function direct(body: ApiQueryRequest) {
   expect(response.status).toBe(200);
   return (
     (await response.json()) as {
-      results: Array<{ frames: Array<{ fields: Array<{ name: string; values: unknown[] }> }> }>;
+      results: Array<{
+        frames: Array<{ fields: Array<{ name: string; values: unknown[] }> }>;
+        latestSnapshot: number | null;
+        age: number | null;
+      }>;
     }
   ).results[0]!;
 }
@@ -338,5 +342,43 @@ describe('refresh-driven incremental queries', () => {
     expect((widened.data as DataFrame[])[0]!.fields[0]!.values).toEqual(
       (full.data as DataFrame[])[0]!.fields[0]!.values
     );
+  });
+
+  test('stale data: a range ending now, during market hours, past the limit gets a warning notice', async () => {
+    const { latestSnapshot } = await direct({
+      range: { from: RANGE.from, to: RANGE.to },
+      queries: [{ refId: 'A', type: 'chain', options: { underlying: 'SPX' } }],
+    });
+    expect(typeof latestSnapshot).toBe('number');
+    const latest = latestSnapshot!;
+    const noticesAt = async (now: number, relative: boolean, staleAfterMinutes?: number) => {
+      const { ds } = newDataSource({ deps: { now: () => now }, jsonData: { staleAfterMinutes } });
+      const response = await run(ds, [flow('A'), { refId: 'B', queryType: 'gex', underlying: 'SPX' }], {
+        from: now - 6 * 3_600_000,
+        to: now,
+        relative,
+      });
+      return (response.data as DataFrame[]).map((f) => f.meta?.notices?.map((n) => [n.severity, n.text]));
+    };
+    // 12 minutes after the latest snapshot (a Friday, the market still open until 16:15): every frame.
+    const stale = await noticesAt(latest + 12 * 60_000, true);
+    expect(stale.length).toBeGreaterThan(1);
+    const time = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(latest);
+    for (const notices of stale) {
+      expect(notices).toEqual([['warning', `Stale: the latest snapshot is 12 min old (${time} New York)`]]);
+    }
+    // Within the default 5 minutes; a limit of 15; a range that does not end now: no notice.
+    for (const notices of [
+      ...(await noticesAt(latest + 4 * 60_000, true)),
+      ...(await noticesAt(latest + 12 * 60_000, true, 15)),
+      ...(await noticesAt(latest + 12 * 60_000, false)),
+    ]) {
+      expect(notices).toBeUndefined();
+    }
   });
 });

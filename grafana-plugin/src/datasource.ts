@@ -14,8 +14,9 @@ import { Observable, lastValueFrom, map, merge, of, catchError } from 'rxjs';
 import { ApiClient, ApiError } from './api/api-client';
 import { querySignature, toApiQuery, validateQuery } from './api/request-builder';
 import { errorMessage, LIMITS, type ApiHealth, type ApiQuery } from '@optflow/contract';
-import { toDataFrames } from './frames/to-data-frames';
-import { IncrementalCache, applyResult, continuedQuery } from './incremental/incremental-cache';
+import { toDataFrames, type FrameContext } from './frames/to-data-frames';
+import { DEFAULT_STALE_AFTER_MINUTES, stalenessNotice } from './frames/staleness';
+import { IncrementalCache, applyResult, continuedQuery, type HeldSeries } from './incremental/incremental-cache';
 import { liveQuery } from './live/live-query';
 import { DEFAULT_QUERY, type FlowDataSourceOptions, type FlowQuery, type FlowVariableQuery } from './types';
 
@@ -164,7 +165,7 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
             key: p.key,
             signature: p.signature,
             query: p.api,
-            toFrames: (frames) => toDataFrames(frames, this.#frameContext(p.target)),
+            toFrames: (held) => toDataFrames(held?.frames ?? [], this.#frameContext(p.target, held)),
           })),
           range,
           ...maxDataPoints(request),
@@ -210,7 +211,8 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
           if (incremental) {
             this.cache.set(p.key, next);
           }
-          return toDataFrames(next.frames, this.#frameContext(p.target));
+          // Stale only matters for a range that ends now; history is as old as it is.
+          return toDataFrames(next.frames, this.#frameContext(p.target, incremental ? next : undefined));
         });
         return {
           key: REFRESH_KEY,
@@ -230,12 +232,15 @@ export class DataSource extends DataSourceApi<FlowQuery, FlowDataSourceOptions> 
     );
   }
 
-  #frameContext(target: FlowQuery) {
+  /** How the target's frames are shown; with `held`, a notice when its data is stale. */
+  #frameContext(target: FlowQuery, held?: HeldSeries): FrameContext {
+    const staleAfter = this.#settings.staleAfterMinutes ?? DEFAULT_STALE_AFTER_MINUTES;
     return {
       refId: target.refId,
       queryType: target.queryType ?? 'flow',
       underlying: target.underlying ?? '',
       legendFormat: target.legendFormat,
+      notice: held ? stalenessNotice(held.latestSnapshot, this.#now(), staleAfter) : null,
     };
   }
 

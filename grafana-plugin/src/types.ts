@@ -92,6 +92,8 @@ export interface FlowDataSourceOptions extends DataSourceJsonData {
   defaultUnderlying?: string;
   /** New queries start in live mode. */
   liveByDefault?: boolean;
+  /** During market hours, data older than this many minutes is shown as stale (default 5). */
+  staleAfterMinutes?: number;
 }
 
 /** Stored encrypted by Grafana; only the data proxy reads it. */

@@ -3,6 +3,7 @@ import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Field, FieldSet, Input, SecretInput, Switch } from '@grafana/ui';
 import type { FlowDataSourceOptions, FlowSecureJsonData } from '../types';
 import { selectors } from './selectors';
+import { DEFAULT_STALE_AFTER_MINUTES } from '../frames/staleness';
 
 type Props = DataSourcePluginOptionsEditorProps<FlowDataSourceOptions, FlowSecureJsonData>;
 
@@ -80,6 +81,23 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             data-testid={selectors.config.liveByDefault}
             value={jsonData.liveByDefault ?? false}
             onChange={(e) => setJson({ liveByDefault: e.currentTarget.checked })}
+          />
+        </Field>
+        <Field
+          label="Stale after (minutes)"
+          description="During market hours, panels whose latest snapshot is older than this show a warning."
+        >
+          <Input
+            data-testid={selectors.config.staleAfterMinutes}
+            width={10}
+            type="number"
+            min={1}
+            value={jsonData.staleAfterMinutes ?? ''}
+            placeholder={String(DEFAULT_STALE_AFTER_MINUTES)}
+            onChange={(e) => {
+              const minutes = Number(e.currentTarget.value);
+              setJson({ staleAfterMinutes: e.currentTarget.value !== '' && minutes > 0 ? minutes : undefined });
+            }}
           />
         </Field>
       </FieldSet>

@@ -5,6 +5,7 @@ export const selectors = {
     apiToken: 'optflow-config-api-token',
     defaultUnderlying: 'optflow-config-default-underlying',
     liveByDefault: 'optflow-config-live-default',
+    staleAfterMinutes: 'optflow-config-stale-after',
   },
   query: {
     queryType: 'optflow-query-type',

@@ -33,6 +33,8 @@ export interface FrameContext {
   queryType: string;
   underlying: string;
   legendFormat?: string;
+  /** A warning the panel shows on its frames (stale data). */
+  notice?: string | null;
 }
 
 /** `{{name}}` → the value of that label (metric, underlying, expiration, dte, refId); unknown names stay empty. */
@@ -83,7 +85,10 @@ export function toDataFrames(frames: readonly ApiFrame[], ctx: FrameContext): Da
           ...(f.labels ? { labels: { ...f.labels } } : {}),
         };
       }),
-      meta: { preferredVisualisationType: isSeries ? 'graph' : 'table' },
+      meta: {
+        preferredVisualisationType: isSeries ? 'graph' : 'table',
+        ...(ctx.notice ? { notices: [{ severity: 'warning' as const, text: ctx.notice }] } : {}),
+      },
     });
   });
 }

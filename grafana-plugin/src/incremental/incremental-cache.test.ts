@@ -15,6 +15,8 @@ const result = (frames: ApiFrame[], extra: Partial<ApiResult> = {}): ApiResult =
   cursor: 'c',
   reset: false,
   frames,
+  latestSnapshot: null,
+  age: null,
   ...extra,
 });
 
@@ -134,6 +136,7 @@ describe('applyResult', () => {
     signature: 'q1',
     cursor: 'old',
     interval: '1m',
+    latestSnapshot: MIN,
     frames: [
       series('s', [
         [0, 1],
@@ -188,7 +191,7 @@ describe('applyResult', () => {
 describe('IncrementalCache', () => {
   test('keeps the newest entries up to its bound', () => {
     const cache = new IncrementalCache(2);
-    const entry: HeldSeries = { signature: 's', cursor: 'c', interval: '1m', frames: [] };
+    const entry: HeldSeries = { signature: 's', cursor: 'c', interval: '1m', frames: [], latestSnapshot: null };
     cache.set('a', entry);
     cache.set('b', entry);
     cache.set('a', entry); // refreshed: now the newest

@@ -13,6 +13,8 @@ export interface HeldSeries {
   cursor: string;
   interval: IntervalName;
   frames: ApiFrame[];
+  /** The underlying's latest snapshot (epoch ms) as of the last answer: how old the data is. */
+  latestSnapshot: number | null;
 }
 
 const timeValues = (frame: ApiFrame) => frame.fields[0]?.values ?? [];
@@ -111,6 +113,7 @@ export function applyResult(
     cursor: result.cursor,
     interval: result.interval,
     frames: trimToRange(frames, from, result.interval),
+    latestSnapshot: result.latestSnapshot,
   };
 }
 

@@ -166,3 +166,29 @@ test('live outside market hours: after an empty answer it waits for the next ses
   expect(timers.pending()).toBe(0);
   timers.restore();
 });
+
+test('live: data that turns stale while nothing new arrives gets its notice without new data', async () => {
+  const response = await fetch(`${fixture().api}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture().token}` },
+    body: JSON.stringify({
+      range: { from: nyTime('09:30'), to: nyTime('16:01') },
+      queries: [{ refId: 'A', type: 'chain', options: { underlying: 'SPX' } }],
+    }),
+  });
+  const latest = ((await response.json()) as { results: Array<{ latestSnapshot: number }> }).results[0]!.latestSnapshot;
+  let clock = latest + 60_000;
+  const { ds } = newDataSource({ deps: { now: () => clock, liveWaitSeconds: 1 } });
+  const emitted: DataQueryResponse[] = [];
+  const subscription = ds
+    .query(panelRequest([live()], { from: clock - WIDTH, to: clock }))
+    .subscribe((r) => emitted.push(r));
+  const notices = (r: DataQueryResponse) => (r.data as DataFrame[]).map((f) => f.meta?.notices?.[0]?.text);
+  await until('the first answer', () => emitted[0]);
+  expect(notices(emitted[0]!)).toEqual([undefined]);
+  clock = latest + 10 * 60_000; // still market hours (a Friday, before 16:15): now stale
+  const stale = await until('the stale notice', () => emitted.find((r) => notices(r)[0] !== undefined));
+  expect(notices(stale)[0]).toMatch(/^Stale: the latest snapshot is 10 min old/);
+  expect(series(stale)).toEqual(series(emitted[0]!));
+  subscription.unsubscribe();
+});

@@ -1,8 +1,8 @@
 import { LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/data';
 import { Observable, type Subscription } from 'rxjs';
 import type { ApiClient } from '../api/api-client';
-import { errorMessage, type ApiFrame, type ApiQuery } from '@optflow/contract';
-import { applyResult, continuedQuery, type IncrementalCache } from '../incremental/incremental-cache';
+import { errorMessage, type ApiQuery } from '@optflow/contract';
+import { applyResult, continuedQuery, type HeldSeries, type IncrementalCache } from '../incremental/incremental-cache';
 import { nextPollDelay } from './poll-schedule';
 
 /** One query of a live batch: where its state is held and how its frames are shown. */
@@ -11,7 +11,7 @@ export interface LiveTarget {
   key: string;
   signature: string;
   query: ApiQuery;
-  toFrames: (frames: ApiFrame[]) => DataFrame[];
+  toFrames: (held: HeldSeries | undefined) => DataFrame[];
 }
 
 export interface LiveQueryArgs {
@@ -54,7 +54,10 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
     let failures = 0;
     let closed = false;
 
-    const heldFrames = () => targets.flatMap((t) => t.toFrames(cache.get(t.key)?.frames ?? []));
+    const heldFrames = () => targets.flatMap((t) => t.toFrames(cache.get(t.key)));
+    // An unchanged answer shows nothing new, unless the data has since turned stale (or fresh).
+    let shownNotices = '';
+    const noticesOf = (frames: DataFrame[]) => frames.map((f) => f.meta?.notices?.map((n) => n.text).join()).join('|');
 
     const poll = (longPoll: boolean) => {
       const held = targets.map((t) => cache.get(t.key));
@@ -83,8 +86,10 @@ export function liveQuery(args: LiveQueryArgs): Observable<DataQueryResponse> {
                 cache.set(t.key, applyResult(held[i], t.signature, result, window.from));
               }
             });
-            if (answer) {
-              subscriber.next({ key: responseKey, state: LoadingState.Streaming, data: heldFrames() });
+            const frames = heldFrames();
+            if (answer || noticesOf(frames) !== shownNotices) {
+              shownNotices = noticesOf(frames);
+              subscriber.next({ key: responseKey, state: LoadingState.Streaming, data: frames });
             }
             schedule(changed);
           },
