@@ -2,7 +2,8 @@
 // Black–Scholes), the chosen exposure per strike or expiration, and the gamma levels by strike.
 import type { ApiQuery, ExposureGreek } from '@optflow/contract';
 import type { Session } from '@optflow/db';
-import { contractGreeks, exposureOf, sumByKey } from './exposure.ts';
+import { sumByKey } from './call-put-sums.ts';
+import { contractGreeks, exposureOf } from './exposure.ts';
 import type { ExposureContract, ExposureUnit, Greeks } from './exposure.ts';
 import type { FlowRange } from './flow-sql.ts';
 import { tableFrame } from './frames.ts';
@@ -38,7 +39,7 @@ export async function exposureFrames(
   const exposure = (greek: ExposureGreek, { row, greeks }: (typeof priced)[number]) =>
     exposureOf(greek, greeks[greek], row, spot!, unit);
   const gammaByStrike = sumByKey(
-    priced.map((c) => ({ key: c.row.strike, putCall: c.row.putCall, exposure: exposure('gamma', c) }))
+    priced.map((c) => ({ key: c.row.strike, putCall: c.row.putCall, value: exposure('gamma', c) }))
   );
   const levels = gammaLevels(gammaByStrike);
   const levelsRow = { spot, ...levels, t: rows[0]?.t ?? null, skipped: rows.length - priced.length };
@@ -69,7 +70,7 @@ export async function exposureFrames(
     priced.map((c) => ({
       key: by === 'strike' ? c.row.strike : c.row.expiration,
       putCall: c.row.putCall,
-      exposure: exposure(o.greek, c),
+      value: exposure(o.greek, c),
     }))
   );
   if (by === 'expiration') buckets.sort((a, b) => String(a.key).localeCompare(String(b.key)));

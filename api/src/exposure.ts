@@ -62,23 +62,3 @@ export function exposureOf(
   const notional = side * value * c.weight * c.multiplier * spot;
   return unit === 'notional' ? notional : notional * PER_MOVE[greek](spot);
 }
-
-export interface ExposureBucket<K> {
-  key: K;
-  call: number;
-  put: number;
-}
-
-/** Call and put exposure summed per key, in the order keys first appear. */
-export function sumByKey<K>(
-  rows: ReadonlyArray<{ key: K; putCall: 'C' | 'P'; exposure: number }>
-): Array<ExposureBucket<K>> {
-  const buckets = new Map<K, ExposureBucket<K>>();
-  for (const r of rows) {
-    const b = buckets.get(r.key) ?? { key: r.key, call: 0, put: 0 };
-    if (r.putCall === 'C') b.call += r.exposure;
-    else b.put += r.exposure;
-    buckets.set(r.key, b);
-  }
-  return [...buckets.values()];
-}

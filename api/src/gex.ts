@@ -1,5 +1,5 @@
 // The gamma levels traders read off gamma exposure by strike (exposure.ts computes it).
-import type { ExposureBucket } from './exposure.ts';
+import type { CallPutSum } from './call-put-sums.ts';
 
 export interface GammaLevels {
   /** Strike with the largest call exposure. */
@@ -13,11 +13,11 @@ export interface GammaLevels {
 }
 
 /** `strikes`: gamma exposure per strike (the key), in ascending strike order. */
-export function gammaLevels(strikes: ReadonlyArray<ExposureBucket<number>>): GammaLevels {
-  let callWall: ExposureBucket<number> | null = null;
-  let putWall: ExposureBucket<number> | null = null;
-  let absGamma: ExposureBucket<number> | null = null;
-  const total = (s: ExposureBucket<number>) => Math.abs(s.call) + Math.abs(s.put);
+export function gammaLevels(strikes: ReadonlyArray<CallPutSum<number>>): GammaLevels {
+  let callWall: CallPutSum<number> | null = null;
+  let putWall: CallPutSum<number> | null = null;
+  let absGamma: CallPutSum<number> | null = null;
+  const total = (s: CallPutSum<number>) => Math.abs(s.call) + Math.abs(s.put);
   for (const s of strikes) {
     if (s.call > 0 && (callWall === null || s.call > callWall.call)) callWall = s;
     if (s.put < 0 && (putWall === null || s.put < putWall.put)) putWall = s;

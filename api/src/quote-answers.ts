@@ -5,7 +5,9 @@ import type { FlowRange } from './flow-sql.ts';
 import { tableFrame } from './frames.ts';
 import type { Frame } from './frames.ts';
 import { exposureFrames } from './exposure-frames.ts';
-import { chainSql, contractsSql, ladderSql, MAX_ROWS, maxPainSql, unusualSql } from './quote-queries.ts';
+import { largestChanges, oiChangeByKey } from './oi-change.ts';
+import type { OiContract } from './oi-change.ts';
+import { chainSql, contractsSql, ladderSql, MAX_ROWS, maxPainSql, oiChangeSql, unusualSql } from './quote-queries.ts';
 import { byUnusualness, DEFAULT_UNUSUAL, unusualRules, volumeOiRatio } from './unusual.ts';
 import { BadRequest } from './validation.ts';
 
@@ -13,7 +15,7 @@ import { BadRequest } from './validation.ts';
 export type QuoteQuery = ApiQuery<Exclude<QueryType, 'flow'>>;
 
 /**
- * Frames of the query types that read the quotes (ladder, chain, contracts, gex, exposure, maxpain, unusual).
+ * Frames of the query types that read the quotes (ladder, chain, contracts, gex, exposure, maxpain, unusual, oichange).
  * `interval` is the plan's (maxpain buckets by it); without it, the query's own when not auto, else 5m.
  */
 export async function quoteFrames(
@@ -171,6 +173,50 @@ export async function quoteFrames(
           { key: 'premium', type: 'number', unit: 'currencyUSD' },
           { key: 'rule', type: 'string' },
         ]),
+      ];
+    }
+    case 'oichange': {
+      const built = oiChangeSql(query.options, range);
+      const { rows } = await s.query<{ today: number | null; previous: number | null } & Partial<OiContract>>(
+        built.sql,
+        built.params
+      );
+      const contracts = rows.filter((r): r is typeof r & OiContract => r.contract != null);
+      const sessions = tableFrame(
+        'sessions',
+        [{ today: rows[0]?.today ?? null, previous: rows[0]?.previous ?? null }],
+        [
+          { key: 'today', type: 'time' },
+          { key: 'previous', type: 'time' },
+        ]
+      );
+      const by = query.options.by ?? 'strike';
+      if (by === 'contract') {
+        const limit = Math.min(query.options.limit ?? 100, MAX_ROWS.oichange);
+        return [
+          tableFrame('oi_change', largestChanges(contracts, limit), [
+            { key: 'contract', type: 'string' },
+            { key: 'expiration', type: 'string' },
+            { key: 'put_call', type: 'string' },
+            { key: 'strike', type: 'number' },
+            { key: 'open_interest', type: 'number', unit: 'short' },
+            { key: 'previous_oi', name: 'previous_open_interest', type: 'number', unit: 'short' },
+            { key: 'change', name: 'oi_change', type: 'number', unit: 'short' },
+          ]),
+          sessions,
+        ];
+      }
+      const sums = oiChangeByKey(contracts, by).map((s) => ({ ...s, netChange: s.callChange + s.putChange }));
+      return [
+        tableFrame('oi_change', sums, [
+          { key: 'key', name: by, type: by === 'strike' ? 'number' : 'string' },
+          { key: 'callChange', name: 'call_oi_change', type: 'number', unit: 'short' },
+          { key: 'putChange', name: 'put_oi_change', type: 'number', unit: 'short' },
+          { key: 'netChange', name: 'net_oi_change', type: 'number', unit: 'short' },
+          { key: 'callOi', name: 'call_open_interest', type: 'number', unit: 'short' },
+          { key: 'putOi', name: 'put_open_interest', type: 'number', unit: 'short' },
+        ]),
+        sessions,
       ];
     }
   }

@@ -14,12 +14,14 @@ export type ContractsOptions = QueryOptions<'contracts'>;
 export type GexOptions = QueryOptions<'gex'>;
 export type MaxPainOptions = QueryOptions<'maxpain'>;
 export type UnusualOptions = QueryOptions<'unusual'>;
+export type OiChangeOptions = QueryOptions<'oichange'>;
 
 /** The most rows a query may ask for: the schemas' bounds, which the builders hold to as well. */
 export const MAX_ROWS = {
   chain: OPTIONS_SCHEMAS.chain.properties.limit.maximum,
   contracts: OPTIONS_SCHEMAS.contracts.properties.limit.maximum,
   unusual: OPTIONS_SCHEMAS.unusual.properties.limit.maximum,
+  oichange: OPTIONS_SCHEMAS.oichange.properties.limit.maximum,
 } as const;
 
 function window(p: Params, underlying: string, range: FlowRange, lastMinutes?: number): string[] {
@@ -179,6 +181,50 @@ export function unusualSql(options: UnusualOptions, range: FlowRange): BuiltQuer
        sum(volume)::float8 / count(*) AS mean
 FROM optflow.quotes WHERE ${where.join(' AND ')}
 GROUP BY contract HAVING sum(volume) > 0`,
+    params: p.values,
+  };
+}
+
+/**
+ * Open interest is published once a day, so each session's first snapshot holds it. Rows: today
+ * (the first snapshot of the New York session of the range's latest snapshot, epoch ms), previous
+ * (the first snapshot of the underlying's session before it), and per contract listed in both with
+ * open interest: contract, expiration, put_call, strike, open_interest (today's), previous_oi. Without
+ * a previous session, or when no contract is in both, one row with the times and no contract.
+ */
+export function oiChangeSql(options: OiChangeOptions, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const underlying = p.add(options.underlying, 'text');
+  const from = p.add(new Date(range.from).toISOString(), 'timestamptz');
+  const to = p.add(new Date(range.to).toISOString(), 'timestamptz');
+  const midnight = (date: string) => `((${date})::timestamp AT TIME ZONE ${ZONE})`;
+  const filters = expirationConditions(options, 'quote_time', p);
+  return {
+    sql: `WITH today AS (
+  SELECT (max(quote_time) AT TIME ZONE ${ZONE})::date AS d FROM optflow.quotes
+  WHERE underlying = ${underlying} AND quote_time >= ${from} AND quote_time < ${to}
+), firsts AS (
+  SELECT (SELECT min(quote_time) FROM optflow.quotes WHERE underlying = ${underlying}
+            AND quote_time >= ${midnight('today.d')} AND quote_time < ${midnight('today.d + 1')}) AS today,
+         (SELECT max(quote_time) FROM optflow.quotes WHERE underlying = ${underlying}
+            AND quote_time < ${midnight('today.d')}) AS last_before
+  FROM today
+), snaps AS (
+  SELECT today, (SELECT min(quote_time) FROM optflow.quotes WHERE underlying = ${underlying}
+                   AND quote_time >= ${midnight(`(last_before AT TIME ZONE ${ZONE})::date`)}
+                   AND quote_time <= last_before) AS previous
+  FROM firsts
+), changes AS (
+  SELECT t.contract, t.expiration::text AS expiration, t.put_call, t.strike::float8 AS strike,
+         t.open_interest::float8 AS open_interest, y.open_interest::float8 AS previous_oi
+  FROM (SELECT * FROM optflow.quotes WHERE underlying = ${underlying} AND quote_time = (SELECT today FROM snaps)
+          AND open_interest IS NOT NULL${filters.map((f) => ` AND ${f}`).join('')}) t
+  JOIN optflow.quotes y ON y.contract = t.contract AND y.quote_time = (SELECT previous FROM snaps)
+  WHERE y.open_interest IS NOT NULL
+)
+SELECT (extract(epoch FROM snaps.today) * 1000)::float8 AS today, (extract(epoch FROM snaps.previous) * 1000)::float8 AS previous, changes.*
+FROM snaps LEFT JOIN changes ON true
+ORDER BY changes.strike, changes.expiration, changes.put_call`,
     params: p.values,
   };
 }

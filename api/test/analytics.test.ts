@@ -157,6 +157,61 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
     { putCall: 'P', strike: 105, oi: 200, delta: null, gamma: null, iv: null },
     { putCall: 'P', strike: 100, oi: null, delta: -0.5, gamma: 0.05, iv: 20 },
   ] as const;
+  // Two sessions of a hand-made chain: open interest is read at each session's first snapshot (the
+  // later ones carry other values, which must not count); C120 is new today, P120 had none published.
+  const DAY1 = Date.parse('2023-05-18T13:30:00Z');
+  const DAY2 = Date.parse('2023-05-19T13:31:00Z');
+  const OI_CHAIN: Array<[string, string, number, Array<[number, number | null]>]> = [
+    // contract, expiration, strike, [time, open interest]
+    [
+      'C100',
+      '2023-05-26',
+      100,
+      [
+        [DAY1, 1000],
+        [DAY1 + 5_400_000, 1111],
+        [DAY2, 1200],
+        [DAY2 + 16_000_000, 9999],
+      ],
+    ],
+    [
+      'P100',
+      '2023-05-26',
+      100,
+      [
+        [DAY1, 500],
+        [DAY2, 300],
+      ],
+    ],
+    [
+      'C110',
+      '2023-05-26',
+      110,
+      [
+        [DAY1, 200],
+        [DAY2, 250],
+      ],
+    ],
+    [
+      'P110',
+      '2023-06-16',
+      110,
+      [
+        [DAY1, 100],
+        [DAY2, 400],
+      ],
+    ],
+    ['C120', '2023-06-16', 120, [[DAY2, 100]]],
+    [
+      'P120',
+      '2023-06-16',
+      120,
+      [
+        [DAY1, null],
+        [DAY2, 50],
+      ],
+    ],
+  ];
 
   before(async () => {
     loaded = await openLoadedDatabase();
@@ -181,6 +236,13 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
          VALUES ($1, $2, $2, 'EXPO', 'EXPO', '2023-05-26', $3, $4, $5, 100, $6, $7, $8, 100)`,
         [new Date(T0).toISOString(), `EXPO ${r.putCall}${r.strike}`, r.putCall, r.strike, r.oi, r.delta, r.gamma, r.iv]
       );
+    for (const [contract, expiration, strike, points] of OI_CHAIN)
+      for (const [time, oi] of points)
+        await loaded.db.query(
+          `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike, open_interest)
+           VALUES ($1, $2, $2, 'OIC', 'OIC', $3, $4, $5, $6)`,
+          [new Date(time).toISOString(), `OIC ${contract}`, expiration, contract[0], strike, oi]
+        );
     app = await createApi({ db: loaded.db });
   });
   after(async () => {
@@ -499,5 +561,43 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
       ['call_wall', 'put_wall', 'abs_gamma', 'spot'].map((n) => levels.find((f) => f.name === n)!.values[0]),
       [callWall, putWall, absGamma, spot]
     );
+  });
+
+  test("open-interest change: each session's first snapshot against the previous session's, by strike, expiration and contract", async () => {
+    const whole = { from: DAY1 - 60_000, to: DAY2 + 20_000_000 };
+    const [byStrike, byExpiration, byContract, filtered] = await ask(whole, [
+      { refId: 's', type: 'oichange', options: { underlying: 'OIC' } },
+      { refId: 'e', type: 'oichange', options: { underlying: 'OIC', by: 'expiration' } },
+      { refId: 'c', type: 'oichange', options: { underlying: 'OIC', by: 'contract', limit: 2 } },
+      { refId: 'f', type: 'oichange', options: { underlying: 'OIC', by: 'contract', expirations: ['2023-06-16'] } },
+    ]);
+    const table = (r: Result, frame = 0) => Object.fromEntries(r.frames[frame]!.fields.map((f) => [f.name, f.values]));
+    assert.deepEqual(table(byStrike!), {
+      strike: [100, 110],
+      call_oi_change: [200, 50],
+      put_oi_change: [-200, 300],
+      net_oi_change: [0, 350],
+      call_open_interest: [1200, 250],
+      put_open_interest: [300, 400],
+    });
+    assert.deepEqual(table(byStrike!, 1), { today: [DAY2], previous: [DAY1] });
+    assert.deepEqual(table(byExpiration!).expiration, ['2023-05-26', '2023-06-16']);
+    assert.deepEqual(table(byExpiration!).net_oi_change, [50, 300]);
+    assert.deepEqual(table(byContract!), {
+      contract: ['OIC P110', 'OIC C100'],
+      expiration: ['2023-06-16', '2023-05-26'],
+      put_call: ['P', 'C'],
+      strike: [110, 100],
+      open_interest: [400, 1200],
+      previous_open_interest: [100, 1000],
+      oi_change: [300, 200],
+    });
+    assert.deepEqual(table(filtered!).contract, ['OIC P110']);
+    // A range within the first session: no session before it, so no change, only the times.
+    const [first] = await ask({ from: DAY1 - 60_000, to: DAY1 + 7_200_000 }, [
+      { refId: 'x', type: 'oichange', options: { underlying: 'OIC' } },
+    ]);
+    assert.deepEqual(table(first!).strike, []);
+    assert.deepEqual(table(first!, 1), { today: [DAY1], previous: [null] });
   });
 });

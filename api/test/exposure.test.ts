@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { blackScholes } from '@optflow/contract';
-import { contractGreeks, exposureOf, sumByKey } from '../src/exposure.ts';
+import { sumByKey } from '../src/call-put-sums.ts';
+import type { CallPutSum } from '../src/call-put-sums.ts';
+import { contractGreeks, exposureOf } from '../src/exposure.ts';
 import type { ExposureUnit } from '../src/exposure.ts';
 import type { ExposureGreek } from '@optflow/contract';
 import { gammaLevels } from '../src/gex.ts';
-import type { ExposureBucket } from '../src/exposure.ts';
 
 describe('exposure of one contract: side × greek × weight × multiplier × spot × the unit', () => {
   const call = { putCall: 'C' as const, weight: 1000, multiplier: 100 };
@@ -59,10 +60,10 @@ describe('sums per key', () => {
   test('call and put apart, keys in first-seen order', () =>
     assert.deepEqual(
       sumByKey([
-        { key: 110, putCall: 'C', exposure: 1 },
-        { key: 100, putCall: 'P', exposure: -2 },
-        { key: 110, putCall: 'P', exposure: -3 },
-        { key: 110, putCall: 'C', exposure: 4 },
+        { key: 110, putCall: 'C', value: 1 },
+        { key: 100, putCall: 'P', value: -2 },
+        { key: 110, putCall: 'P', value: -3 },
+        { key: 110, putCall: 'C', value: 4 },
       ]),
       [
         { key: 110, call: 5, put: -3 },
@@ -72,11 +73,11 @@ describe('sums per key', () => {
 });
 
 describe('gamma levels', () => {
-  const s = (key: number, call: number, put: number): ExposureBucket<number> => ({ key, call, put });
+  const s = (key: number, call: number, put: number): CallPutSum<number> => ({ key, call, put });
   const cases: Array<
     [
       string,
-      Array<ExposureBucket<number>>,
+      Array<CallPutSum<number>>,
       { callWall: number | null; putWall: number | null; zeroGamma: number | null; absGamma: number | null },
     ]
   > = [

@@ -17,7 +17,17 @@ export const LIMITS = {
 } as const;
 
 /** The query types, in the order an editor offers them. */
-export const QUERY_TYPES = ['flow', 'ladder', 'contracts', 'chain', 'gex', 'exposure', 'maxpain', 'unusual'] as const;
+export const QUERY_TYPES = [
+  'flow',
+  'ladder',
+  'contracts',
+  'chain',
+  'gex',
+  'exposure',
+  'maxpain',
+  'unusual',
+  'oichange',
+] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 /** Query types answered as time series bucketed by the interval (the others: the latest state). */
 export const SERIES_QUERY_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
@@ -170,6 +180,14 @@ export const OPTIONS_SCHEMAS = {
       description: 'hot: latest interval above this × the mean interval (default 3)',
     },
     limit: limit(500),
+  }),
+  oichange: options({
+    by: {
+      type: 'string',
+      enum: ['strike', 'expiration', 'contract'],
+      description: 'per strike (default), per expiration, or per contract (largest changes first)',
+    },
+    limit: { ...limit(500), description: 'by contract: at most this many (default 100)' },
   }),
 } as const satisfies Record<QueryType, object>;
 

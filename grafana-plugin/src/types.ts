@@ -20,6 +20,7 @@ type ExposureOptions = QueryOptions<'exposure'>;
 export type ExposureWeight = NonNullable<ExposureOptions['weight']>;
 export type ExposureBy = NonNullable<ExposureOptions['by']>;
 export type ExposureUnit = NonNullable<ExposureOptions['unit']>;
+export type OiChangeBy = NonNullable<QueryOptions<'oichange'>['by']>;
 
 /**
  * One panel query. Every option is flat and optional so that Grafana's query JSON stays readable
@@ -54,7 +55,7 @@ export interface FlowQuery extends DataQuery {
   measure?: LadderMeasure;
   /** ladder: only the last N minutes. */
   lastMinutes?: number;
-  /** chain, contracts, unusual: at most this many rows or contracts. */
+  /** chain, contracts, unusual, oichange by contract: at most this many rows or contracts. */
   limit?: number;
   /** unusual: volume / open interest at least (API default 1.25). */
   minRatio?: number;
@@ -76,6 +77,8 @@ export interface FlowQuery extends DataQuery {
   exposureUnit?: ExposureUnit;
   /** exposure: the rate Black–Scholes uses where the feed gives no greek (API default 0.05). */
   rate?: number;
+  /** oichange: per strike (API default), per expiration or per contract. */
+  oiChangeBy?: OiChangeBy;
 }
 
 export const DEFAULT_QUERY: Partial<FlowQuery> = {

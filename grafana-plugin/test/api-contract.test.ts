@@ -71,6 +71,7 @@ const everything: Array<[string, FlowQuery]> = [
       rate: 0.04,
     },
   ],
+  ['oichange by contract', { refId: 'A', queryType: 'oichange', underlying, oiChangeBy: 'contract', limit: 50 }],
   ['maxpain', { refId: 'A', queryType: 'maxpain', underlying, interval: '15m' }],
   [
     'unusual with every threshold',

@@ -120,6 +120,16 @@ describe('toApiQuery', () => {
       },
     ],
     [
+      'oichange by strike: no limit',
+      q({ queryType: 'oichange', limit: 5, zeroDte: true }),
+      { refId: 'A', type: 'oichange', options: { underlying: 'SPX', zeroDte: true } },
+    ],
+    [
+      'oichange by contract takes the limit',
+      q({ queryType: 'oichange', oiChangeBy: 'contract', limit: 25 }),
+      { refId: 'A', type: 'oichange', options: { underlying: 'SPX', by: 'contract', limit: 25 } },
+    ],
+    [
       'maxpain keeps its interval',
       q({ queryType: 'maxpain', interval: '15m', zeroDte: true, limit: 5 }),
       { refId: 'A', type: 'maxpain', interval: '15m', options: { underlying: 'SPX', zeroDte: true } },

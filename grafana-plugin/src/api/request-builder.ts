@@ -177,6 +177,12 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
           rate: q.rate,
         }),
       };
+    case 'oichange':
+      return {
+        ...base,
+        type,
+        options: defined({ ...common, by: q.oiChangeBy, limit: q.oiChangeBy === 'contract' ? q.limit : undefined }),
+      };
     case 'unusual':
       return {
         ...base,

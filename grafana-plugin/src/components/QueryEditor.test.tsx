@@ -141,6 +141,14 @@ test('exposure: greek, weight, by, unit and rate; gamma of the open interest by 
   expect(onRun).toHaveBeenCalledTimes(4);
 });
 
+test('oichange: by strike, expiration or contract; the limit only by contract', async () => {
+  const { query, user } = setup({ refId: 'A', queryType: 'oichange', underlying: 'SPX' });
+  expect(screen.queryByTestId(selectors.query.limit)).toBeNull();
+  await user.click(within(screen.getByTestId(selectors.query.oiChangeBy)).getByText('Contract'));
+  expect(query().oiChangeBy).toBe('contract');
+  expect(screen.getByTestId(selectors.query.limit)).toBeInTheDocument();
+});
+
 test('maxpain shows the interval and legend, not the flow options', () => {
   setup({ refId: 'A', queryType: 'maxpain', underlying: 'SPX' });
   expect(screen.getByTestId(selectors.query.interval)).toBeInTheDocument();

@@ -57,6 +57,11 @@ const EXPOSURE_BY_OPTIONS: Array<SelectableValue<string>> = [
   { label: 'Strike', value: 'strike' },
   { label: 'Expiration', value: 'expiration' },
 ];
+const OI_CHANGE_BY_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'Strike', value: 'strike' },
+  { label: 'Expiration', value: 'expiration' },
+  { label: 'Contract', value: 'contract' },
+];
 const EXPOSURE_UNIT_OPTIONS: Array<SelectableValue<string>> = [
   { label: 'Per move', value: 'per_move' },
   { label: 'Notional', value: 'notional' },
@@ -526,7 +531,28 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
-      {(type === 'chain' || type === 'contracts' || type === 'unusual') && (
+      {type === 'oichange' && (
+        <InlineFieldRow>
+          <InlineField
+            label="By"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Open interest at this session's first snapshot against the previous session's"
+          >
+            <Marked testId={selectors.query.oiChangeBy}>
+              <RadioButtonGroup
+                options={OI_CHANGE_BY_OPTIONS}
+                value={query.oiChangeBy ?? 'strike'}
+                onChange={(by) => set({ oiChangeBy: by as FlowQuery['oiChangeBy'] })}
+              />
+            </Marked>
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
+      {(type === 'chain' ||
+        type === 'contracts' ||
+        type === 'unusual' ||
+        (type === 'oichange' && query.oiChangeBy === 'contract')) && (
         <InlineFieldRow>
           <InlineField label="Limit" labelWidth={LABEL_WIDTH} invalid={!!problemOf('limit')} error={problemOf('limit')}>
             <NumberInput

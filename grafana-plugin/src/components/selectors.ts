@@ -39,6 +39,7 @@ export const selectors = {
     exposureBy: 'optflow-query-exposure-by',
     exposureUnit: 'optflow-query-exposure-unit',
     rate: 'optflow-query-rate',
+    oiChangeBy: 'optflow-query-oi-change-by',
     problems: 'optflow-query-problems',
   },
 } as const;

@@ -44,7 +44,7 @@ export const strikeLadder: Dashboard = dashboard({
   uid: DASHBOARD_UIDS.ladder,
   title: 'Strike ladder',
   description:
-    'Where the flow is by strike: the ladder of the last 30 minutes, gamma, delta, vanna and charm exposure, the most active contracts.',
+    'Where the flow is by strike: the ladder of the last 30 minutes, gamma, delta, vanna and charm exposure, open-interest change since the previous session, the most active contracts.',
   time: { from: 'now-6h', to: 'now' },
   variables: [UNDERLYING_VARIABLE, EXPIRATION_VARIABLE],
   linkTo: { title: 'Options flow', uid: DASHBOARD_UIDS.flow },
@@ -133,6 +133,45 @@ export const strikeLadder: Dashboard = dashboard({
       { x: 0, y: 36, w: 24, h: 10 },
       {
         targets: [flowTarget('A', { queryType: 'chain', limit: 50 })],
+      }
+    ),
+    panel(
+      9,
+      'Open-interest change by strike',
+      'barchart',
+      { x: 0, y: 46, w: 12, h: 10 },
+      {
+        description:
+          "Open interest at this session's first snapshot against the previous session's (OI is published once a day), contracts listed in both.",
+        targets: [flowTarget('A', { queryType: 'oichange' })],
+        transformations: [fieldsNamed(['strike', 'call_oi_change', 'put_oi_change', 'net_oi_change'])],
+        fieldConfig: { defaults: { unit: 'count:contracts' }, overrides: [] },
+        options: {
+          xField: 'strike',
+          orientation: 'horizontal',
+          stacking: 'none',
+          legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+        },
+      }
+    ),
+    panel(
+      10,
+      'Largest open-interest changes',
+      'table',
+      { x: 12, y: 46, w: 12, h: 10 },
+      {
+        targets: [flowTarget('A', { queryType: 'oichange', oiChangeBy: 'contract', limit: 50 })],
+        transformations: [
+          fieldsNamed([
+            'contract',
+            'expiration',
+            'put_call',
+            'strike',
+            'open_interest',
+            'previous_open_interest',
+            'oi_change',
+          ]),
+        ],
       }
     ),
   ],
