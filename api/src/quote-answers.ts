@@ -5,6 +5,7 @@ import type { FlowRange } from './flow-sql.ts';
 import { tableFrame } from './frames.ts';
 import type { Frame } from './frames.ts';
 import { exposureFrames } from './exposure-frames.ts';
+import { ivFrames } from './iv-frames.ts';
 import { largestChanges, oiChangeByKey } from './oi-change.ts';
 import type { OiContract } from './oi-change.ts';
 import { chainSql, contractsSql, ladderSql, MAX_ROWS, maxPainSql, oiChangeSql, unusualSql } from './quote-queries.ts';
@@ -15,7 +16,7 @@ import { BadRequest } from './validation.ts';
 export type QuoteQuery = ApiQuery<Exclude<QueryType, 'flow'>>;
 
 /**
- * Frames of the query types that read the quotes (ladder, chain, contracts, gex, exposure, maxpain, unusual, oichange).
+ * Frames of the query types that read the quotes (ladder, chain, contracts, gex, exposure, maxpain, unusual, oichange, iv).
  * `interval` is the plan's (maxpain buckets by it); without it, the query's own when not auto, else 5m.
  */
 export async function quoteFrames(
@@ -103,9 +104,10 @@ export async function quoteFrames(
     case 'gex':
     case 'exposure':
       return exposureFrames(s, query, range);
+    case 'iv':
+      return ivFrames(s, query, range, interval ?? ownInterval(query));
     case 'maxpain': {
-      const own = query.interval === undefined || query.interval === 'auto' ? '5m' : query.interval;
-      const built = maxPainSql(query.options, interval ?? own, range);
+      const built = maxPainSql(query.options, interval ?? ownInterval(query), range);
       const { rows } = await s.query<{ t: number; expiration: string; strike: number; pain: number }>(
         `${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`,
         built.params
@@ -220,4 +222,9 @@ export async function quoteFrames(
       ];
     }
   }
+}
+
+/** A series query's interval when the plan gives none: its own unless auto, else 5 minutes. */
+function ownInterval(query: ApiQuery<'maxpain' | 'iv'>): IntervalName {
+  return query.interval === undefined || query.interval === 'auto' ? '5m' : query.interval;
 }

@@ -15,6 +15,7 @@ export type GexOptions = QueryOptions<'gex'>;
 export type MaxPainOptions = QueryOptions<'maxpain'>;
 export type UnusualOptions = QueryOptions<'unusual'>;
 export type OiChangeOptions = QueryOptions<'oichange'>;
+export type IvOptions = QueryOptions<'iv'>;
 
 /** The most rows a query may ask for: the schemas' bounds, which the builders hold to as well. */
 export const MAX_ROWS = {
@@ -122,6 +123,16 @@ ORDER BY strike, expiration, put_call`,
 }
 
 /**
+ * Rows of the last snapshot of each interval bucket of the rows meeting `conditions`: a condition on
+ * quote_time. The snapshot times are gathered once (an InitPlan) and then found through the index,
+ * whatever the planner believes about the row counts.
+ */
+function lastSnapshotOfBuckets(interval: IntervalName, conditions: string, p: Params): string {
+  return `quote_time = ANY(ARRAY(
+  SELECT max(quote_time) FROM optflow.quotes WHERE ${conditions} GROUP BY ${bucketSql(interval, 'quote_time', p)}))`;
+}
+
+/**
  * Max pain per expiration at the last snapshot of each interval bucket: rows t (bucket start, epoch
  * ms), expiration, strike (the minimizer; the lowest strike on a tie), pain (what holders would be
  * paid there). Only one snapshot per bucket is read whole, so the work is buckets × contracts, not
@@ -136,11 +147,9 @@ export function maxPainSql(options: MaxPainOptions, interval: IntervalName, rang
   const oi = (side: 'C' | 'P') =>
     `coalesce(sum(open_interest::numeric * multiplier) FILTER (WHERE put_call = '${side}'), 0)`;
   return {
-    sql: `WITH snaps AS (
-  SELECT ${bucketSql(interval, 'quote_time', p)} AS t, max(quote_time) AS at FROM optflow.quotes WHERE ${conditions} GROUP BY 1
-), strikes AS (
-  SELECT snaps.t, expiration, strike, ${oi('C')} AS c, ${oi('P')} AS p
-  FROM optflow.quotes JOIN snaps ON quote_time = snaps.at WHERE ${conditions}
+    sql: `WITH strikes AS (
+  SELECT ${bucketSql(interval, 'quote_time', p)} AS t, expiration, strike, ${oi('C')} AS c, ${oi('P')} AS p
+  FROM optflow.quotes WHERE ${conditions} AND ${lastSnapshotOfBuckets(interval, conditions, p)}
   GROUP BY 1, 2, 3
 ), running AS (
   SELECT t, expiration, strike,
@@ -225,6 +234,23 @@ export function oiChangeSql(options: OiChangeOptions, range: FlowRange): BuiltQu
 SELECT (extract(epoch FROM snaps.today) * 1000)::float8 AS today, (extract(epoch FROM snaps.previous) * 1000)::float8 AS previous, changes.*
 FROM snaps LEFT JOIN changes ON true
 ORDER BY changes.strike, changes.expiration, changes.put_call`,
+    params: p.values,
+  };
+}
+
+/**
+ * The contracts of the last snapshot of each interval bucket, for the IV measures: t (bucket start,
+ * epoch ms), expiration, put_call, strike, iv, delta, mark, spot (the underlying's price then).
+ */
+export function ivSql(options: IvOptions, interval: IntervalName, range: FlowRange): BuiltQuery {
+  const p = new Params();
+  const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
+  const conditions = where.join(' AND ');
+  return {
+    sql: `SELECT (extract(epoch FROM ${bucketSql(interval, 'quote_time', p)}) * 1000)::float8 AS t, expiration::text AS expiration,
+       put_call, strike::float8 AS strike, iv, delta, mark, underlying_price AS spot
+FROM optflow.quotes WHERE ${conditions} AND ${lastSnapshotOfBuckets(interval, conditions, p)}
+ORDER BY expiration, t, strike, put_call`,
     params: p.values,
   };
 }

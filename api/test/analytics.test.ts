@@ -148,6 +148,15 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
     ],
   ];
   const underlyingOf = (i: number) => `MP${i}`;
+  // A chain around 100 (strike, call IV, call delta, put IV, put delta), at T0 and 30 minutes later
+  // with the calls' IV 2 points higher.
+  const IV_CHAIN: Array<[number, number, number, number, number]> = [
+    [90, 24, 0.85, 26, -0.15],
+    [95, 21, 0.7, 23, -0.27],
+    [100, 18, 0.52, 20, -0.48],
+    [105, 16, 0.3, 19, -0.7],
+    [110, 15, 0.16, 18, -0.84],
+  ];
   // One snapshot of a hand-made chain (spot 100, expiring 2023-05-26 16:00 New York): the feed gives
   // some greeks, others are missing; one contract has no IV either, one no open interest.
   const EXPOSURE_CHAIN = [
@@ -243,6 +252,21 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
            VALUES ($1, $2, $2, 'OIC', 'OIC', $3, $4, $5, $6)`,
           [new Date(time).toISOString(), `OIC ${contract}`, expiration, contract[0], strike, oi]
         );
+    for (const [bump, time] of [
+      [0, T0],
+      [2, T0 + 1_800_000],
+    ] as const)
+      for (const [strike, callIv, callDelta, putIv, putDelta] of IV_CHAIN)
+        for (const [pc, iv, delta] of [
+          ['C', callIv + bump, callDelta],
+          ['P', putIv, putDelta],
+        ] as const)
+          await loaded.db.query(
+            `INSERT INTO optflow.quotes (quote_time, contract, source_symbol, underlying, root, expiration, put_call, strike,
+                                         iv, delta, mark, underlying_price)
+             VALUES ($1, $2, $2, 'IVS', 'IVS', '2023-05-26', $3, $4, $5, $6, 1, 101)`,
+            [new Date(time).toISOString(), `IVS ${pc}${strike}`, pc, strike, iv, delta]
+          );
     app = await createApi({ db: loaded.db });
   });
   after(async () => {
@@ -599,5 +623,108 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
     ]);
     assert.deepEqual(table(first!).strike, []);
     assert.deepEqual(table(first!, 1), { today: [DAY1], previous: [null] });
+  });
+
+  test('IV measures per expiration through the day: at the last snapshot of each 15-minute bucket, by the definitions over the generator rows', async () => {
+    const width = 15 * 60_000;
+    const given = (v: number) => (v === -999 ? null : v);
+    const chainRows = rows.flatMap((b) =>
+      b.symbol.map((_, i) => ({
+        t: b.processDateTime[i]!.getTime() + EDT_MS,
+        expiration: new Date(Number(b.expirationDate[i])).toISOString().slice(0, 10),
+        call: b.putCall[i] === 'CALL',
+        strike: b.strikePrice[i]!,
+        iv: given(b.volatility[i]!),
+        delta: given(b.delta[i]!),
+        mark: b.mark[i]!,
+        spot: b.underlyingPrice[i]!,
+      }))
+    );
+    type Point = { atm: number | null; iv: number | null; straddle: number | null; rr: number | null; spot: number };
+    const expected = new Map<string, Map<number, Point>>();
+    for (const bucket of [...new Set(snapshots.map((t) => Math.floor(t / width) * width))]) {
+      const last = Math.max(...snapshots.filter((t) => t >= bucket && t < bucket + width));
+      for (const expiration of [...new Set(chainRows.map((r) => r.expiration))]) {
+        const chain = chainRows.filter((r) => r.t === last && r.expiration === expiration);
+        const spot = chain[0]!.spot;
+        const side = (call: boolean, strike: number) => chain.find((r) => r.call === call && r.strike === strike);
+        const atm = [...new Set(chain.map((r) => r.strike))]
+          .filter((k) => [true, false].every((call) => (side(call, k)?.iv ?? 0) > 0))
+          .sort((a, b) => Math.abs(a - spot) - Math.abs(b - spot) || a - b)[0];
+        const wing = (call: boolean, target: number) =>
+          chain
+            .filter((r) => r.call === call && r.delta !== null && (r.iv ?? 0) > 0 && Math.abs(r.delta - target) <= 0.1)
+            .sort((a, b) => Math.abs(a.delta! - target) - Math.abs(b.delta! - target) || a.strike - b.strike)[0];
+        const [c25, p25] = [wing(true, 0.25), wing(false, -0.25)];
+        const point: Point = {
+          atm: atm ?? null,
+          iv: atm === undefined ? null : (side(true, atm)!.iv! + side(false, atm)!.iv!) / 2,
+          straddle: atm === undefined ? null : side(true, atm)!.mark + side(false, atm)!.mark,
+          rr: c25 && p25 ? c25.iv! - p25.iv! : null,
+          spot,
+        };
+        expected.set(expiration, (expected.get(expiration) ?? new Map()).set(bucket, point));
+      }
+    }
+    const measures = ['atm_iv', 'risk_reversal', 'straddle', 'expected_move'] as const;
+    const results = await ask(
+      { from: OPEN, to: end },
+      measures.map((measure) => ({
+        refId: measure,
+        type: 'iv',
+        interval: '15m',
+        options: { underlying: 'SPX', measure },
+      }))
+    );
+    const close = (a: unknown, b: number, what: string) =>
+      assert.ok(Math.abs((a as number) - b) < 1e-9, `${what}: ${a} vs ${b}`);
+    measures.forEach((measure, i) => {
+      const frames = results[i]!.frames;
+      const want = [...expected].map(
+        ([expiration, series]) =>
+          [expiration, [...series].filter(([, p]) => (measure === 'risk_reversal' ? p.rr : p.iv) !== null)] as const
+      );
+      assert.deepEqual(
+        frames.map((f) => f.fields[1]!.labels!.expiration),
+        want.filter(([, points]) => points.length > 0).map(([e]) => e),
+        `${measure}: the expirations with points`
+      );
+      for (const f of frames) {
+        const points = want.find(([e]) => e === f.fields[1]!.labels!.expiration)![1];
+        assert.deepEqual(
+          f.fields[0]!.values,
+          points.map(([t]) => t),
+          `${measure}: times`
+        );
+        points.forEach(([t, p], j) => {
+          const at = `${measure} ${f.name} at ${new Date(t).toISOString()}`;
+          if (measure === 'atm_iv') close(f.fields[1]!.values[j], p.iv!, at);
+          if (measure === 'risk_reversal') close(f.fields[1]!.values[j], p.rr!, at);
+          if (measure === 'straddle') close(f.fields[1]!.values[j], p.straddle!, at);
+          if (measure === 'expected_move') {
+            close(f.fields[1]!.values[j], p.spot - p.straddle!, `${at} lower`);
+            close(f.fields[2]!.values[j], p.spot + p.straddle!, `${at} upper`);
+          }
+        });
+      }
+    });
+    assert.ok(
+      results[0]!.frames.every((f) => f.fields[0]!.values.length >= 13),
+      'ATM IV through the morning'
+    );
+  });
+
+  test('25-delta risk reversal of a hand-made chain at two snapshots: the wings nearest ±0.25 delta', async () => {
+    const [rr, atm] = await ask({ from: T0 - 60_000, to: T0 + 3_600_000 }, [
+      { refId: 'rr', type: 'iv', interval: '15m', options: { underlying: 'IVS', measure: 'risk_reversal' } },
+      { refId: 'atm', type: 'iv', interval: '15m', options: { underlying: 'IVS', measure: 'atm_iv' } },
+    ]);
+    // The 105 call (delta 0.30) and the 95 put (−0.27): 16 − 23, then with calls 2 points higher 18 − 23.
+    assert.deepEqual(
+      rr!.frames.map((f) => [f.fields[1]!.labels, f.fields[0]!.values, f.fields[1]!.values]),
+      [[{ expiration: '2023-05-26' }, [T0, T0 + 1_800_000], [-7, -5]]]
+    );
+    // Spot 101: the 100 strike, (18 + 20) / 2, then (20 + 20) / 2.
+    assert.deepEqual(atm!.frames[0]!.fields[1]!.values, [19, 20]);
   });
 });

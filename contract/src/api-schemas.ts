@@ -27,10 +27,11 @@ export const QUERY_TYPES = [
   'maxpain',
   'unusual',
   'oichange',
+  'iv',
 ] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 /** Query types answered as time series bucketed by the interval (the others: the latest state). */
-export const SERIES_QUERY_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain']);
+export const SERIES_QUERY_TYPES: ReadonlySet<QueryType> = new Set(['flow', 'maxpain', 'iv']);
 
 export const FLOW_METRICS = [
   'net_volume',
@@ -49,6 +50,9 @@ export type FlowGroup = (typeof FLOW_GROUPS)[number];
 /** The greeks the exposure query weighs; each is the change of dealers' dollar delta for its variable. */
 export const EXPOSURE_GREEKS = ['gamma', 'delta', 'vanna', 'charm'] as const;
 export type ExposureGreek = (typeof EXPOSURE_GREEKS)[number];
+/** What the iv query measures per expiration through the day. */
+export const IV_MEASURES = ['atm_iv', 'risk_reversal', 'straddle', 'expected_move'] as const;
+export type IvMeasure = (typeof IV_MEASURES)[number];
 
 /** An ISO date or time with a year 1970–9999 starts so. */
 export const YEAR_1970_9999 = '^(19[7-9][0-9]|[2-9][0-9]{3})-';
@@ -189,6 +193,18 @@ export const OPTIONS_SCHEMAS = {
     },
     limit: { ...limit(500), description: 'by contract: at most this many (default 100)' },
   }),
+  // Buckets by the query's interval (the last snapshot of each), as maxpain.
+  iv: {
+    ...options({
+      measure: {
+        type: 'string',
+        enum: IV_MEASURES,
+        description:
+          'atm_iv: at-the-money IV (percent); risk_reversal: 25-delta call IV − put IV; straddle: the ATM straddle; expected_move: spot ± the straddle',
+      },
+    }),
+    required: ['underlying', 'measure'],
+  },
 } as const satisfies Record<QueryType, object>;
 
 export type QueryOptions<T extends QueryType> = FromSchema<(typeof OPTIONS_SCHEMAS)[T]>;

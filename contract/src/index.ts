@@ -18,6 +18,7 @@ export type { FlowAggregateInterval, IntervalName } from './intervals.ts';
 export {
   errorSchema,
   EXPOSURE_GREEKS,
+  IV_MEASURES,
   expirationsQuerySchema,
   expirationsResponseSchema,
   FLOW_GROUPS,
@@ -43,6 +44,7 @@ export type {
   ApiResult,
   ApiValue,
   ExposureGreek,
+  IvMeasure,
   FlowGroup,
   FlowMetric,
   QueryOptions,

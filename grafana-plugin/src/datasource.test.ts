@@ -144,6 +144,29 @@ describe('queries against the real API (data proxy route, bearer token)', () => 
     expect(unusual!.length).toBeLessThanOrEqual(5);
   });
 
+  test('iv: a series per expiration named by the measure; the expected move as a band of two fields', async () => {
+    const { ds } = newDataSource();
+    const response = await run(ds, [
+      { refId: 'I', queryType: 'iv', underlying: 'SPX', interval: '15m' },
+      { refId: 'E', queryType: 'iv', underlying: 'SPX', ivMeasure: 'expected_move', zeroDte: true },
+    ]);
+    expect(response.errors ?? []).toEqual([]);
+    const byRef = (refId: string) => (response.data as DataFrame[]).filter((f) => f.refId === refId);
+    const atm = byRef('I');
+    expect(atm.length).toBeGreaterThan(0);
+    expect(atm[0]!.fields[1]!.config.displayNameFromDS).toMatch(/^SPX ATM IV \d{4}-\d{2}-\d{2}$/);
+    expect(atm[0]!.fields[1]!.config.unit).toBe('percent');
+    const [band] = byRef('E');
+    expect(band!.fields.map((f) => [f.name, f.config.displayNameFromDS])).toEqual([
+      ['time', undefined],
+      ['expected_move_lower', 'SPX Expected move low 2023-05-19'],
+      ['expected_move_upper', 'SPX Expected move high 2023-05-19'],
+    ]);
+    const [lower, upper] = [band!.fields[1]!.values, band!.fields[2]!.values] as number[][];
+    expect(lower!.length).toBeGreaterThan(0);
+    lower!.forEach((l, i) => expect(l).toBeLessThan(upper![i]!));
+  });
+
   test('invalid queries answer an error naming the query; the others still run', async () => {
     const { ds } = newDataSource();
     const response = await run(ds, [flow('A'), flow('B', { expirations: ['2023-02-30'] }), flow('C', { hide: true })]);

@@ -3,6 +3,7 @@ import type { DataQuery } from '@grafana/schema';
 import {
   INTERVAL_NAMES,
   type ExposureGreek,
+  type IvMeasure,
   type FlowGroup,
   type FlowMetric,
   type IntervalName,
@@ -79,6 +80,8 @@ export interface FlowQuery extends DataQuery {
   rate?: number;
   /** oichange: per strike (API default), per expiration or per contract. */
   oiChangeBy?: OiChangeBy;
+  /** iv: ATM IV, 25-delta risk reversal, ATM straddle or the expected-move band. */
+  ivMeasure?: IvMeasure;
 }
 
 export const DEFAULT_QUERY: Partial<FlowQuery> = {

@@ -72,6 +72,7 @@ const everything: Array<[string, FlowQuery]> = [
     },
   ],
   ['oichange by contract', { refId: 'A', queryType: 'oichange', underlying, oiChangeBy: 'contract', limit: 50 }],
+  ['iv expected move', { refId: 'A', queryType: 'iv', underlying, ivMeasure: 'expected_move', interval: '15m' }],
   ['maxpain', { refId: 'A', queryType: 'maxpain', underlying, interval: '15m' }],
   [
     'unusual with every threshold',

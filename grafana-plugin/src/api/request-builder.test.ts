@@ -130,6 +130,16 @@ describe('toApiQuery', () => {
       { refId: 'A', type: 'oichange', options: { underlying: 'SPX', by: 'contract', limit: 25 } },
     ],
     [
+      'iv keeps its interval; ATM IV unless a measure is chosen',
+      q({ queryType: 'iv', interval: '15m', limit: 5 }),
+      { refId: 'A', type: 'iv', interval: '15m', options: { underlying: 'SPX', measure: 'atm_iv' } },
+    ],
+    [
+      'iv expected move, 0DTE',
+      q({ queryType: 'iv', ivMeasure: 'expected_move', zeroDte: true }),
+      { refId: 'A', type: 'iv', options: { underlying: 'SPX', zeroDte: true, measure: 'expected_move' } },
+    ],
+    [
       'maxpain keeps its interval',
       q({ queryType: 'maxpain', interval: '15m', zeroDte: true, limit: 5 }),
       { refId: 'A', type: 'maxpain', interval: '15m', options: { underlying: 'SPX', zeroDte: true } },

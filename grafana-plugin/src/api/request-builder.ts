@@ -177,6 +177,8 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
           rate: q.rate,
         }),
       };
+    case 'iv':
+      return { ...base, type, options: defined({ ...common, measure: q.ivMeasure ?? 'atm_iv' }) };
     case 'oichange':
       return {
         ...base,

@@ -149,6 +149,15 @@ test('oichange: by strike, expiration or contract; the limit only by contract', 
   expect(screen.getByTestId(selectors.query.limit)).toBeInTheDocument();
 });
 
+test('iv: the measure, interval and legend', async () => {
+  const { query, user } = setup({ refId: 'A', queryType: 'iv', underlying: 'SPX' });
+  expect(screen.getByTestId(selectors.query.interval)).toBeInTheDocument();
+  expect(screen.getByTestId(selectors.query.legendFormat)).toBeInTheDocument();
+  expect(screen.queryByTestId(selectors.query.metric)).toBeNull();
+  await user.click(within(screen.getByTestId(selectors.query.ivMeasure)).getByText('25Δ risk reversal'));
+  expect(query().ivMeasure).toBe('risk_reversal');
+});
+
 test('maxpain shows the interval and legend, not the flow options', () => {
   setup({ refId: 'A', queryType: 'maxpain', underlying: 'SPX' });
   expect(screen.getByTestId(selectors.query.interval)).toBeInTheDocument();

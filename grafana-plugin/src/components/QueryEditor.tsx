@@ -57,6 +57,12 @@ const EXPOSURE_BY_OPTIONS: Array<SelectableValue<string>> = [
   { label: 'Strike', value: 'strike' },
   { label: 'Expiration', value: 'expiration' },
 ];
+const IV_MEASURE_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'ATM IV', value: 'atm_iv' },
+  { label: '25Δ risk reversal', value: 'risk_reversal' },
+  { label: 'ATM straddle', value: 'straddle' },
+  { label: 'Expected move', value: 'expected_move' },
+];
 const OI_CHANGE_BY_OPTIONS: Array<SelectableValue<string>> = [
   { label: 'Strike', value: 'strike' },
   { label: 'Expiration', value: 'expiration' },
@@ -204,7 +210,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     ...variableOptions(),
   ];
   const flow = type === 'flow';
-  // Flow and max-pain queries pick their bucket width the same way.
+  // Flow, max-pain and IV queries pick their bucket width the same way.
   const intervalPicker = (
     <Combobox
       data-testid={selectors.query.interval}
@@ -303,6 +309,27 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {type === 'maxpain' && (
         <InlineFieldRow>
           <InlineField label="Interval" labelWidth={LABEL_WIDTH} tooltip="Max pain at the last snapshot of each bucket">
+            {intervalPicker}
+          </InlineField>
+        </InlineFieldRow>
+      )}
+
+      {type === 'iv' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Measure"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Per expiration at the last snapshot of each bucket; expected move: spot ± the ATM straddle"
+          >
+            <Marked testId={selectors.query.ivMeasure}>
+              <RadioButtonGroup
+                options={IV_MEASURE_OPTIONS}
+                value={query.ivMeasure ?? 'atm_iv'}
+                onChange={(m) => set({ ivMeasure: m as FlowQuery['ivMeasure'] })}
+              />
+            </Marked>
+          </InlineField>
+          <InlineField label="Interval" labelWidth={10}>
             {intervalPicker}
           </InlineField>
         </InlineFieldRow>
@@ -566,7 +593,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
-      {(flow || type === 'maxpain') && (
+      {(flow || type === 'maxpain' || type === 'iv') && (
         <InlineFieldRow>
           <InlineField
             label="Legend"

@@ -40,6 +40,7 @@ export const selectors = {
     exposureUnit: 'optflow-query-exposure-unit',
     rate: 'optflow-query-rate',
     oiChangeBy: 'optflow-query-oi-change-by',
+    ivMeasure: 'optflow-query-iv-measure',
     problems: 'optflow-query-problems',
   },
 } as const;

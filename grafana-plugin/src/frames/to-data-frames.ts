@@ -1,5 +1,5 @@
 import { FieldType, createDataFrame, type DataFrame, type FieldConfig } from '@grafana/data';
-import type { ApiField, ApiFrame } from '@optflow/contract';
+import { SERIES_QUERY_TYPES, type ApiField, type ApiFrame, type QueryType } from '@optflow/contract';
 
 const FIELD_TYPES: Record<ApiField['type'], FieldType> = {
   time: FieldType.time,
@@ -26,6 +26,11 @@ const METRIC_NAMES: Record<string, string> = {
   put_call_ratio: 'Put/call ratio',
   spot: 'Spot',
   max_pain: 'Max pain',
+  atm_iv: 'ATM IV',
+  risk_reversal: '25Δ risk reversal',
+  straddle: 'ATM straddle',
+  expected_move_lower: 'Expected move low',
+  expected_move_upper: 'Expected move high',
 };
 
 export interface FrameContext {
@@ -60,10 +65,7 @@ function seriesName(frame: ApiFrame, value: ApiField, ctx: FrameContext): string
 /** API frames → Grafana data frames with field types, units and display names. */
 export function toDataFrames(frames: readonly ApiFrame[], ctx: FrameContext): DataFrame[] {
   return frames.map((frame) => {
-    const isSeries =
-      (ctx.queryType === 'flow' || ctx.queryType === 'maxpain') &&
-      frame.fields.length === 2 &&
-      frame.fields[0]?.type === 'time';
+    const isSeries = SERIES_QUERY_TYPES.has(ctx.queryType as QueryType) && frame.fields[0]?.type === 'time';
     return createDataFrame({
       refId: ctx.refId,
       name: frame.name,

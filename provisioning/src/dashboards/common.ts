@@ -6,7 +6,7 @@ import type { Dashboard, DataSourceRef, Panel, VariableModel } from '@grafana/sc
  */
 export interface OptflowQuery {
   [option: string]: unknown;
-  queryType: 'flow' | 'ladder' | 'contracts' | 'chain' | 'gex' | 'exposure' | 'maxpain' | 'unusual' | 'oichange';
+  queryType: 'flow' | 'ladder' | 'contracts' | 'chain' | 'gex' | 'exposure' | 'maxpain' | 'unusual' | 'oichange' | 'iv';
   metric?: string;
 }
 

@@ -50,6 +50,14 @@ function perMinuteWithCumulativeAndSpot(
         }),
         flowTarget('B', { queryType: 'flow', metric, cumulative: true, live: true, legendFormat: 'cumulative' }),
         sqlTarget('C', SPOT_SQL),
+        // The market's expected move to today's close (spot ± the 0DTE ATM straddle), around the spot.
+        flowTarget('D', {
+          queryType: 'iv',
+          ivMeasure: 'expected_move',
+          zeroDte: true,
+          live: true,
+          legendFormat: '{{metric}}',
+        }),
       ],
       fieldConfig: {
         defaults: {
@@ -64,6 +72,17 @@ function perMinuteWithCumulativeAndSpot(
             { id: 'color', value: { mode: 'fixed', fixedColor: 'text' } },
             { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
           ]),
+          rightAxisLine('D', 'spot', [
+            { id: 'unit', value: 'none' },
+            { id: 'color', value: { mode: 'fixed', fixedColor: 'purple' } },
+          ]),
+          {
+            matcher: { id: 'byName', options: 'expected_move_upper' },
+            properties: [
+              { id: 'custom.fillBelowTo', value: 'expected_move_lower' },
+              { id: 'custom.fillOpacity', value: 12 },
+            ],
+          },
         ],
       },
       options: {
@@ -196,6 +215,51 @@ export const optionsFlow: Dashboard = dashboard({
           overrides: [{ matcher: { id: 'byName', options: 'volume_oi' }, properties: [{ id: 'decimals', value: 2 }] }],
         },
         options: { showHeader: true, sortBy: [] },
+      }
+    ),
+    panel(
+      8,
+      'ATM implied volatility by expiration',
+      'timeseries',
+      { x: 0, y: 42, w: 12, h: 9 },
+      {
+        description:
+          'Per expiration, the mean IV of the call and put at the strike nearest the spot, at the last snapshot of each interval.',
+        targets: [
+          flowTarget('A', { queryType: 'iv', ivMeasure: 'atm_iv', live: true, legendFormat: '{{expiration}}' }),
+        ],
+        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'percent', decimals: 1 }, overrides: [] },
+      }
+    ),
+    panel(
+      9,
+      '25-delta risk reversal by expiration',
+      'timeseries',
+      { x: 12, y: 42, w: 12, h: 9 },
+      {
+        description:
+          'IV of the call nearest 0.25 delta minus that of the put nearest −0.25 (vol points): below zero, puts are bid over calls.',
+        targets: [
+          flowTarget('A', { queryType: 'iv', ivMeasure: 'risk_reversal', live: true, legendFormat: '{{expiration}}' }),
+        ],
+        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'none', decimals: 2 }, overrides: [] },
+      }
+    ),
+    panel(
+      10,
+      'IV term structure (latest ATM IV)',
+      'barchart',
+      { x: 0, y: 51, w: 12, h: 8 },
+      {
+        description: 'The latest ATM IV of each expiration, nearest first.',
+        targets: [flowTarget('A', { queryType: 'iv', ivMeasure: 'atm_iv', legendFormat: '{{expiration}}' })],
+        transformations: [{ id: 'reduce', options: { reducers: ['lastNotNull'], mode: 'seriesToRows' } }],
+        fieldConfig: { defaults: { unit: 'percent', decimals: 1 }, overrides: [] },
+        options: {
+          xField: 'Field',
+          orientation: 'vertical',
+          legend: { displayMode: 'list', placement: 'bottom', showLegend: false },
+        },
       }
     ),
   ],
