@@ -71,7 +71,8 @@ export function buildFlowSql(
   const params = new Params();
   const p = (value: unknown, type: string) => params.add(value, type);
   const width = INTERVALS[interval];
-  const byStrike = options.strikes !== undefined || options.strikesAroundSpotPct !== undefined;
+  // These need each row's strike (and price): the quotes, not the aggregates.
+  const byStrike = options.strikes !== undefined || options.strikesAroundSpotPct !== undefined || options.otm === true;
   const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true, materialized });
   const time = source.time;
   const first = Math.max(range.from, since ?? -Infinity);
@@ -104,6 +105,10 @@ export function buildFlowSql(
     const pct = p(options.strikesAroundSpotPct / 100, 'float8');
     where.push(`strike BETWEEN ${spot} * (1 - ${pct}) AND ${spot} * (1 + ${pct})`);
   }
+
+  // Out of the money at the row's own snapshot; a row without the underlying's price is left out.
+  if (options.otm)
+    where.push(`CASE put_call WHEN 'C' THEN strike > underlying_price ELSE strike < underlying_price END`);
 
   const metric = options.metric;
   const side = (pc: 'C' | 'P') => {

@@ -27,7 +27,11 @@ const writeBatches = (name: string, parts: SampleBatch[]): string => writeSample
  * interval volume is the rise of the cumulative total since the previous snapshot (0 for the first),
  * summed per minute and side.
  */
-function expectedPerMinute(parts: SampleBatch[]): Map<number, { call: number; put: number }> {
+/** `counted`: the rows whose volume counts (all by default; every row still moves its contract's total). */
+function expectedPerMinute(
+  parts: SampleBatch[],
+  counted: (b: SampleBatch, i: number) => boolean = () => true
+): Map<number, { call: number; put: number }> {
   const previous = new Map<string, number>();
   const perMinute = new Map<number, { call: number; put: number }>();
   for (const b of parts) {
@@ -36,6 +40,7 @@ function expectedPerMinute(parts: SampleBatch[]): Map<number, { call: number; pu
       const before = previous.get(b.symbol[i]!);
       const volume = before === undefined || total < before ? 0 : total - before;
       previous.set(b.symbol[i]!, before === undefined || total > 0 ? total : before);
+      if (!counted(b, i)) continue;
       const t = Math.floor(utc(b.processDateTime[i]!) / 60_000) * 60_000;
       const m = perMinute.get(t) ?? { call: 0, put: 0 };
       if (b.putCall[i] === 'CALL') m.call += volume;
@@ -165,6 +170,29 @@ describe(`query API (${backend})`, () => {
       queries: [{ ...flowQuery, cursor: flow!.cursor }],
     });
     assert.deepEqual([again.results[0]!.frames, again.results[0]!.latestSnapshot], [[], latest]);
+  });
+
+  test('OTM only: per minute, the volume of the contracts out of the money at their own snapshot', async () => {
+    const otm = (b: SampleBatch, i: number) =>
+      b.putCall[i] === 'CALL' ? b.strikePrice[i]! > b.underlyingPrice[i]! : b.strikePrice[i]! < b.underlyingPrice[i]!;
+    const expected = expectedPerMinute(batches.slice(0, 5), otm);
+    const all = expectedPerMinute(batches.slice(0, 5));
+    const { status, body } = await query({
+      range: RANGE,
+      queries: ['call_volume', 'put_volume'].map((metric) => ({
+        refId: metric,
+        type: 'flow',
+        interval: '1m',
+        options: { underlying: 'SPX', metric, otm: true },
+      })),
+    });
+    assert.equal(status, 200, JSON.stringify(body));
+    const [calls, puts] = body.results;
+    assert.deepEqual(series(calls!), new Map([...expected].map(([t, m]) => [t, m.call])));
+    assert.deepEqual(series(puts!), new Map([...expected].map(([t, m]) => [t, m.put])));
+    const sum = (m: Map<number, { call: number; put: number }>) =>
+      [...m.values()].reduce((a, x) => a + x.call + x.put, 0);
+    assert.ok(sum(expected) > 0 && sum(expected) < sum(all), 'some of the volume, not all');
   });
 
   test('flow per minute: call, put and net volume equal the generator rows; auto interval; cumulative from the open', async () => {

@@ -61,6 +61,15 @@ describe('buildFlowSql', () => {
       [/FROM optflow\.quotes/, /FILTER \(WHERE put_call = 'C'\)/, /strike >= \$\d+::numeric/],
     ],
     [
+      'OTM only reads the quotes: each row against its own snapshot price',
+      { ...base, otm: true },
+      '5m',
+      [
+        /FROM optflow\.quotes/,
+        /CASE put_call WHEN 'C' THEN strike > underlying_price ELSE strike < underlying_price END/,
+      ],
+    ],
+    [
       'around spot: the latest underlying price',
       { ...base, strikesAroundSpotPct: 2 },
       '1m',

@@ -127,6 +127,10 @@ export const OPTIONS_SCHEMAS = {
         description: 'strikes within ± this percentage of the latest spot',
       },
       regularHours: { type: 'boolean', description: '09:30–16:00 New York only' },
+      otm: {
+        type: 'boolean',
+        description: 'only contracts out of the money at their snapshot (calls above the spot, puts below)',
+      },
       groupBy: { type: 'string', enum: FLOW_GROUPS },
     }),
     required: ['underlying', 'metric'],

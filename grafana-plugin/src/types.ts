@@ -47,6 +47,8 @@ export interface FlowQuery extends DataQuery {
   /** Only strikes within ± this percentage of spot. */
   strikesAroundSpotPct?: number;
   regularHours?: boolean;
+  /** Only contracts out of the money at their snapshot. */
+  otm?: boolean;
   interval?: Interval;
   /** Series name; `{{metric}}`, `{{underlying}}`, `{{expiration}}`, `{{dte}}` are replaced. */
   legendFormat?: string;

@@ -30,6 +30,7 @@ const everything: Array<[string, FlowQuery]> = [
       strikeMin: 4000,
       strikeMax: 4400,
       regularHours: true,
+      otm: true,
       groupBy: 'dte',
       expirations: ['2023-05-19', '2023-05-22'],
       dteMin: 0,

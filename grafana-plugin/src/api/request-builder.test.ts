@@ -26,6 +26,7 @@ describe('toApiQuery', () => {
         strikeMax: 4300,
         strikesAroundSpotPct: 2,
         regularHours: true,
+        otm: true,
         interval: '5m',
       }),
       {
@@ -45,12 +46,13 @@ describe('toApiQuery', () => {
           strikes: { min: 4100, max: 4300 },
           strikesAroundSpotPct: 2,
           regularHours: true,
+          otm: true,
         },
       },
     ],
     [
       'switches off and group none are left out',
-      q({ cumulative: false, regularHours: false, groupBy: 'none', expirations: [] }),
+      q({ cumulative: false, regularHours: false, otm: false, groupBy: 'none', expirations: [] }),
       { refId: 'A', type: 'flow', options: { underlying: 'SPX', metric: 'net_volume' } },
     ],
     [

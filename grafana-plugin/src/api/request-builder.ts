@@ -148,6 +148,7 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
           strikes: strikes(q),
           strikesAroundSpotPct: q.strikesAroundSpotPct,
           regularHours: q.regularHours,
+          otm: q.otm,
           groupBy: q.groupBy && q.groupBy !== 'none' ? q.groupBy : undefined,
         }),
       };

@@ -64,7 +64,9 @@ test('switches, group by and query type change the query; ladder shows its own o
   expect(query().groupBy).toBe('expiration');
   await user.click(within(screen.getByTestId(selectors.query.putCall)).getByText('Puts'));
   expect(query().putCall).toBe('P');
-  expect(onRun).toHaveBeenCalledTimes(3);
+  await user.click(within(screen.getByTestId(selectors.query.otm).parentElement!).getByRole('switch'));
+  expect(query().otm).toBe(true);
+  expect(onRun).toHaveBeenCalledTimes(4);
 
   expect(screen.queryByTestId(selectors.query.measure)).toBeNull();
   await user.click(within(screen.getByTestId(selectors.query.queryType)).getByText('Ladder'));

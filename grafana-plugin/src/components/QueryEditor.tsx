@@ -442,6 +442,17 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                   onChange={(e) => set({ regularHours: e.currentTarget.checked })}
                 />
               </InlineField>
+              <InlineField
+                label="OTM only"
+                labelWidth={10}
+                tooltip="Only contracts out of the money at their snapshot: calls above the spot, puts below"
+              >
+                <InlineSwitch
+                  data-testid={selectors.query.otm}
+                  value={query.otm ?? false}
+                  onChange={(e) => set({ otm: e.currentTarget.checked })}
+                />
+              </InlineField>
             </>
           )}
         </InlineFieldRow>

@@ -23,6 +23,7 @@ export const selectors = {
     strikeMax: 'optflow-query-strike-max',
     strikesAroundSpotPct: 'optflow-query-strikes-around-spot',
     regularHours: 'optflow-query-regular-hours',
+    otm: 'optflow-query-otm',
     interval: 'optflow-query-interval',
     legendFormat: 'optflow-query-legend',
     live: 'optflow-query-live',
