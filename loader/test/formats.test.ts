@@ -13,15 +13,15 @@ import { openMigratedTestDatabase } from '@optflow/migrations/testing';
 import { loadFile } from '../src/load/load-file.ts';
 import { watchDirectory } from '../src/load/watch.ts';
 import type { FileSummary } from '../src/load/file-outcome.ts';
-import { mapColumns } from '../src/contracts/column-map.ts';
-import { emptyQuote, rowNormalizer } from '../src/contracts/quote-row.ts';
 import type { QuoteInput } from '../src/contracts/quote-row.ts';
-import { CHAIN_COLUMNS, DocumentError } from '../src/formats/chain-columns.ts';
+import { CHAIN_COLUMNS } from '../src/formats/chain-columns.ts';
 import { detectFormat, isDocumentPerLine, isLoadableFileName } from '../src/formats/detect-format.ts';
 import { documentColumns } from '../src/formats/json-document.ts';
 import { hasJsonEnds, openJsonSource, readJsonRowGroup } from '../src/formats/json-source.ts';
 import { LoadError } from '../src/load-error.ts';
 import { rowAt } from '../src/parquet/parquet-reader.ts';
+import { assertDocumentQuotes, quotesOf } from './support/document-quotes.ts';
+import type { Expected } from './support/document-quotes.ts';
 
 // ---- fixtures, from the documented layouts ----
 
@@ -119,26 +119,6 @@ export function cboeOption(option: string, volume: number, iv: number, extra: Re
 const T1 = Date.parse('2024-10-15T19:58:59.000Z'); // 15:58:59 New York (EDT)
 
 // ---- pure conversion ----
-
-/** A document's rows through the column map and the normalizer, as the reading thread sees them. */
-function quotesOf(text: string): Array<QuoteInput | string> {
-  const data = documentColumns(text);
-  const mapped = mapColumns([...CHAIN_COLUMNS]);
-  assert.ok(mapped.ok);
-  const normalize = rowNormalizer(data.columns, {
-    map: mapped.map,
-    timeZone: 'America/New_York',
-    naiveTime: false,
-    underlyingFromFile: null,
-  });
-  return Array.from({ length: data.length }, (_, i) => {
-    const quote = emptyQuote();
-    const reason = normalize(i, quote);
-    return reason ?? { ...quote };
-  });
-}
-
-type Expected = Partial<QuoteInput> | string;
 
 const CASES: Array<{ name: string; doc: unknown; want: Expected[] | RegExp }> = [
   {
@@ -290,29 +270,7 @@ const CASES: Array<{ name: string; doc: unknown; want: Expected[] | RegExp }> = 
 
 describe('JSON chain documents → quotes (pure conversion)', () => {
   for (const { name, doc, want } of CASES) {
-    test(name, () => {
-      const text = JSON.stringify(doc);
-      if (want instanceof RegExp) {
-        assert.throws(
-          () => quotesOf(text),
-          (e: unknown) => e instanceof DocumentError && want.test(e.message)
-        );
-        return;
-      }
-      const got = quotesOf(text);
-      assert.equal(got.length, want.length, JSON.stringify(got));
-      want.forEach((w, i) => {
-        const g = got[i]!;
-        if (typeof w === 'string') assert.equal(g, w);
-        else {
-          assert.notEqual(typeof g, 'string', String(g));
-          const picked = Object.fromEntries(
-            Object.keys(w).map((k) => [k, (g as unknown as Record<string, unknown>)[k]])
-          );
-          assert.deepEqual(picked, w);
-        }
-      });
-    });
+    test(name, () => assertDocumentQuotes(doc, want));
   }
 
   test('a winter CBOE timestamp is read as EST (UTC−5)', () => {

@@ -2,7 +2,7 @@
 // rows: { timestamp: "2024-10-15 15:59:59" (New York), data: { symbol, current_price, options: [
 // { option: "SPXW241018C05800000", bid, ask, iv (a fraction), volume, … } ] } }. Pure.
 import { SESSION_TIME_ZONE, wallTimeToUtc } from '@optflow/contract';
-import { collectorTime, DocumentError, isRecord } from './chain-columns.ts';
+import { collectorTime, DocumentError, isRecord, percentOfFraction } from './chain-columns.ts';
 import type { ChainColumn, ChainRow } from './chain-columns.ts';
 
 export function isCboeDelayed(doc: Record<string, unknown>): boolean {
@@ -37,15 +37,9 @@ export function cboeDelayedRows(doc: Record<string, unknown>): ChainRow[] {
     const row: ChainRow = { processDateTime: time, underlying, underlyingPrice: data.current_price ?? null };
     if (!isRecord(o)) return row; // rejected by the normalizer: no symbol
     for (const [field, column] of RENAMED) row[column] = o[field];
-    row.volatility = percent(o.iv);
+    row.volatility = percentOfFraction(o.iv); // CBOE's iv is a fraction
     return row;
   });
-}
-
-/** CBOE's iv is a fraction; optflow stores percent (Schwab's convention). Anything else is left for the normalizer to judge. */
-function percent(iv: unknown): unknown {
-  // toPrecision: 0.1532 × 100 is 15.320000000000002 in binary floating point.
-  return typeof iv === 'number' ? Number((iv * 100).toPrecision(12)) : iv;
 }
 
 /** "2024-10-15 15:59:59" is New York time; one with a zone or offset is read as it is. Epoch ms. */

@@ -72,6 +72,26 @@ export function collectorTime(doc: Record<string, unknown>): number | string | u
   return undefined;
 }
 
+/**
+ * The latest of the contracts' own times, in epoch ms, as the snapshot time of a document without a
+ * collector time; a time that is not a positive number counts as none (0 is how APIs say "no quote").
+ */
+export function latestTime(times: Iterable<unknown>, none: string): number {
+  let latest = 0;
+  for (const t of times) if (typeof t === 'number' && Number.isFinite(t) && t > latest) latest = t;
+  if (latest === 0)
+    throw new DocumentError(
+      `no snapshot time: ${none} and the document has no ${COLLECTOR_TIME_FIELDS.slice(0, -1).join(', ')} or ${COLLECTOR_TIME_FIELDS.at(-1)}`
+    );
+  return latest;
+}
+
+/** An IV given as a fraction, in percent as optflow stores it (Schwab's convention); anything else is left for the normalizer to judge. */
+export function percentOfFraction(iv: unknown): unknown {
+  // toPrecision: 0.1532 × 100 is 15.320000000000002 in binary floating point.
+  return typeof iv === 'number' ? Number((iv * 100).toPrecision(12)) : iv;
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -3,7 +3,9 @@
 import type { RowGroupColumns } from '../parquet/parquet-reader.ts';
 import { chainColumns, DocumentError, isRecord } from './chain-columns.ts';
 import { cboeDelayedRows, isCboeDelayed } from './cboe-delayed.ts';
+import { isPolygonSnapshot, polygonSnapshotRows } from './polygon-snapshot.ts';
 import { isSchwabChain, schwabChainRows } from './schwab-chain.ts';
+import { isTradierChain, tradierChainRows } from './tradier-chain.ts';
 
 export function documentColumns(text: string): RowGroupColumns {
   if (text.trim() === '') return chainColumns([]); // a blank line: nothing in it
@@ -16,9 +18,12 @@ export function documentColumns(text: string): RowGroupColumns {
   if (!isRecord(doc)) throw new DocumentError(`not a JSON object but ${Array.isArray(doc) ? 'an array' : typeof doc}`);
   if (isSchwabChain(doc)) return chainColumns(schwabChainRows(doc));
   if (isCboeDelayed(doc)) return chainColumns(cboeDelayedRows(doc));
+  if (isTradierChain(doc)) return chainColumns(tradierChainRows(doc));
+  // Last: "results" is the most generic of the formats' marks.
+  if (isPolygonSnapshot(doc)) return chainColumns(polygonSnapshotRows(doc));
   const keys = Object.keys(doc).slice(0, 10).join(', ');
   throw new DocumentError(
-    `neither a Schwab/TD Ameritrade chain (callExpDateMap, putExpDateMap) nor CBOE delayed quotes (data.options); its fields: ${keys || 'none'}`
+    `neither a Schwab/TD Ameritrade chain (callExpDateMap, putExpDateMap), CBOE delayed quotes (data.options), a Tradier chain (options.option) nor a Polygon option chain snapshot (results); its fields: ${keys || 'none'}`
   );
 }
 

@@ -1,6 +1,6 @@
 // A Schwab /marketdata/v1/chains response (the TD Ameritrade v1 chain has the same layout) → chain
 // rows: callExpDateMap / putExpDateMap = { "2024-10-18:3": { "5800.0": [contract, …] } }. Pure.
-import { collectorTime, DocumentError, isRecord } from './chain-columns.ts';
+import { collectorTime, DocumentError, isRecord, latestTime } from './chain-columns.ts';
 import type { ChainRow } from './chain-columns.ts';
 
 export function isSchwabChain(doc: Record<string, unknown>): boolean {
@@ -64,14 +64,8 @@ function expDateMapContracts(doc: Record<string, unknown>, key: 'callExpDateMap'
 }
 
 function latestQuoteTime(contracts: unknown[]): number {
-  let latest = 0; // 0 is how the API says "no quote" (after hours)
-  for (const c of contracts) {
-    const t = isRecord(c) ? c.quoteTimeInLong : undefined;
-    if (typeof t === 'number' && Number.isFinite(t) && t > latest) latest = t;
-  }
-  if (latest === 0)
-    throw new DocumentError(
-      'no snapshot time: no contract has a quoteTimeInLong and the document has no processDateTime, snapshot_time, quote_time or created_at'
-    );
-  return latest;
+  return latestTime(
+    contracts.map((c) => (isRecord(c) ? c.quoteTimeInLong : undefined)),
+    'no contract has a quoteTimeInLong'
+  );
 }
