@@ -1,8 +1,8 @@
 // SQL for `flow` queries: per bucket, one measure of call/put option flow, from the coarsest flow
 // aggregate that serves the interval (or the quotes when filtering by strike). Pure: values go in as
 // parameters; identifiers come from the whitelists below, never from the request.
-import { INTERVALS, sessionBounds } from '@optflow/contract';
-import type { FlowMetric, IntervalName, QueryOptions } from '@optflow/contract';
+import { INTERVALS, QUOTE_RULE_METRICS, sessionBounds } from '@optflow/contract';
+import type { FlowMetric, IntervalName, QueryOptions, QuoteRuleMetric } from '@optflow/contract';
 import { flowSource } from './intervals.ts';
 import { daysToExpiration, expirationConditions, Params, spotBefore, ZONE } from './sql-params.ts';
 
@@ -20,8 +20,29 @@ export interface BuiltQuery {
   params: unknown[];
 }
 
+type AggregateMetric = Exclude<FlowMetric, 'spot' | QuoteRuleMetric>;
+const isQuoteRule = (m: FlowMetric): m is QuoteRuleMetric => (QUOTE_RULE_METRICS as readonly string[]).includes(m);
+
+/**
+ * The quote rule per quote: +1 when the last trade is above the bid/ask midpoint at the snapshot
+ * (bought at the ask), −1 below (sold at the bid); at the midpoint or without a quote, the tick
+ * rule's sign (as in signed_volume), as Lee and Ready fall back. An estimate: snapshots carry no
+ * trades, only the latest one.
+ */
+const QUOTE_SIGN = `CASE WHEN last IS NOT NULL AND bid IS NOT NULL AND ask IS NOT NULL AND last <> (bid + ask) / 2
+  THEN sign(last - (bid + ask) / 2) ELSE sign(signed_volume) END`;
+
+/** Per quote, what a quote-rule metric sums (the quotes hold no sides, so these read the quotes). */
+const QUOTE_RULE: Record<QuoteRuleMetric, string> = {
+  ask_volume: `CASE WHEN ${QUOTE_SIGN} > 0 THEN volume ELSE 0 END`,
+  bid_volume: `CASE WHEN ${QUOTE_SIGN} < 0 THEN volume ELSE 0 END`,
+  ask_premium: `CASE WHEN ${QUOTE_SIGN} > 0 THEN premium ELSE 0 END`,
+  bid_premium: `CASE WHEN ${QUOTE_SIGN} < 0 THEN premium ELSE 0 END`,
+  net_quote_signed_volume: `volume * ${QUOTE_SIGN}`,
+};
+
 /** Which side columns (in the aggregates) a flow metric reads (spot reads the price instead). */
-const MEASURE: Record<Exclude<FlowMetric, 'spot'>, 'volume' | 'premium' | 'signed_volume'> = {
+const MEASURE: Record<AggregateMetric, 'volume' | 'premium' | 'signed_volume'> = {
   call_volume: 'volume',
   put_volume: 'volume',
   net_volume: 'volume',
@@ -34,6 +55,11 @@ const MEASURE: Record<Exclude<FlowMetric, 'spot'>, 'volume' | 'premium' | 'signe
 
 /** The metric from the call side `cc` and the put side `pp` (each running when cumulative). */
 const VALUE: Record<Exclude<FlowMetric, 'spot'>, string> = {
+  ask_volume: 'cc + pp',
+  bid_volume: 'cc + pp',
+  ask_premium: 'cc + pp',
+  bid_premium: 'cc + pp',
+  net_quote_signed_volume: 'cc - pp',
   call_volume: 'cc',
   put_volume: 'pp',
   net_volume: 'cc - pp',
@@ -71,8 +97,12 @@ export function buildFlowSql(
   const params = new Params();
   const p = (value: unknown, type: string) => params.add(value, type);
   const width = INTERVALS[interval];
-  // These need each row's strike (and price): the quotes, not the aggregates.
-  const byStrike = options.strikes !== undefined || options.strikesAroundSpotPct !== undefined || options.otm === true;
+  // These need each row's strike, price or quote: the quotes, not the aggregates.
+  const byStrike =
+    options.strikes !== undefined ||
+    options.strikesAroundSpotPct !== undefined ||
+    options.otm === true ||
+    isQuoteRule(options.metric);
   const source = flowSource(interval, { strikes: byStrike, regularHours: options.regularHours === true, materialized });
   const time = source.time;
   const first = Math.max(range.from, since ?? -Infinity);
@@ -113,6 +143,7 @@ export function buildFlowSql(
   const metric = options.metric;
   const side = (pc: 'C' | 'P') => {
     if (metric === 'spot' || (options.putCall && options.putCall !== pc)) return '0';
+    if (isQuoteRule(metric)) return `coalesce(sum(${QUOTE_RULE[metric]}) FILTER (WHERE put_call = '${pc}'), 0)`;
     return source.relation === 'optflow.quotes'
       ? `coalesce(sum(${MEASURE[metric]}) FILTER (WHERE put_call = '${pc}'), 0)`
       : `sum(${pc === 'C' ? 'call' : 'put'}_${MEASURE[metric]})`;

@@ -14,6 +14,11 @@ const UNITS: Record<FlowMetric, string> = {
   net_signed_volume: 'short',
   put_call_ratio: 'none',
   spot: 'currencyUSD',
+  ask_volume: 'short',
+  bid_volume: 'short',
+  ask_premium: 'currencyUSD',
+  bid_premium: 'currencyUSD',
+  net_quote_signed_volume: 'short',
 };
 
 /** Rows ordered by series then time → one time/value frame per series. */

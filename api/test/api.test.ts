@@ -172,6 +172,69 @@ describe(`query API (${backend})`, () => {
     assert.deepEqual([again.results[0]!.frames, again.results[0]!.latestSnapshot], [[], latest]);
   });
 
+  test('quote rule: ask- and bid-side volume and premium, and net quote-signed volume per minute, from last against the bid/ask midpoint, the tick rule at the midpoint', async () => {
+    // By the definitions over the generator rows: interval volume as the volume rules say (a
+    // decrease counts 0); the tick rule's sign is that of the contract's last non-zero mark change.
+    const previous = new Map<string, number>();
+    const lastMark = new Map<string, number>();
+    const tickSign = new Map<string, number>();
+    const want = new Map<number, { ask: number; bid: number; askPremium: number; bidPremium: number; net: number }>();
+    for (const b of batches.slice(0, 5)) {
+      for (let i = 0; i < b.symbol.length; i++) {
+        const symbol = b.symbol[i]!;
+        const total = Number(b.totalVolume[i]);
+        const before = previous.get(symbol);
+        const volume = before === undefined || total < before ? 0 : total - before;
+        previous.set(symbol, before === undefined || total > 0 ? total : before);
+        const mark = b.mark[i]!;
+        const priorMark = lastMark.get(symbol);
+        if (priorMark !== undefined && mark !== priorMark) tickSign.set(symbol, Math.sign(mark - priorMark));
+        lastMark.set(symbol, mark);
+        const mid = (b.bid[i]! + b.ask[i]!) / 2;
+        const sign = b.last[i]! !== mid ? Math.sign(b.last[i]! - mid) : (tickSign.get(symbol) ?? 0);
+        const premium = volume * mark * 100;
+        const t = Math.floor(utc(b.processDateTime[i]!) / 60_000) * 60_000;
+        const m = want.get(t) ?? { ask: 0, bid: 0, askPremium: 0, bidPremium: 0, net: 0 };
+        if (sign > 0) [m.ask, m.askPremium] = [m.ask + volume, m.askPremium + premium];
+        if (sign < 0) [m.bid, m.bidPremium] = [m.bid + volume, m.bidPremium + premium];
+        m.net += (b.putCall[i] === 'CALL' ? 1 : -1) * sign * volume;
+        want.set(t, m);
+      }
+    }
+    const metrics = ['ask_volume', 'bid_volume', 'ask_premium', 'bid_premium', 'net_quote_signed_volume'] as const;
+    const { status, body } = await query({
+      range: RANGE,
+      queries: metrics.map((metric) => ({
+        refId: metric,
+        type: 'flow',
+        interval: '1m',
+        options: { underlying: 'SPX', metric },
+      })),
+    });
+    assert.equal(status, 200, JSON.stringify(body));
+    const pick = {
+      ask_volume: 'ask',
+      bid_volume: 'bid',
+      ask_premium: 'askPremium',
+      bid_premium: 'bidPremium',
+      net_quote_signed_volume: 'net',
+    } as const;
+    metrics.forEach((metric, i) => {
+      const got = series(body.results[i]!);
+      assert.deepEqual([...got.keys()], [...want.keys()], `${metric}: minutes`);
+      for (const [t, m] of want)
+        assert.ok(
+          Math.abs((got.get(t) as number) - m[pick[metric]]) < 1e-6,
+          `${metric} at ${new Date(t).toISOString()}: ${got.get(t)} vs ${m[pick[metric]]}`
+        );
+    });
+    const totals = [...want.values()].reduce((a, m) => ({ ask: a.ask + m.ask, bid: a.bid + m.bid }), {
+      ask: 0,
+      bid: 0,
+    });
+    assert.ok(totals.ask > 0 && totals.bid > 0, 'both sides occur');
+  });
+
   test('OTM only: per minute, the volume of the contracts out of the money at their own snapshot', async () => {
     const otm = (b: SampleBatch, i: number) =>
       b.putCall[i] === 'CALL' ? b.strikePrice[i]! > b.underlyingPrice[i]! : b.strikePrice[i]! < b.underlyingPrice[i]!;

@@ -70,6 +70,16 @@ describe('buildFlowSql', () => {
       ],
     ],
     [
+      'quote-rule metrics read the quotes: last against the bid/ask midpoint, else the tick sign',
+      { ...base, metric: 'ask_volume' },
+      '5m',
+      [
+        /FROM optflow\.quotes/,
+        /THEN sign\(last - \(bid \+ ask\) \/ 2\) ELSE sign\(signed_volume\) END/,
+        /\(cc \+ pp\)::float8/,
+      ],
+    ],
+    [
       'around spot: the latest underlying price',
       { ...base, strikesAroundSpotPct: 2 },
       '1m',

@@ -43,8 +43,22 @@ export const FLOW_METRICS = [
   'net_signed_volume',
   'put_call_ratio',
   'spot',
+  'ask_volume',
+  'bid_volume',
+  'ask_premium',
+  'bid_premium',
+  'net_quote_signed_volume',
 ] as const;
 export type FlowMetric = (typeof FLOW_METRICS)[number];
+/** Flow metrics whose side is estimated per quote by the quote rule (read from the quotes). */
+export const QUOTE_RULE_METRICS = [
+  'ask_volume',
+  'bid_volume',
+  'ask_premium',
+  'bid_premium',
+  'net_quote_signed_volume',
+] as const satisfies readonly FlowMetric[];
+export type QuoteRuleMetric = (typeof QUOTE_RULE_METRICS)[number];
 export const FLOW_GROUPS = ['none', 'expiration', 'dte'] as const;
 export type FlowGroup = (typeof FLOW_GROUPS)[number];
 /** The greeks the exposure query weighs; each is the change of dealers' dollar delta for its variable. */
@@ -114,7 +128,8 @@ export const OPTIONS_SCHEMAS = {
       metric: {
         type: 'string',
         enum: FLOW_METRICS,
-        description: 'spot: the underlying price at the last snapshot of each bucket (not cumulative)',
+        description:
+          'spot: the underlying price at the last snapshot of each bucket (not cumulative); ask_/bid_/net_quote_: sides estimated by the quote rule',
       },
       cumulative: { type: 'boolean', description: 'running total from the session open' },
       rolling: { type: 'integer', minimum: 1, maximum: 500, description: 'rolling mean over this many buckets' },

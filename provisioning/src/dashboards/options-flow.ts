@@ -246,6 +246,21 @@ export const optionsFlow: Dashboard = dashboard({
       }
     ),
     panel(
+      11,
+      'Ask- vs bid-side volume (quote-rule estimate)',
+      'timeseries',
+      { x: 12, y: 51, w: 12, h: 8 },
+      {
+        description:
+          "Each interval's volume on the side its last trade sat against the bid/ask midpoint at the snapshot (the tick rule at the midpoint): an estimate, snapshots carry no trades.",
+        targets: [
+          flowTarget('A', { queryType: 'flow', metric: 'ask_volume', live: true, legendFormat: 'ask side' }),
+          flowTarget('B', { queryType: 'flow', metric: 'bid_volume', live: true, legendFormat: 'bid side' }),
+        ],
+        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'count:contracts' }, overrides: [] },
+      }
+    ),
+    panel(
       10,
       'IV term structure (latest ATM IV)',
       'barchart',
