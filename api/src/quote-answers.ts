@@ -103,7 +103,7 @@ export async function quoteFrames(
     }
     case 'gex':
     case 'exposure':
-      return exposureFrames(s, query, range);
+      return exposureFrames(s, query, range, interval ?? ownInterval(query));
     case 'iv':
       return ivFrames(s, query, range, interval ?? ownInterval(query));
     case 'maxpain': {
@@ -225,6 +225,6 @@ export async function quoteFrames(
 }
 
 /** A series query's interval when the plan gives none: its own unless auto, else 5 minutes. */
-function ownInterval(query: ApiQuery<'maxpain' | 'iv'>): IntervalName {
+function ownInterval(query: QuoteQuery): IntervalName {
   return query.interval === undefined || query.interval === 'auto' ? '5m' : query.interval;
 }

@@ -104,23 +104,47 @@ ORDER BY a.activity DESC, q.contract, q.quote_time`,
  * then), expiration, strike, put_call, weight, multiplier, the feed's delta, gamma and iv, and
  * years to the expiration's 16:00 New York close.
  */
-export function exposureSql(
-  options: GexOptions,
-  weight: NonNullable<QueryOptions<'exposure'>['weight']>,
-  range: FlowRange
-): BuiltQuery {
+export function exposureSql(options: GexOptions, weight: ExposureWeight, range: FlowRange): BuiltQuery {
   const p = new Params();
   const where = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)];
-  const column = weight === 'volume' ? 'total_volume' : 'open_interest';
   return {
-    sql: `SELECT (extract(epoch FROM quote_time) * 1000)::float8 AS t, ${SPOT}::float8 AS spot, expiration::text AS expiration,
-       strike::float8 AS strike, put_call, ${column}::float8 AS weight, multiplier::float8 AS multiplier, delta, gamma, iv,
-       extract(epoch FROM ((expiration + time '16:00') AT TIME ZONE ${ZONE}) - quote_time)::float8 / ${YEAR_SECONDS} AS years
-FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST} AND ${column} > 0
+    sql: `SELECT (extract(epoch FROM quote_time) * 1000)::float8 AS t, ${SPOT}::float8 AS spot, ${exposureColumns(weight)}
+FROM optflow.quotes WHERE ${where.join(' AND ')} AND quote_time = ${LATEST} AND ${WEIGHTS[weight]} > 0
 ORDER BY strike, expiration, put_call`,
     params: p.values,
   };
 }
+
+/**
+ * As exposureSql, at the last snapshot of each interval bucket: t is the bucket start (epoch ms) and
+ * spot the underlying's price at that snapshot.
+ */
+export function exposureSeriesSql(
+  options: GexOptions,
+  weight: ExposureWeight,
+  interval: IntervalName,
+  range: FlowRange
+): BuiltQuery {
+  const p = new Params();
+  const conditions = [...window(p, options.underlying, range), ...expirationConditions(options, 'quote_time', p)].join(
+    ' AND '
+  );
+  return {
+    sql: `SELECT (extract(epoch FROM ${bucketSql(interval, 'quote_time', p)}) * 1000)::float8 AS t, underlying_price::float8 AS spot,
+       ${exposureColumns(weight)}
+FROM optflow.quotes WHERE ${conditions} AND ${lastSnapshotOfBuckets(interval, conditions, p)} AND ${WEIGHTS[weight]} > 0
+ORDER BY t, strike, expiration, put_call`,
+    params: p.values,
+  };
+}
+
+type ExposureWeight = NonNullable<QueryOptions<'exposure'>['weight']>;
+const WEIGHTS: Record<ExposureWeight, string> = { open_interest: 'open_interest', volume: 'total_volume' };
+/** What the exposures read of each contract: years run to the expiration's 16:00 New York close. */
+const exposureColumns = (weight: ExposureWeight) =>
+  `expiration::text AS expiration, strike::float8 AS strike, put_call, ${WEIGHTS[weight]}::float8 AS weight,
+       multiplier::float8 AS multiplier, delta, gamma, iv,
+       extract(epoch FROM ((expiration + time '16:00') AT TIME ZONE ${ZONE}) - quote_time)::float8 / ${YEAR_SECONDS} AS years`;
 
 /**
  * Rows of the last snapshot of each interval bucket of the rows meeting `conditions`: a condition on

@@ -495,8 +495,14 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
     );
   });
 
-  test('exposures at a snapshot in mid-morning, by strike and by expiration, equal the definitions over the generator rows', async () => {
-    const at = snapshots[60]!;
+  /** Exposure per key at the snapshot `at`, by the definitions over the generator rows. */
+  function expectedExposure(
+    at: number,
+    greek: ExposureGreek,
+    weight: 'oi' | 'volume',
+    by: 'strike' | 'expiration',
+    unit: string
+  ): Array<[number | string, { call: number; put: number }]> {
     const chain = rows.flatMap((b) =>
       b.symbol.flatMap((_, i) => {
         if (b.processDateTime[i]!.getTime() + EDT_MS !== at) return [];
@@ -519,26 +525,33 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
     );
     const spot = chain[0]!.spot;
     const perMove: Record<ExposureGreek, number> = { delta: 0.01, gamma: 0.01 * spot, vanna: 0.01, charm: 1 / 365 };
-    const expected = (greek: ExposureGreek, weight: 'oi' | 'volume', by: 'strike' | 'expiration', unit: string) => {
-      const sums = new Map<number | string, { call: number; put: number }>();
-      for (const c of chain) {
-        const w = c[weight];
-        if (!(w > 0) || c.iv === null) continue;
-        const model = blackScholes(c.call, spot, c.strike, c.years, c.iv / 100, 0.05);
-        const value = {
-          delta: c.delta ?? model.delta,
-          gamma: c.gamma ?? model.gamma,
-          vanna: model.vanna,
-          charm: model.charm,
-        }[greek];
-        const exposure = (c.call ? 1 : -1) * value * w * 100 * spot * (unit === 'notional' ? 1 : perMove[greek]);
-        const key = by === 'strike' ? c.strike : c.expiration;
-        const sum = sums.get(key) ?? { call: 0, put: 0 };
-        sum[c.call ? 'call' : 'put'] += exposure;
-        sums.set(key, sum);
-      }
-      return [...sums].sort(([a], [b]) => (a < b ? -1 : 1));
-    };
+    const sums = new Map<number | string, { call: number; put: number }>();
+    for (const c of chain) {
+      const w = c[weight];
+      if (!(w > 0) || c.iv === null) continue;
+      const model = blackScholes(c.call, spot, c.strike, c.years, c.iv / 100, 0.05);
+      const value = {
+        delta: c.delta ?? model.delta,
+        gamma: c.gamma ?? model.gamma,
+        vanna: model.vanna,
+        charm: model.charm,
+      }[greek];
+      const exposure = (c.call ? 1 : -1) * value * w * 100 * spot * (unit === 'notional' ? 1 : perMove[greek]);
+      const key = by === 'strike' ? c.strike : c.expiration;
+      const sum = sums.get(key) ?? { call: 0, put: 0 };
+      sum[c.call ? 'call' : 'put'] += exposure;
+      sums.set(key, sum);
+    }
+    return [...sums].sort(([a], [b]) => (a < b ? -1 : 1));
+  }
+
+  test('exposures at a snapshot in mid-morning, by strike and by expiration, equal the definitions over the generator rows', async () => {
+    const at = snapshots[60]!;
+    const spot = rows.flatMap((b) =>
+      b.underlyingPrice.filter((_, i) => b.processDateTime[i]!.getTime() + EDT_MS === at)
+    )[0]!;
+    const expected = (greek: ExposureGreek, weight: 'oi' | 'volume', by: 'strike' | 'expiration', unit: string) =>
+      expectedExposure(at, greek, weight, by, unit);
     const shapes = [
       ['gamma', 'oi', 'strike', 'per_move'],
       ['delta', 'oi', 'strike', 'notional'],
@@ -726,5 +739,53 @@ describe(`max pain, unusual activity and exposures through the API (${backend})`
     );
     // Spot 101: the 100 strike, (18 + 20) / 2, then (20 + 20) / 2.
     assert.deepEqual(atm!.frames[0]!.fields[1]!.values, [19, 20]);
+  });
+
+  test('exposure over time: net exposure per strike at the last snapshot of each 15-minute bucket, one heatmap frame', async () => {
+    const width = 15 * 60_000;
+    const buckets = [...new Set(snapshots.map((t) => Math.floor(t / width) * width))];
+    const [gamma, charm] = await ask({ from: OPEN, to: end }, [
+      { refId: 'g', type: 'exposure', interval: '15m', options: { underlying: 'SPX', greek: 'gamma', overTime: true } },
+      {
+        refId: 'c',
+        type: 'exposure',
+        interval: '15m',
+        options: { underlying: 'SPX', greek: 'charm', by: 'expiration', weight: 'volume', overTime: true },
+      },
+    ]);
+    for (const [result, greek, weight, by] of [
+      [gamma!, 'gamma', 'oi', 'strike'],
+      [charm!, 'charm', 'volume', 'expiration'],
+    ] as const) {
+      assert.equal(result.frames.length, 1);
+      const [time, ...keys] = result.frames[0]!.fields;
+      assert.deepEqual(time!.values, buckets, `${greek}: every bucket`);
+      const perBucket = buckets.map((bucket) =>
+        expectedExposure(
+          Math.max(...snapshots.filter((t) => t >= bucket && t < bucket + width)),
+          greek,
+          weight,
+          by,
+          'per_move'
+        )
+      );
+      const names = [...new Set(perBucket.flatMap((sums) => sums.map(([k]) => k)))].sort((a, b) => (a < b ? -1 : 1));
+      assert.deepEqual(
+        keys.map((f) => [f.name, f.labels]),
+        names.map((k) => [String(k), { [by]: String(k) }]),
+        `${greek}: a field per ${by}`
+      );
+      keys.forEach((field, k) =>
+        perBucket.forEach((sums, i) => {
+          const sum = sums.find(([key]) => key === names[k]);
+          const want = sum === undefined ? null : sum[1].call + sum[1].put;
+          const got = field.values[i] as number | null;
+          assert.ok(
+            want === null ? got === null : Math.abs(got! - want) <= 1e-9 * Math.max(1, Math.abs(want)),
+            `${greek} ${field.name} at ${new Date(buckets[i]!).toISOString()}: ${got} vs ${want}`
+          );
+        })
+      );
+    }
   });
 });

@@ -169,6 +169,11 @@ export const OPTIONS_SCHEMAS = {
         description:
           'per_move (default): delta and gamma per 1 % move, vanna per volatility point, charm per day; notional: greek × weight × multiplier × spot',
       },
+      overTime: {
+        type: 'boolean',
+        description:
+          'a heatmap series: net exposure per strike or expiration at the last snapshot of each interval bucket',
+      },
       rate: {
         type: 'number',
         minimum: -0.1,

@@ -78,6 +78,8 @@ export interface FlowQuery extends DataQuery {
   exposureBy?: ExposureBy;
   /** exposure: per move (API default) or notional. */
   exposureUnit?: ExposureUnit;
+  /** exposure: a heatmap series (net exposure per key at each interval's last snapshot). */
+  exposureOverTime?: boolean;
   /** exposure: the rate Black–Scholes uses where the feed gives no greek (API default 0.05). */
   rate?: number;
   /** oichange: per strike (API default), per expiration or per contract. */

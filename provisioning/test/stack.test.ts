@@ -298,7 +298,7 @@ describe('provisioning', () => {
   });
 
   test('dashboards: fixed uids, refresh 5 s where live, variables for underlying and expiration; known data sources and panel types', () => {
-    const corePanels = new Set(['timeseries', 'barchart', 'stat', 'table']);
+    const corePanels = new Set(['timeseries', 'barchart', 'stat', 'table', 'heatmap']);
     for (const [name, d] of Object.entries(DASHBOARDS)) {
       assert.match(d.uid ?? '', /^optflow-/, name);
       for (const panel of d.panels ?? []) {

@@ -175,6 +175,7 @@ export function toApiQuery(q: FlowQuery): ApiQuery {
           weight: q.weight,
           by: q.exposureBy,
           unit: q.exposureUnit,
+          overTime: q.exposureOverTime,
           rate: q.rate,
         }),
       };

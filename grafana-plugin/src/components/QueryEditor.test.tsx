@@ -135,12 +135,14 @@ test('exposure: greek, weight, by, unit and rate; gamma of the open interest by 
     exposureBy: 'expiration',
     exposureUnit: 'notional',
   });
-  expect(onRun).toHaveBeenCalledTimes(4);
+  await user.click(within(screen.getByTestId(selectors.query.exposureOverTime).parentElement!).getByRole('switch'));
+  expect(query().exposureOverTime).toBe(true);
+  expect(onRun).toHaveBeenCalledTimes(5);
   const rate = screen.getByTestId(selectors.query.rate);
   await user.type(rate, '4');
   await act(async () => rate.blur());
   expect(screen.getByTestId(selectors.query.problems)).toHaveTextContent('Rate: -0.1 to 0.5 (0.05 is 5 %)');
-  expect(onRun).toHaveBeenCalledTimes(4);
+  expect(onRun).toHaveBeenCalledTimes(5);
 });
 
 test('oichange: by strike, expiration or contract; the limit only by contract', async () => {

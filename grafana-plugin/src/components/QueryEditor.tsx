@@ -552,6 +552,17 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             </Marked>
           </InlineField>
           <InlineField
+            label="Over time"
+            labelWidth={11}
+            tooltip="A heatmap series: the net exposure per strike or expiration at the last snapshot of each interval"
+          >
+            <InlineSwitch
+              data-testid={selectors.query.exposureOverTime}
+              value={query.exposureOverTime ?? false}
+              onChange={(e) => set({ exposureOverTime: e.currentTarget.checked })}
+            />
+          </InlineField>
+          <InlineField
             label="Rate"
             labelWidth={8}
             tooltip="The risk-free rate for Black–Scholes where the feed gives no greek (0.05 is 5 %)"

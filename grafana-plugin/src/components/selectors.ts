@@ -40,6 +40,7 @@ export const selectors = {
     exposureBy: 'optflow-query-exposure-by',
     exposureUnit: 'optflow-query-exposure-unit',
     rate: 'optflow-query-rate',
+    exposureOverTime: 'optflow-query-exposure-over-time',
     oiChangeBy: 'optflow-query-oi-change-by',
     ivMeasure: 'optflow-query-iv-measure',
     problems: 'optflow-query-problems',

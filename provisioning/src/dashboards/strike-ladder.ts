@@ -136,6 +136,35 @@ export const strikeLadder: Dashboard = dashboard({
       }
     ),
     panel(
+      11,
+      'Net gamma exposure by strike over time',
+      'heatmap',
+      { x: 0, y: 56, w: 24, h: 10 },
+      {
+        description:
+          'Each cell: the net dealer gamma exposure (per 1 % move, of the open interest) of a strike at the last snapshot of the interval — red short gamma, blue long.',
+        targets: [flowTarget('A', { queryType: 'exposure', greek: 'gamma', exposureOverTime: true })],
+        fieldConfig: { defaults: { unit: 'currencyUSD' }, overrides: [] },
+        options: {
+          calculate: false,
+          rowsFrame: { layout: 'auto' },
+          yAxis: { axisPlacement: 'left', axisLabel: 'strike' },
+          color: {
+            mode: 'scheme',
+            scheme: 'RdBu',
+            fill: 'dark-orange',
+            scale: 'linear',
+            exponent: 0.5,
+            steps: 64,
+            reverse: false,
+          },
+          cellGap: 1,
+          legend: { show: true },
+          tooltip: { mode: 'single', yHistogram: false },
+        },
+      }
+    ),
+    panel(
       9,
       'Open-interest change by strike',
       'barchart',
