@@ -1,7 +1,6 @@
 // The gex and exposure answers: the snapshot's contracts, their greeks (the feed's or Black–Scholes),
 // the chosen exposure per strike or expiration, and the gamma levels by strike; or, over time, the
 // net exposure per strike or expiration at the last snapshot of each interval bucket.
-import { LIMITS } from '@optflow/contract';
 import type { ApiQuery, ExposureGreek, IntervalName, QueryOptions } from '@optflow/contract';
 import type { Session } from '@optflow/db';
 import { sumByKey } from './call-put-sums.ts';
@@ -13,7 +12,8 @@ import { tableFrame } from './frames.ts';
 import type { Frame } from './frames.ts';
 import { gammaLevels } from './gex.ts';
 import { exposureSeriesSql, exposureSql } from './quote-queries.ts';
-import { BadRequest } from './validation.ts';
+import { runsOf } from './row-runs.ts';
+import { checkPoints } from './validation.ts';
 
 const DEFAULT_RATE = 0.05;
 
@@ -126,23 +126,16 @@ async function exposureSeries(s: Session, o: Options, range: FlowRange, interval
   const unit = o.unit ?? 'per_move';
   const times: number[] = [];
   const byKey = new Map<number | string, Map<number, number>>();
-  for (let start = 0; start < rows.length;) {
-    const t = rows[start]!.t;
-    let end = start;
-    while (end < rows.length && rows[end]!.t === t) end++;
-    const snapshot = rows.slice(start, end);
+  for (const snapshot of runsOf(rows, (a, b) => a.t === b.t)) {
+    const t = snapshot[0]!.t;
     const spot = snapshot.find((r) => r.spot !== null)?.spot ?? null;
     times.push(t);
     if (spot !== null)
       for (const sum of exposureByKey(priceAll(snapshot, spot, o.rate ?? DEFAULT_RATE), o.greek, by, spot, unit))
         byKey.set(sum.key, (byKey.get(sum.key) ?? new Map<number, number>()).set(t, sum.call + sum.put));
-    start = end;
   }
   const keys = [...byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (times.length * keys.length > LIMITS.maxPointsPerAnswer)
-    throw new BadRequest(
-      `more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`
-    );
+  checkPoints(times.length * keys.length);
   return [
     {
       name: `net_${o.greek} by ${by}`,

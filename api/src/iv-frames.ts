@@ -1,6 +1,5 @@
 // The iv answer: per expiration, one point per interval bucket measured at the bucket's last
 // snapshot (as max pain), from the contracts read by ivSql.
-import { LIMITS } from '@optflow/contract';
 import type { ApiQuery, IntervalName } from '@optflow/contract';
 import type { Session } from '@optflow/db';
 import type { FlowRange } from './flow-sql.ts';
@@ -9,7 +8,8 @@ import type { Frame } from './frames.ts';
 import { ivMeasures } from './iv-measures.ts';
 import type { IvContract } from './iv-measures.ts';
 import { ivSql } from './quote-queries.ts';
-import { BadRequest } from './validation.ts';
+import { runsOf } from './row-runs.ts';
+import { BadRequest, checkPoints } from './validation.ts';
 
 /** Contracts one answer may read: buckets × contracts of a snapshot. */
 const MAX_CONTRACT_ROWS = 1_000_000;
@@ -36,15 +36,10 @@ export async function ivFrames(
     string,
     Array<{ t: number; value: number | null; lower: number | null; upper: number | null }>
   >();
-  for (let start = 0; start < rows.length;) {
-    const { expiration, t } = rows[start]!;
-    let end = start;
-    let spot: number | null = null;
-    while (end < rows.length && rows[end]!.expiration === expiration && rows[end]!.t === t) {
-      spot ??= rows[end]!.spot;
-      end++;
-    }
-    const chain = rows.slice(start, end).map((r) => ({ ...r, putCall: r.put_call }));
+  for (const run of runsOf(rows, (a, b) => a.expiration === b.expiration && a.t === b.t)) {
+    const { expiration, t } = run[0]!;
+    const spot = run.find((r) => r.spot !== null)?.spot ?? null;
+    const chain = run.map((r) => ({ ...r, putCall: r.put_call }));
     const m = ivMeasures(chain, spot);
     const value = { atm_iv: m.atmIv, risk_reversal: m.riskReversal, straddle: m.straddle, expected_move: m.straddle }[
       query.options.measure
@@ -56,12 +51,8 @@ export async function ivFrames(
         { t, value, lower: band ? spot! - m.straddle! : null, upper: band ? spot! + m.straddle! : null },
       ]);
     }
-    start = end;
   }
-  if ([...points.values()].reduce((n, series) => n + series.length, 0) > LIMITS.maxPointsPerAnswer)
-    throw new BadRequest(
-      `more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`
-    );
+  checkPoints([...points.values()].reduce((n, series) => n + series.length, 0));
   const measure = query.options.measure;
   return [...points].map(([expiration, series]) =>
     tableFrame(

@@ -10,7 +10,7 @@ import { largestChanges, oiChangeByKey } from './oi-change.ts';
 import type { OiContract } from './oi-change.ts';
 import { chainSql, contractsSql, ladderSql, MAX_ROWS, maxPainSql, oiChangeSql, unusualSql } from './quote-queries.ts';
 import { byUnusualness, DEFAULT_UNUSUAL, unusualRules, volumeOiRatio } from './unusual.ts';
-import { BadRequest } from './validation.ts';
+import { checkPoints } from './validation.ts';
 
 /** The query types that read the quotes, and their answers as frames (whole each time). */
 export type QuoteQuery = ApiQuery<Exclude<QueryType, 'flow'>>;
@@ -112,10 +112,7 @@ export async function quoteFrames(
         `${built.sql} LIMIT ${LIMITS.maxPointsPerAnswer + 1}`,
         built.params
       );
-      if (rows.length > LIMITS.maxPointsPerAnswer)
-        throw new BadRequest(
-          `more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`
-        );
+      checkPoints(rows.length);
       const byExpiration = new Map<string, typeof rows>();
       for (const r of rows) byExpiration.set(r.expiration, [...(byExpiration.get(r.expiration) ?? []), r]);
       return [...byExpiration].map(([expiration, series]) =>

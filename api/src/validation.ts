@@ -1,4 +1,4 @@
-import { MAX_TIME_MS, MIN_TIME_MS } from '@optflow/contract';
+import { LIMITS, MAX_TIME_MS, MIN_TIME_MS } from '@optflow/contract';
 
 /**
  * The validation step after the JSON Schemas and before any query: what a schema cannot say
@@ -6,6 +6,14 @@ import { MAX_TIME_MS, MIN_TIME_MS } from '@optflow/contract';
  * Pure; a failure is a BadRequest (400) naming the field.
  */
 export class BadRequest extends Error {}
+
+/** An answer of more points than a panel can draw is refused, saying what to narrow. */
+export function checkPoints(count: number): void {
+  if (count > LIMITS.maxPointsPerAnswer)
+    throw new BadRequest(
+      `more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`
+    );
+}
 
 /** The largest |epoch ms| a JavaScript Date holds (beyond it toISOString throws). */
 export const MAX_DATE_MS = 8.64e15;

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_TIME_MS } from '@optflow/contract';
-import { BadRequest, checkExpirationsQuery, checkQueryRequest, isCalendarDate, parseTime } from '../src/validation.ts';
+import { LIMITS, MAX_TIME_MS } from '@optflow/contract';
+import { runsOf } from '../src/row-runs.ts';
+import {
+  BadRequest,
+  checkExpirationsQuery,
+  checkPoints,
+  checkQueryRequest,
+  isCalendarDate,
+  parseTime,
+} from '../src/validation.ts';
 
 describe('parseTime', () => {
   const cases: Array<[input: number | string, expected: number | RegExp]> = [
@@ -114,4 +122,38 @@ describe('checkQueryRequest', () => {
       /querystring\/from: must be within years 1970–9999/
     );
   });
+});
+
+describe('checkPoints', () => {
+  test('up to the limit passes; one more is a BadRequest saying what to narrow', () => {
+    assert.doesNotThrow(() => checkPoints(0));
+    assert.doesNotThrow(() => checkPoints(LIMITS.maxPointsPerAnswer));
+    assert.throws(
+      () => checkPoints(LIMITS.maxPointsPerAnswer + 1),
+      (e: unknown) =>
+        e instanceof BadRequest &&
+        e.message ===
+          `more than ${LIMITS.maxPointsPerAnswer} points; choose a coarser interval, a shorter range or fewer expirations`
+    );
+  });
+});
+
+describe('runsOf', () => {
+  const sameT = (a: { t: number }, b: { t: number }) => a.t === b.t;
+  const cases: Array<[string, number[], number[][]]> = [
+    ['no rows, no runs', [], []],
+    ['one row', [5], [[5]]],
+    ['runs of equal keys in order', [1, 1, 2, 3, 3, 3], [[1, 1], [2], [3, 3, 3]]],
+    ['a key seen again later starts a new run', [1, 2, 1], [[1], [2], [1]]],
+  ];
+  for (const [name, ts, expected] of cases)
+    test(name, () => {
+      const runs = [
+        ...runsOf(
+          ts.map((t) => ({ t })),
+          sameT
+        ),
+      ].map((run) => run.map((r) => r.t));
+      assert.deepEqual(runs, expected);
+    });
 });
