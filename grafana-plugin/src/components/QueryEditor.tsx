@@ -128,6 +128,52 @@ function Marked({
   return <div data-testid={testId}>{children}</div>;
 }
 
+/** A labelled choice among a few values, the group marked with the field's test id. */
+function RadioField<T extends string>({
+  testId,
+  options,
+  value,
+  onChange,
+  ...field
+}: {
+  label: string;
+  labelWidth: number;
+  tooltip?: string;
+  testId: string;
+  options: Array<SelectableValue<T>>;
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <InlineField {...field}>
+      <Marked testId={testId}>
+        <RadioButtonGroup options={options} value={value} onChange={onChange} />
+      </Marked>
+    </InlineField>
+  );
+}
+
+/** A labelled on/off switch. */
+function SwitchField({
+  testId,
+  value,
+  onChange,
+  ...field
+}: {
+  label: string;
+  labelWidth: number;
+  tooltip?: string;
+  testId: string;
+  value: boolean;
+  onChange: (on: boolean) => void;
+}) {
+  return (
+    <InlineField {...field}>
+      <InlineSwitch data-testid={testId} value={value} onChange={(e) => onChange(e.currentTarget.checked)} />
+    </InlineField>
+  );
+}
+
 /**
  * A list the editor offers from the API, reloaded when `deps` change (`load` answers null: keep
  * what is shown); a late answer for old deps is dropped.
@@ -224,11 +270,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   return (
     <div>
       <InlineFieldRow>
-        <InlineField label="Query type" labelWidth={LABEL_WIDTH}>
-          <Marked testId={selectors.query.queryType}>
-            <RadioButtonGroup options={TYPE_OPTIONS} value={type} onChange={(v) => set({ queryType: v })} />
-          </Marked>
-        </InlineField>
+        <RadioField
+          label="Query type"
+          labelWidth={LABEL_WIDTH}
+          testId={selectors.query.queryType}
+          options={TYPE_OPTIONS}
+          value={type}
+          onChange={(v) => set({ queryType: v })}
+        />
         <InlineField
           label="Underlying"
           labelWidth={LABEL_WIDTH}
@@ -245,17 +294,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             onChange={(o) => set({ underlying: o?.value })}
           />
         </InlineField>
-        <InlineField
+        <SwitchField
           label="Live"
           labelWidth={8}
           tooltip="Stream new data as it is committed instead of waiting for the dashboard refresh"
-        >
-          <InlineSwitch
-            data-testid={selectors.query.live}
-            value={query.live ?? false}
-            onChange={(e) => set({ live: e.currentTarget.checked })}
-          />
-        </InlineField>
+          testId={selectors.query.live}
+          value={query.live ?? false}
+          onChange={(on) => set({ live: on })}
+        />
       </InlineFieldRow>
 
       {flow && (
@@ -269,13 +315,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               onChange={(o) => set({ metric: o.value as FlowQuery['metric'] })}
             />
           </InlineField>
-          <InlineField label="Cumulative" labelWidth={12} tooltip="Running total from the session open">
-            <InlineSwitch
-              data-testid={selectors.query.cumulative}
-              value={query.cumulative ?? false}
-              onChange={(e) => set({ cumulative: e.currentTarget.checked })}
-            />
-          </InlineField>
+          <SwitchField
+            label="Cumulative"
+            labelWidth={12}
+            tooltip="Running total from the session open"
+            testId={selectors.query.cumulative}
+            value={query.cumulative ?? false}
+            onChange={(on) => set({ cumulative: on })}
+          />
           <InlineField
             label="Rolling mean"
             labelWidth={16}
@@ -291,15 +338,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               onBlur={run}
             />
           </InlineField>
-          <InlineField label="Group by" labelWidth={10}>
-            <Marked testId={selectors.query.groupBy}>
-              <RadioButtonGroup
-                options={GROUP_OPTIONS}
-                value={query.groupBy ?? 'none'}
-                onChange={(g) => set({ groupBy: g as FlowQuery['groupBy'] })}
-              />
-            </Marked>
-          </InlineField>
+          <RadioField
+            label="Group by"
+            labelWidth={10}
+            testId={selectors.query.groupBy}
+            options={GROUP_OPTIONS}
+            value={query.groupBy ?? 'none'}
+            onChange={(g) => set({ groupBy: g as FlowQuery['groupBy'] })}
+          />
           <InlineField label="Interval" labelWidth={10}>
             {intervalPicker}
           </InlineField>
@@ -316,19 +362,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {type === 'iv' && (
         <InlineFieldRow>
-          <InlineField
+          <RadioField
             label="Measure"
             labelWidth={LABEL_WIDTH}
             tooltip="Per expiration at the last snapshot of each bucket; expected move: spot ± the ATM straddle"
-          >
-            <Marked testId={selectors.query.ivMeasure}>
-              <RadioButtonGroup
-                options={IV_MEASURE_OPTIONS}
-                value={query.ivMeasure ?? 'atm_iv'}
-                onChange={(m) => set({ ivMeasure: m as FlowQuery['ivMeasure'] })}
-              />
-            </Marked>
-          </InlineField>
+            testId={selectors.query.ivMeasure}
+            options={IV_MEASURE_OPTIONS}
+            value={query.ivMeasure ?? 'atm_iv'}
+            onChange={(m) => set({ ivMeasure: m as FlowQuery['ivMeasure'] })}
+          />
           <InlineField label="Interval" labelWidth={10}>
             {intervalPicker}
           </InlineField>
@@ -352,13 +394,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             onChange={(items) => set({ expirations: items.map((i) => i.value) })}
           />
         </InlineField>
-        <InlineField label="0DTE" labelWidth={7}>
-          <InlineSwitch
-            data-testid={selectors.query.zeroDte}
-            value={query.zeroDte ?? false}
-            onChange={(e) => set({ zeroDte: e.currentTarget.checked })}
-          />
-        </InlineField>
+        <SwitchField
+          label="0DTE"
+          labelWidth={7}
+          testId={selectors.query.zeroDte}
+          value={query.zeroDte ?? false}
+          onChange={(on) => set({ zeroDte: on })}
+        />
         <InlineField
           label="DTE"
           labelWidth={6}
@@ -390,15 +432,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {(flow || type === 'contracts') && (
         <InlineFieldRow>
-          <InlineField label="Put/call" labelWidth={LABEL_WIDTH}>
-            <Marked testId={selectors.query.putCall}>
-              <RadioButtonGroup
-                options={PUT_CALL_OPTIONS}
-                value={query.putCall ?? ''}
-                onChange={(v) => set({ putCall: v === '' ? undefined : (v as FlowQuery['putCall']) })}
-              />
-            </Marked>
-          </InlineField>
+          <RadioField
+            label="Put/call"
+            labelWidth={LABEL_WIDTH}
+            testId={selectors.query.putCall}
+            options={PUT_CALL_OPTIONS}
+            value={query.putCall ?? ''}
+            onChange={(v) => set({ putCall: v === '' ? undefined : (v as FlowQuery['putCall']) })}
+          />
           <InlineField label="Strikes" labelWidth={9} invalid={!!problemOf('strikeMax')} error={problemOf('strikeMax')}>
             <Marked>
               <Stack gap={0.5}>
@@ -435,24 +476,22 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                   onBlur={run}
                 />
               </InlineField>
-              <InlineField label="Regular hours" labelWidth={16} tooltip="09:30–16:00 New York only">
-                <InlineSwitch
-                  data-testid={selectors.query.regularHours}
-                  value={query.regularHours ?? false}
-                  onChange={(e) => set({ regularHours: e.currentTarget.checked })}
-                />
-              </InlineField>
-              <InlineField
+              <SwitchField
+                label="Regular hours"
+                labelWidth={16}
+                tooltip="09:30–16:00 New York only"
+                testId={selectors.query.regularHours}
+                value={query.regularHours ?? false}
+                onChange={(on) => set({ regularHours: on })}
+              />
+              <SwitchField
                 label="OTM only"
                 labelWidth={10}
                 tooltip="Only contracts out of the money at their snapshot: calls above the spot, puts below"
-              >
-                <InlineSwitch
-                  data-testid={selectors.query.otm}
-                  value={query.otm ?? false}
-                  onChange={(e) => set({ otm: e.currentTarget.checked })}
-                />
-              </InlineField>
+                testId={selectors.query.otm}
+                value={query.otm ?? false}
+                onChange={(on) => set({ otm: on })}
+              />
             </>
           )}
         </InlineFieldRow>
@@ -460,15 +499,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {type === 'ladder' && (
         <InlineFieldRow>
-          <InlineField label="Measure" labelWidth={LABEL_WIDTH}>
-            <Marked testId={selectors.query.measure}>
-              <RadioButtonGroup
-                options={MEASURE_OPTIONS}
-                value={query.measure ?? 'volume'}
-                onChange={(m) => set({ measure: m as FlowQuery['measure'] })}
-              />
-            </Marked>
-          </InlineField>
+          <RadioField
+            label="Measure"
+            labelWidth={LABEL_WIDTH}
+            testId={selectors.query.measure}
+            options={MEASURE_OPTIONS}
+            value={query.measure ?? 'volume'}
+            onChange={(m) => set({ measure: m as FlowQuery['measure'] })}
+          />
           <InlineField
             label="Last minutes"
             labelWidth={14}
@@ -511,57 +549,48 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {type === 'exposure' && (
         <InlineFieldRow>
-          <InlineField label="Greek" labelWidth={LABEL_WIDTH}>
-            <Marked testId={selectors.query.greek}>
-              <RadioButtonGroup
-                options={GREEK_OPTIONS}
-                value={query.greek ?? 'gamma'}
-                onChange={(greek) => set({ greek: greek as FlowQuery['greek'] })}
-              />
-            </Marked>
-          </InlineField>
-          <InlineField label="Of" labelWidth={6} tooltip="Whose exposure: the open interest or the day's volume so far">
-            <Marked testId={selectors.query.weight}>
-              <RadioButtonGroup
-                options={WEIGHT_OPTIONS}
-                value={query.weight ?? 'open_interest'}
-                onChange={(weight) => set({ weight: weight as FlowQuery['weight'] })}
-              />
-            </Marked>
-          </InlineField>
-          <InlineField label="By" labelWidth={6}>
-            <Marked testId={selectors.query.exposureBy}>
-              <RadioButtonGroup
-                options={EXPOSURE_BY_OPTIONS}
-                value={query.exposureBy ?? 'strike'}
-                onChange={(by) => set({ exposureBy: by as FlowQuery['exposureBy'] })}
-              />
-            </Marked>
-          </InlineField>
-          <InlineField
+          <RadioField
+            label="Greek"
+            labelWidth={LABEL_WIDTH}
+            testId={selectors.query.greek}
+            options={GREEK_OPTIONS}
+            value={query.greek ?? 'gamma'}
+            onChange={(greek) => set({ greek: greek as FlowQuery['greek'] })}
+          />
+          <RadioField
+            label="Of"
+            labelWidth={6}
+            tooltip="Whose exposure: the open interest or the day's volume so far"
+            testId={selectors.query.weight}
+            options={WEIGHT_OPTIONS}
+            value={query.weight ?? 'open_interest'}
+            onChange={(weight) => set({ weight: weight as FlowQuery['weight'] })}
+          />
+          <RadioField
+            label="By"
+            labelWidth={6}
+            testId={selectors.query.exposureBy}
+            options={EXPOSURE_BY_OPTIONS}
+            value={query.exposureBy ?? 'strike'}
+            onChange={(by) => set({ exposureBy: by as FlowQuery['exposureBy'] })}
+          />
+          <RadioField
             label="Unit"
             labelWidth={8}
             tooltip="Per move: delta and gamma per 1 % move, vanna per volatility point, charm per day. Notional: greek × weight × multiplier × spot"
-          >
-            <Marked testId={selectors.query.exposureUnit}>
-              <RadioButtonGroup
-                options={EXPOSURE_UNIT_OPTIONS}
-                value={query.exposureUnit ?? 'per_move'}
-                onChange={(unit) => set({ exposureUnit: unit as FlowQuery['exposureUnit'] })}
-              />
-            </Marked>
-          </InlineField>
-          <InlineField
+            testId={selectors.query.exposureUnit}
+            options={EXPOSURE_UNIT_OPTIONS}
+            value={query.exposureUnit ?? 'per_move'}
+            onChange={(unit) => set({ exposureUnit: unit as FlowQuery['exposureUnit'] })}
+          />
+          <SwitchField
             label="Over time"
             labelWidth={11}
             tooltip="A heatmap series: the net exposure per strike or expiration at the last snapshot of each interval"
-          >
-            <InlineSwitch
-              data-testid={selectors.query.exposureOverTime}
-              value={query.exposureOverTime ?? false}
-              onChange={(e) => set({ exposureOverTime: e.currentTarget.checked })}
-            />
-          </InlineField>
+            testId={selectors.query.exposureOverTime}
+            value={query.exposureOverTime ?? false}
+            onChange={(on) => set({ exposureOverTime: on })}
+          />
           <InlineField
             label="Rate"
             labelWidth={8}
@@ -582,19 +611,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {type === 'oichange' && (
         <InlineFieldRow>
-          <InlineField
+          <RadioField
             label="By"
             labelWidth={LABEL_WIDTH}
             tooltip="Open interest at this session's first snapshot against the previous session's"
-          >
-            <Marked testId={selectors.query.oiChangeBy}>
-              <RadioButtonGroup
-                options={OI_CHANGE_BY_OPTIONS}
-                value={query.oiChangeBy ?? 'strike'}
-                onChange={(by) => set({ oiChangeBy: by as FlowQuery['oiChangeBy'] })}
-              />
-            </Marked>
-          </InlineField>
+            testId={selectors.query.oiChangeBy}
+            options={OI_CHANGE_BY_OPTIONS}
+            value={query.oiChangeBy ?? 'strike'}
+            onChange={(by) => set({ oiChangeBy: by as FlowQuery['oiChangeBy'] })}
+          />
         </InlineFieldRow>
       )}
 
