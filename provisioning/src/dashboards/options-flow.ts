@@ -11,6 +11,7 @@ import {
   panel,
   sqlTarget,
 } from './common.ts';
+import type { Grid } from './common.ts';
 
 /** The series of query `refId` as a line on its own right-hand axis. */
 function rightAxisLine(refId: string, label: string, more: Array<{ id: string; value: unknown }> = []) {
@@ -24,6 +25,23 @@ function rightAxisLine(refId: string, label: string, more: Array<{ id: string; v
       ...more,
     ],
   };
+}
+
+/** One IV measure per expiration through the day, live, a series per expiration. */
+function ivPanel(
+  id: number,
+  title: string,
+  gridPos: Grid,
+  description: string,
+  ivMeasure: 'atm_iv' | 'risk_reversal',
+  unit: string,
+  decimals: number
+) {
+  return panel(id, title, 'timeseries', gridPos, {
+    description,
+    targets: [flowTarget('A', { queryType: 'iv', ivMeasure, live: true, legendFormat: '{{expiration}}' })],
+    fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit, decimals }, overrides: [] },
+  });
 }
 
 /** Per-minute bars on the left axis; the cumulative line (B) and the spot (C) on right-hand axes. */
@@ -217,33 +235,23 @@ export const optionsFlow: Dashboard = dashboard({
         options: { showHeader: true, sortBy: [] },
       }
     ),
-    panel(
+    ivPanel(
       8,
       'ATM implied volatility by expiration',
-      'timeseries',
       { x: 0, y: 42, w: 12, h: 9 },
-      {
-        description:
-          'Per expiration, the mean IV of the call and put at the strike nearest the spot, at the last snapshot of each interval.',
-        targets: [
-          flowTarget('A', { queryType: 'iv', ivMeasure: 'atm_iv', live: true, legendFormat: '{{expiration}}' }),
-        ],
-        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'percent', decimals: 1 }, overrides: [] },
-      }
+      'Per expiration, the mean IV of the call and put at the strike nearest the spot, at the last snapshot of each interval.',
+      'atm_iv',
+      'percent',
+      1
     ),
-    panel(
+    ivPanel(
       9,
       '25-delta risk reversal by expiration',
-      'timeseries',
       { x: 12, y: 42, w: 12, h: 9 },
-      {
-        description:
-          'IV of the call nearest 0.25 delta minus that of the put nearest −0.25 (vol points): below zero, puts are bid over calls.',
-        targets: [
-          flowTarget('A', { queryType: 'iv', ivMeasure: 'risk_reversal', live: true, legendFormat: '{{expiration}}' }),
-        ],
-        fieldConfig: { defaults: { ...TIMESERIES_DEFAULTS, unit: 'none', decimals: 2 }, overrides: [] },
-      }
+      'IV of the call nearest 0.25 delta minus that of the put nearest −0.25 (vol points): below zero, puts are bid over calls.',
+      'risk_reversal',
+      'none',
+      2
     ),
     panel(
       11,

@@ -8,10 +8,34 @@ import {
   flowTarget,
   panel,
 } from './common.ts';
+import type { Grid } from './common.ts';
+
+type FlowTarget = ReturnType<typeof flowTarget>;
 
 const fieldsNamed = (names: string[]) => ({ id: 'filterFieldsByName', options: { include: { names } } });
 
-/** A bar chart of one greek's dealer exposure (calls, puts, net) per strike or per expiration. */
+/** A bar chart of calls, puts and net per strike (horizontal bars) or per expiration. */
+function callPutBars(
+  id: number,
+  title: string,
+  gridPos: Grid,
+  bars: { description?: string; target: FlowTarget; by: 'strike' | 'expiration'; fields: string[]; unit: string }
+) {
+  return panel(id, title, 'barchart', gridPos, {
+    ...(bars.description === undefined ? {} : { description: bars.description }),
+    targets: [bars.target],
+    transformations: [fieldsNamed([bars.by, ...bars.fields])],
+    fieldConfig: { defaults: { unit: bars.unit }, overrides: [] },
+    options: {
+      xField: bars.by,
+      orientation: bars.by === 'strike' ? 'horizontal' : 'vertical',
+      stacking: 'none',
+      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+    },
+  });
+}
+
+/** One greek's dealer exposure (calls, puts, net) per strike or per expiration. */
 function exposurePanel(
   id: number,
   title: string,
@@ -20,22 +44,16 @@ function exposurePanel(
   by: 'strike' | 'expiration',
   x: number
 ) {
-  return panel(
+  return callPutBars(
     id,
     title,
-    'barchart',
     { x, y: 18, w: 8, h: 9 },
     {
       description,
-      targets: [flowTarget('A', { queryType: 'exposure', greek, exposureBy: by })],
-      transformations: [fieldsNamed([by, `call_${greek}`, `put_${greek}`, `net_${greek}`])],
-      fieldConfig: { defaults: { unit: 'currencyUSD' }, overrides: [] },
-      options: {
-        xField: by,
-        orientation: by === 'strike' ? 'horizontal' : 'vertical',
-        stacking: 'none',
-        legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
-      },
+      target: flowTarget('A', { queryType: 'exposure', greek, exposureBy: by }),
+      by,
+      fields: [`call_${greek}`, `put_${greek}`, `net_${greek}`],
+      unit: 'currencyUSD',
     }
   );
 }
@@ -59,21 +77,15 @@ export const strikeLadder: Dashboard = dashboard({
         options: { hotFactor: 3, maxStrikes: 40, showSpot: true, callColor: 'green', putColor: 'red' },
       }
     ),
-    panel(
+    callPutBars(
       2,
       'Gamma exposure by strike',
-      'barchart',
       { x: 12, y: 0, w: 12, h: 10 },
       {
-        targets: [flowTarget('A', { queryType: 'gex' })],
-        transformations: [fieldsNamed(['strike', 'call_gex', 'put_gex', 'net_gex'])],
-        fieldConfig: { defaults: { unit: 'currencyUSD' }, overrides: [] },
-        options: {
-          xField: 'strike',
-          orientation: 'horizontal',
-          stacking: 'none',
-          legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
-        },
+        target: flowTarget('A', { queryType: 'gex' }),
+        by: 'strike',
+        fields: ['call_gex', 'put_gex', 'net_gex'],
+        unit: 'currencyUSD',
       }
     ),
     panel(
@@ -164,23 +176,17 @@ export const strikeLadder: Dashboard = dashboard({
         },
       }
     ),
-    panel(
+    callPutBars(
       9,
       'Open-interest change by strike',
-      'barchart',
       { x: 0, y: 46, w: 12, h: 10 },
       {
         description:
           "Open interest at this session's first snapshot against the previous session's (OI is published once a day), contracts listed in both.",
-        targets: [flowTarget('A', { queryType: 'oichange' })],
-        transformations: [fieldsNamed(['strike', 'call_oi_change', 'put_oi_change', 'net_oi_change'])],
-        fieldConfig: { defaults: { unit: 'count:contracts' }, overrides: [] },
-        options: {
-          xField: 'strike',
-          orientation: 'horizontal',
-          stacking: 'none',
-          legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
-        },
+        target: flowTarget('A', { queryType: 'oichange' }),
+        by: 'strike',
+        fields: ['call_oi_change', 'put_oi_change', 'net_oi_change'],
+        unit: 'count:contracts',
       }
     ),
     panel(
